@@ -1,0 +1,70 @@
+//! The command line: turns cargo-style arguments into library options and renders the results.
+//! It is the only place that reads the environment, the current directory or the terminal.
+#![allow(clippy::disallowed_methods, reason = "the CLI layer is where the environment is read")]
+
+mod package;
+mod shell;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use shell::Shell;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for a completed check that found a difference (`--verify-reproducible`, `verify`).
+pub const EXIT_MISMATCH: u8 = 1;
+/// Exit code for an error: nothing could be decided, nothing was written.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-seal",
+    bin_name = "cargo seal",
+    version,
+    about = "Reproducible, byte-identical `cargo package`, and proof of where a crate came from"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Assemble the local package into a distributable tarball, byte-identical to `cargo package`
+    Package(package::Args),
+}
+
+/// Runs the program with the process's arguments.
+pub fn main() -> ExitCode {
+    ExitCode::from(run(std::env::args_os()))
+}
+
+/// Runs the program with `args` (the first is the program name) and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    // `cargo seal …` runs `cargo-seal seal …`: drop the subcommand's own name.
+    let args = args.into_iter().enumerate().filter_map(|(i, a)| (i != 1 || a != "seal").then_some(a));
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = err.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Package(args) => package::run(args, &mut Shell::from_env()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

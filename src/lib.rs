@@ -1,0 +1,17 @@
+//! cargo-seal: byte-identical, verifiable `cargo package`.
+//!
+//! The pipeline reads in folder order: [`list`] selects files, [`manifest`] normalizes
+//! `Cargo.toml`, [`plan`] orders the entries and decides their modes, and [`archive`] writes the
+//! `.crate`. [`package`] ties them together. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
+//! to the specification in `spec/`.
+
+pub mod archive;
+pub mod list;
+pub mod lockfile;
+pub mod manifest;
+pub mod package;
+pub mod plan;
+pub mod vcs;
+
+#[doc(hidden)]
+pub mod cli;

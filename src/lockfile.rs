@@ -1,0 +1,198 @@
+//! The archive's `Cargo.lock` (spec: `LOCK-*`). Cargo is the resolver: this module only sets the
+//! stage as `cargo package` does and lets `cargo` resolve.
+//!
+//! Cargo 1.95 resolves in two steps. First it brings the workspace's own `Cargo.lock` up to date
+//! (and writes it back) if one exists. Then it resolves a throw-away workspace holding only the
+//! normalized manifest, starting from that lock, and serializes the result without the lock-format
+//! bump that writing a lock file to disk would apply. We reproduce both steps with
+//! `cargo update --workspace`, which resolves from the previous lock and keeps every locked
+//! version, then undo the format bump.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How to run cargo.
+#[derive(Debug, Clone)]
+pub struct Cargo {
+    /// The cargo executable (`$CARGO` when run as `cargo seal`).
+    pub program: PathBuf,
+    /// The directory cargo runs in: its configuration files are found from there, as for the
+    /// `cargo package` this replaces.
+    pub cwd: PathBuf,
+    pub offline: bool,
+    pub locked: bool,
+    pub frozen: bool,
+}
+
+impl Cargo {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(args).current_dir(&self.cwd).env("CARGO_TERM_COLOR", "never");
+        command
+    }
+
+    /// Runs cargo, returning its error output as the error when it fails.
+    pub(crate) fn run(&self, mut command: Command) -> Result<(), Error> {
+        let shown = format!("{command:?}");
+        let output = command.output().map_err(|source| Error::Spawn { program: self.program.clone(), source })?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(Error::Cargo { command: shown, stderr: String::from_utf8_lossy(&output.stderr).trim_end().to_owned() })
+        }
+    }
+
+    fn network_flags(&self, strict: bool) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if self.frozen {
+            flags.push(if strict { "--frozen" } else { "--offline" });
+        } else {
+            if self.offline {
+                flags.push("--offline");
+            }
+            if self.locked && strict {
+                flags.push("--locked");
+            }
+        }
+        flags
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to run `{}`", program.display())]
+    Spawn { program: PathBuf, source: std::io::Error },
+    #[error("`{command}` failed:\n{stderr}")]
+    Cargo { command: String, stderr: String },
+    #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]
+    Scratch { path: PathBuf, source: std::io::Error },
+    #[error(
+        "`{}` uses lock file format version 1, which cargo would rewrite; run `cargo update --workspace` \
+         to upgrade it, then package again", path.display()
+    )]
+    Version1 { path: PathBuf },
+}
+
+/// LOCK-REFRESH: brings the package's existing `Cargo.lock` up to date, as `cargo package` does
+/// before packaging; `--locked`/`--frozen` make a stale lock an error instead.
+pub fn refresh(cargo: &Cargo, manifest: &Path) -> Result<(), Error> {
+    let manifest = manifest.to_string_lossy();
+    let mut args = vec!["update", "--workspace", "--quiet", "--manifest-path", &manifest];
+    args.extend(cargo.network_flags(true));
+    cargo.run(cargo.command(&args))
+}
+
+/// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package whose normalized manifest
+/// is `manifest_text`, resolved from `previous` (the package's `Cargo.lock`, if any). Scratch
+/// files go in a temporary directory under `scratch_parent`, removed afterwards.
+pub fn generate(
+    cargo: &Cargo,
+    manifest_text: &str,
+    previous: Option<&Path>,
+    scratch_parent: &Path,
+) -> Result<String, Error> {
+    let scratch_error = |source| Error::Scratch { path: scratch_parent.to_owned(), source };
+    std::fs::create_dir_all(scratch_parent).map_err(scratch_error)?;
+    let scratch = tempfile::Builder::new().prefix(".seal-lock-").tempdir_in(scratch_parent).map_err(scratch_error)?;
+    let scratch_error = |source| Error::Scratch { path: scratch.path().to_owned(), source };
+    let manifest = scratch.path().join("Cargo.toml");
+    let lock = scratch.path().join("Cargo.lock");
+    // An empty `[workspace]` makes the scratch package its own workspace, as cargo's ephemeral
+    // workspace is, whatever directories lie above it.
+    std::fs::write(&manifest, format!("{manifest_text}\n[workspace]\n")).map_err(scratch_error)?;
+    let previous_text = match previous {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).map_err(|source| Error::Scratch { path: path.to_owned(), source })?)
+        }
+        None => None,
+    };
+    if let Some(text) = &previous_text {
+        std::fs::write(&lock, text).map_err(scratch_error)?;
+    }
+
+    let manifest_arg = manifest.to_string_lossy();
+    let mut args = vec!["update", "--workspace", "--quiet", "--manifest-path", &manifest_arg];
+    // The scratch resolve is never `--locked`: cargo checks the user's lock (see `refresh`),
+    // not the scratch one, which loses path dependencies and so always changes.
+    args.extend(cargo.network_flags(false));
+    cargo.run(cargo.command(&args))?;
+    let resolved = std::fs::read_to_string(&lock).map_err(scratch_error)?;
+
+    Ok(match previous_text {
+        // Cargo left the file alone: the resolve serializes to the same lines.
+        Some(text) if text == resolved => canonical_lines(&resolved),
+        Some(text) => keep_format_version(&resolved, &text)
+            .ok_or_else(|| Error::Version1 { path: previous.map(Path::to_path_buf).unwrap_or_default() })?,
+        None => resolved,
+    })
+}
+
+/// The lines of `text` joined with `\n` and ending in one: what cargo serializes for a resolve
+/// whose lines equal an existing lock file's (which may use CRLF or lack the final newline).
+fn canonical_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// LOCK-VERSION: cargo packages a changed resolve in the previous lock's format, while writing a
+/// lock file may bump it. For registry-only graphs (all a normalized manifest can have) formats 2,
+/// 3 and 4 differ only in the `version = N` marker, so the marker is put back. `None` for
+/// format 1, which differs in more than the marker.
+fn keep_format_version(resolved: &str, previous: &str) -> Option<String> {
+    if previous.lines().any(|l| l.trim_end() == "[metadata]") {
+        return None;
+    }
+    let marker = |text: &str| {
+        text.lines().take_while(|l| !l.starts_with("[[")).find(|l| l.starts_with("version = ")).map(str::to_owned)
+    };
+    let old = marker(previous);
+    let new = marker(resolved);
+    if old == new {
+        return Some(resolved.to_owned());
+    }
+    let mut out = String::with_capacity(resolved.len());
+    let mut lines = resolved.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        if Some(line.trim_end()) == new.as_deref() {
+            if let Some(old) = &old {
+                out.push_str(old);
+                out.push('\n');
+            } else if lines.peek() == Some(&"\n") {
+                // Format 2 has no marker and no blank line after it.
+                lines.next();
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\n";
+
+    #[test]
+    fn lock_version_marker_is_restored() {
+        let resolved = format!("{HEAD}version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n");
+        let previous = format!("{HEAD}version = 3\n\n[[package]]\nname = \"a\"\nversion = \"0.0.1\"\n");
+        assert_eq!(keep_format_version(&resolved, &previous).unwrap(), resolved.replace("version = 4", "version = 3"));
+        let v2 = format!("{HEAD}[[package]]\nname = \"a\"\nversion = \"0.0.1\"\n");
+        assert_eq!(
+            keep_format_version(&resolved, &v2).unwrap(),
+            format!("{HEAD}[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n")
+        );
+        assert_eq!(keep_format_version(&resolved, "[metadata]\n"), None);
+    }
+
+    #[test]
+    fn unchanged_lock_is_canonicalized() {
+        assert_eq!(canonical_lines("a\r\nb"), "a\nb\n");
+    }
+}

@@ -1,0 +1,246 @@
+//! Version control facts recorded in the archive (spec: `VCS-*`): the commit a package was made
+//! from, whether the packaged files differ from it, and where the package lives in the repository.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BString, ByteVec};
+use gix::dir::walk::EmissionMode;
+
+use crate::list::SourceFile;
+
+/// The contents of `.cargo_vcs_info.json`; field order and names are cargo's (`VCS-FILE`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VcsInfo {
+    pub git: GitVcsInfo,
+    /// The package directory relative to the repository root, `/`-separated; empty at the root.
+    pub path_in_vcs: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GitVcsInfo {
+    /// The `HEAD` commit id.
+    pub sha1: String,
+    /// Present, and true, only when packaged files differ from `HEAD`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
+}
+
+impl VcsInfo {
+    /// The file's bytes: pretty JSON, two-space indent, no trailing newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plain strings and bools serialize")
+    }
+}
+
+/// What the VCS check needs to know about the package.
+pub struct Context<'a> {
+    pub root: &'a Path,
+    pub manifest: &'a Path,
+    /// The files to be packaged.
+    pub files: &'a [SourceFile],
+    /// `readme` and `license-file`, resolved against the package root.
+    pub metadata_files: &'a [PathBuf],
+    pub allow_dirty: bool,
+    /// Where the user ran the command: paths in messages are shown relative to it.
+    pub cwd: &'a Path,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "{} files in the working directory contain changes that were not yet committed into git:\n\n{}\n\n\
+         to proceed despite this and include the uncommitted changes, pass the `--allow-dirty` flag",
+        files.len(), files.join("\n")
+    )]
+    Dirty { files: Vec<String> },
+    #[error("failed to read the git status of `{}`", path.display())]
+    Git { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+}
+
+fn git_error(repo: &gix::Repository, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Git { path: repo.path().to_owned(), source: Box::new(e) }
+}
+
+/// VCS-WHEN: `Some` when the package is in a git work tree, its manifest is not ignored, and
+/// `HEAD` is a commit; `Err(Dirty)` when packaged files changed and dirt is not allowed.
+pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
+    let Ok(repo) = gix::discover(cx.root) else {
+        return Ok(None);
+    };
+    let Some(workdir) = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_owned())) else {
+        return Ok(None);
+    };
+    if !cx.manifest.exists() {
+        return Ok(None);
+    }
+    let rel_manifest = strip_prefix_canonical(cx.manifest, &workdir).unwrap_or_else(|| cx.manifest.to_owned());
+    let rel_bstr = gix::path::to_unix_separators_on_windows(gix::path::into_bstr(rel_manifest.as_path())).into_owned();
+    let index = repo.index_or_empty().map_err(|e| git_error(&repo, e))?;
+    let mut excludes = repo
+        .excludes(&index, None, gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped)
+        .map_err(|e| git_error(&repo, e))?;
+    let platform = excludes
+        .at_entry(gix::bstr::BStr::new(rel_bstr.as_slice()), Some(gix::index::entry::Mode::FILE))
+        .map_err(|e| git_error(&repo, e))?;
+    if platform.is_excluded() {
+        return Ok(None);
+    }
+
+    let mut dirty_paths = Vec::new();
+    let pkg_prefix = cx.root.strip_prefix(&workdir).ok().filter(|p| !p.as_os_str().is_empty());
+    collect_statuses(&repo, &workdir, pkg_prefix, &mut dirty_paths)?;
+    status_submodules(&repo, &mut dirty_paths)?;
+
+    let mut dirty: Vec<PathBuf> = cx
+        .files
+        .iter()
+        .filter(|file| {
+            let path = if file.via_symlink {
+                file.path.canonicalize().unwrap_or_else(|_| file.path.clone())
+            } else {
+                file.path.clone()
+            };
+            dirty_paths.iter().any(|dirty| path.starts_with(dirty))
+        })
+        .map(|file| file.path.clone())
+        .collect();
+    dirty.extend(dirty_outside_package(&repo, &workdir, cx)?);
+
+    if !dirty.is_empty() && !cx.allow_dirty {
+        let mut files: Vec<String> = dirty.iter().map(|p| relative_to(p, cx.cwd)).collect();
+        files.sort_unstable();
+        return Err(Error::Dirty { files });
+    }
+    let head = repo.head().map_err(|e| git_error(&repo, e))?;
+    let Some(id) = head.into_peeled_id().ok() else {
+        // VCS-WHEN: an unborn HEAD (no commit yet) means no file.
+        return Ok(None);
+    };
+    let path_in_vcs = rel_manifest.parent().and_then(Path::to_str).unwrap_or("").replace('\\', "/");
+    Ok(Some(VcsInfo { git: GitVcsInfo { sha1: id.to_string(), dirty: !dirty.is_empty() }, path_in_vcs }))
+}
+
+/// VCS-DIRTY: modified, staged, untracked, or ignored-but-present paths under the package.
+fn collect_statuses(
+    repo: &gix::Repository,
+    workdir: &Path,
+    pkg_prefix: Option<&Path>,
+    dirty: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
+    let pathspec = pkg_prefix.map(|prefix| {
+        let mut spec = BString::from(":(top)");
+        spec.push_str(gix::path::to_unix_separators_on_windows(gix::path::into_bstr(prefix)).as_ref());
+        spec
+    });
+    let statuses = repo
+        .status(gix::progress::Discard)
+        .map_err(|e| git_error(repo, e))?
+        .dirwalk_options(configure_dirwalk)
+        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
+        .index_worktree_submodules(None)
+        .into_iter(pathspec)
+        .map_err(|e| git_error(repo, e))?;
+    for status in statuses {
+        let status = status.map_err(|e| git_error(repo, e))?;
+        let path = workdir.join(gix::path::from_bstr(status.location()));
+        // An ignored Cargo.lock is fine: the archive's lock file is generated.
+        let ignored_lock = path.ends_with("Cargo.lock")
+            && matches!(
+                &status,
+                gix::status::Item::IndexWorktree(gix::status::index_worktree::Item::DirectoryContents { entry, .. })
+                    if matches!(entry.status, gix::dir::entry::Status::Ignored(_))
+            );
+        if !ignored_lock {
+            dirty.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn status_submodules(repo: &gix::Repository, dirty: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let Some(submodules) = repo.submodules().map_err(|e| git_error(repo, e))? else {
+        return Ok(());
+    };
+    for submodule in submodules {
+        // An uninitialized submodule has nothing to be dirty.
+        if let Ok(Some(sub)) = submodule.open()
+            && let Some(workdir) = sub.workdir().map(Path::to_path_buf)
+        {
+            status_submodules(&sub, dirty)?;
+            collect_statuses(&sub, &workdir, None, dirty)?;
+        }
+    }
+    Ok(())
+}
+
+/// VCS-DIRTY-OUTSIDE: changes to symlink targets and to `readme`/`license-file` outside the
+/// package also count. The paths go to git without `:(top)`, exactly as cargo 1.95 passes them,
+/// so git reads them relative to the current directory (a cargo quirk we keep for parity).
+fn dirty_outside_package(repo: &gix::Repository, workdir: &Path, cx: &Context<'_>) -> Result<Vec<PathBuf>, Error> {
+    let linked = cx.files.iter().filter(|f| f.via_symlink).map(|f| f.path.as_path());
+    let patterns: Vec<BString> = linked
+        .chain(cx.metadata_files.iter().map(PathBuf::as_path))
+        .chain([cx.manifest])
+        .filter(|p| strip_prefix_canonical(p, cx.root).is_none())
+        .filter_map(|p| strip_prefix_canonical(p, workdir))
+        .map(|p| gix::path::into_bstr(p).into_owned())
+        .collect();
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statuses = repo
+        .status(gix::progress::Discard)
+        .map_err(|e| git_error(repo, e))?
+        .dirwalk_options(configure_dirwalk)
+        .index_worktree_options_mut(|opts| opts.thread_limit = Some(1))
+        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
+        .index_worktree_submodules(None)
+        .into_iter(patterns)
+        .map_err(|e| git_error(repo, e))?;
+    let mut dirty = Vec::new();
+    for status in statuses {
+        let status = status.map_err(|e| git_error(repo, e))?;
+        dirty.push(workdir.join(gix::path::from_bstr(status.location())));
+    }
+    Ok(dirty)
+}
+
+fn configure_dirwalk(opts: gix::dirwalk::Options) -> gix::dirwalk::Options {
+    opts.emit_untracked(EmissionMode::Matching)
+        // Ignored files are reported too, collapsed by directory, so that a packaged file a
+        // `.gitignore` hides still counts as a change.
+        .emit_ignored(Some(EmissionMode::CollapseDirectory))
+        .emit_tracked(false)
+        .recurse_repositories(false)
+        .symlinks_to_directories_are_ignored_like_directories(true)
+        .emit_empty_directories(false)
+}
+
+/// `path` relative to `base`, both canonicalized when possible.
+fn strip_prefix_canonical(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    let base = base.canonicalize().unwrap_or_else(|_| base.to_owned());
+    path.strip_prefix(base).ok().map(Path::to_path_buf)
+}
+
+fn relative_to(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base).unwrap_or(path).display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// VCS-FILE: the exact bytes of research experiment t2 (dirty, package at the repo root).
+    #[test]
+    fn vcs_file_bytes() {
+        let info = VcsInfo {
+            git: GitVcsInfo { sha1: "b6a419971ef346d4cb87d8c3548fe3fb8c3e06b1".into(), dirty: true },
+            path_in_vcs: String::new(),
+        };
+        assert_eq!(
+            info.to_json(),
+            "{\n  \"git\": {\n    \"sha1\": \"b6a419971ef346d4cb87d8c3548fe3fb8c3e06b1\",\n    \"dirty\": true\n  },\n  \"path_in_vcs\": \"\"\n}"
+        );
+    }
+}
