@@ -1,0 +1,51 @@
+//! The command line as users see it: `--help` snapshots, the `cargo seal` calling convention, and
+//! exit codes of usage errors.
+
+use std::process::Command;
+
+fn seal(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-seal")).args(args).env("CARGO_TERM_COLOR", "never").output().expect("run")
+}
+
+#[test]
+fn package_help() {
+    let output = seal(&["package", "--help"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn top_level_help() {
+    let output = seal(&["--help"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+/// `cargo seal package` runs `cargo-seal seal package`.
+#[test]
+fn runs_as_cargo_subcommand() {
+    let direct = seal(&["package", "--help"]);
+    let via_cargo = seal(&["seal", "package", "--help"]);
+    assert_eq!(direct.stdout, via_cargo.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = seal(&["package", "--manifest-path", "Cargo.lock"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the manifest-path must be a path to a Cargo.toml file"), "{stderr}");
+    assert_eq!(seal(&["package", "--no-such-flag"]).status.code(), Some(2));
+}
+
+#[test]
+fn missing_manifest_names_the_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["package"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `Cargo.toml`"));
+}
