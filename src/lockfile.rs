@@ -19,6 +19,8 @@ pub struct Cargo {
     /// The directory cargo runs in: its configuration files are found from there, as for the
     /// `cargo package` this replaces.
     pub cwd: PathBuf,
+    /// Cargo's own caches go here (`--target-dir`), never into the package's directory.
+    pub target_dir: PathBuf,
     pub offline: bool,
     pub locked: bool,
     pub frozen: bool,
@@ -27,8 +29,14 @@ pub struct Cargo {
 impl Cargo {
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args).current_dir(&self.cwd).env("CARGO_TERM_COLOR", "never");
+        command.args(args);
+        self.configure(&mut command);
         command
+    }
+
+    /// Runs cargo where the user ran us, with its caches in the target directory.
+    pub(crate) fn configure(&self, command: &mut Command) {
+        command.current_dir(&self.cwd).env("CARGO_TARGET_DIR", &self.target_dir).env("CARGO_TERM_COLOR", "never");
     }
 
     /// Runs cargo, returning its error output as the error when it fails.

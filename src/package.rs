@@ -88,6 +88,11 @@ pub fn select(options: &Options, cwd: &Path) -> Result<Selection, Error> {
     let manifest = Manifest::load(&options.manifest_path)?;
     let mut warnings = manifest.warnings.clone();
     let root = manifest.root.clone();
+    // LOCK-REFRESH: cargo brings an existing lock file up to date before it looks at the files,
+    // so a stale tracked lock counts as a change.
+    if options.include_lockfile && root.join("Cargo.lock").exists() {
+        lockfile::refresh(&options.cargo, &manifest.path)?;
+    }
     if !manifest.include().is_empty() && !manifest.exclude().is_empty() {
         warnings
             .push("both package.include and package.exclude are specified; the exclude list will be ignored".into());
@@ -344,9 +349,9 @@ pub fn verify(written: &Written, plan: &Plan, options: &Options) -> Result<(), E
     tar::Archive::new(flate2::read::GzDecoder::new(file)).unpack(&dir).map_err(io_error)?;
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
-    let target_dir = options.target_dir.to_string_lossy();
     let mut command = std::process::Command::new(&options.cargo.program);
-    command.current_dir(&options.cargo.cwd).args(["build", "--manifest-path", &manifest, "--target-dir", &target_dir]);
+    options.cargo.configure(&mut command);
+    command.args(["build", "--manifest-path", &manifest]);
     if options.cargo.frozen {
         command.arg("--frozen");
     } else if options.cargo.offline {

@@ -41,11 +41,8 @@ fn usage_errors_exit_2() {
 #[test]
 fn missing_manifest_names_the_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-        .args(["package"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_cargo-seal")).args(["package"]).current_dir(dir.path()).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `Cargo.toml`"));
 }

@@ -24,9 +24,8 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// Packages the repository at `dir` under `umask` and time zone `tz`.
 fn package(dir: &Path, target: &Path, umask: &str, tz: &str) -> Vec<u8> {
-    let script = format!(
-        "umask {umask} && exec \"$0\" package --no-verify --exclude-lockfile --offline --target-dir \"$1\""
-    );
+    let script =
+        format!("umask {umask} && exec \"$0\" package --no-verify --exclude-lockfile --offline --target-dir \"$1\"");
     let output = Command::new("sh")
         .args(["-c", &script, env!("CARGO_BIN_EXE_cargo-seal")])
         .arg(target)

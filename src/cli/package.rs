@@ -217,11 +217,11 @@ fn options(args: &Args) -> Result<Options, Usage> {
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     Ok(Options {
         manifest_path,
-        target_dir,
+        target_dir: target_dir.clone(),
         allow_dirty: args.allow_dirty,
         include_lockfile: !args.exclude_lockfile,
         registries: registries_from_env(),
-        cargo: Cargo { program, cwd, offline: args.offline, locked: args.locked, frozen: args.frozen },
+        cargo: Cargo { program, cwd, target_dir, offline: args.offline, locked: args.locked, frozen: args.frozen },
     })
 }
 

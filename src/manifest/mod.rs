@@ -141,7 +141,8 @@ impl Manifest {
     }
 }
 
-/// Lexical path normalization as cargo's `paths::normalize_path`: `.` dropped, `..` pops.
+/// Lexical path normalization as cargo's `paths::normalize_path` (spec: `MAN-PATHS`): `.` is
+/// dropped and `..` removes the previous component; a leading `..` is kept.
 pub(crate) fn normalize_path(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
@@ -150,10 +151,26 @@ pub(crate) fn normalize_path(path: &Path) -> PathBuf {
             Component::Prefix(_) | Component::RootDir => out.push(component.as_os_str()),
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                if out.ends_with(Component::ParentDir) || (!out.pop() && !out.has_root()) {
+                    out.push(Component::ParentDir);
+                }
             }
             Component::Normal(c) => out.push(c),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_path;
+    use std::path::Path;
+
+    #[test]
+    fn man_paths_keep_leading_parent() {
+        assert_eq!(normalize_path(Path::new("src/./bin/../lib.rs")), Path::new("src/lib.rs"));
+        assert_eq!(normalize_path(Path::new("../x.rs")), Path::new("../x.rs"));
+        assert_eq!(normalize_path(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(normalize_path(Path::new("/a/../../b")), Path::new("/b"));
+    }
 }
