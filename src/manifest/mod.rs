@@ -40,8 +40,9 @@ pub enum Error {
     #[error("manifest at `{}` has no `[package]`: virtual manifests cannot be packaged", path.display())]
     Virtual { path: PathBuf },
     #[error(
-        "`{field}` in `{}` inherits from a workspace (`{field}.workspace = true`); \
-         workspace inheritance is not supported yet: package from a standalone crate",
+        "`{field}` in `{}` inherits from the workspace (`{field}.workspace = true`), but the \
+         workspace does not define it: add it to `[workspace.package]`, `[workspace.dependencies]` \
+         or `[workspace.lints]`, or give the value in the package",
         path.display()
     )]
     Inherited { path: PathBuf, field: String },

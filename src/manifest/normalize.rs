@@ -21,10 +21,10 @@ pub(super) fn normalize(
     warnings: &mut Vec<String>,
 ) -> Result<TomlManifest, Error> {
     let invalid = |message: String| Error::Invalid { path: path.to_owned(), message };
+    let original = &resolve_inheritance(original, path)?;
     let Some(package) = original.package() else {
         return Err(Error::Virtual { path: path.to_owned() });
     };
-    refuse_inheritance(original, path)?;
 
     let package = normalize_package(package, root).map_err(invalid)?;
     let name = package.name.as_ref().map(|n| n.to_string()).unwrap_or_default();
@@ -171,45 +171,94 @@ fn normalize_deps(
     Ok(Some(out))
 }
 
-/// Workspace inheritance needs the workspace root, which this version does not read yet.
-fn refuse_inheritance(original: &TomlManifest, path: &Path) -> Result<(), Error> {
-    let inherited = |field: &str| Error::Inherited { path: path.to_owned(), field: field.to_owned() };
-    if let Some(p) = original.package() {
-        let fields: [(&str, bool); 18] = [
-            ("edition", p.edition.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("rust-version", p.rust_version.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("version", p.version.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("authors", p.authors.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("exclude", p.exclude.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("include", p.include.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("publish", p.publish.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("description", p.description.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("homepage", p.homepage.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("documentation", p.documentation.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("readme", p.readme.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("keywords", p.keywords.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("categories", p.categories.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("license", p.license.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("license-file", p.license_file.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("repository", p.repository.as_ref().is_some_and(InheritableField::is_inherited)),
-            ("lints", original.lints.as_ref().is_some_and(|l| l.workspace)),
-            ("package.workspace", p.workspace.is_some()),
-        ];
-        if let Some((field, _)) = fields.iter().find(|(_, inherited)| *inherited) {
-            return Err(inherited(field));
+/// MAN-INHERIT: `x.workspace = true` takes the value from the `[workspace]` of the package's own
+/// manifest (a package that is its own workspace root). Inheriting from a workspace elsewhere is
+/// refused: `Manifest::load` reports the enclosing workspace first.
+fn resolve_inheritance(original: &TomlManifest, path: &Path) -> Result<TomlManifest, Error> {
+    let mut resolved = original.clone();
+    let ws = original.workspace.as_ref();
+    let missing = |field: &str| Error::Inherited { path: path.to_owned(), field: field.to_owned() };
+    let ws_package = ws.and_then(|w| w.package.as_ref());
+    if let Some(p) = resolved.package.as_mut().or(resolved.project.as_mut()) {
+        macro_rules! inherit {
+            ($($field:ident => $name:literal),* $(,)?) => {$(
+                if p.$field.as_ref().is_some_and(InheritableField::is_inherited) {
+                    let value = ws_package.and_then(|w| w.$field.clone()).ok_or_else(|| missing($name))?;
+                    p.$field = Some(InheritableField::Value(value));
+                }
+            )*};
+        }
+        inherit! {
+            edition => "edition", rust_version => "rust-version", version => "version", authors => "authors",
+            exclude => "exclude", include => "include", publish => "publish", description => "description",
+            homepage => "homepage", documentation => "documentation", readme => "readme", keywords => "keywords",
+            categories => "categories", license => "license", license_file => "license-file",
+            repository => "repository",
         }
     }
-    let tables = [original.dependencies.as_ref(), original.dev_dependencies(), original.build_dependencies()];
-    let platforms = original
-        .target
-        .iter()
-        .flatten()
-        .flat_map(|(_, p)| [p.dependencies.as_ref(), p.dev_dependencies(), p.build_dependencies()]);
-    let mut deps = tables.into_iter().chain(platforms).flatten().flatten();
-    match deps.find(|(_, d)| matches!(d, InheritableDependency::Inherit(_))) {
-        Some((name, _)) => Err(inherited(&format!("dependencies.{name}"))),
-        None => Ok(()),
+    if let Some(lints) = resolved.lints.as_mut().filter(|l| l.workspace) {
+        if !lints.lints.is_empty() {
+            return Err(Error::Invalid {
+                path: path.to_owned(),
+                message: "cannot override `workspace.lints` in `lints`, either remove the overrides or \
+                          `lints.workspace = true` and manually specify the lints"
+                    .into(),
+            });
+        }
+        lints.lints = ws.and_then(|w| w.lints.clone()).ok_or_else(|| missing("lints"))?;
+        lints.workspace = false;
     }
+    let ws_deps = ws.and_then(|w| w.dependencies.as_ref());
+    let platforms = resolved.target.iter_mut().flat_map(|t| t.values_mut()).flat_map(|p| {
+        [
+            &mut p.dependencies,
+            &mut p.dev_dependencies,
+            &mut p.dev_dependencies2,
+            &mut p.build_dependencies,
+            &mut p.build_dependencies2,
+        ]
+    });
+    let tables = [
+        &mut resolved.dependencies,
+        &mut resolved.dev_dependencies,
+        &mut resolved.dev_dependencies2,
+        &mut resolved.build_dependencies,
+        &mut resolved.build_dependencies2,
+    ];
+    for deps in tables.into_iter().chain(platforms).filter_map(Option::as_mut) {
+        for (name, dep) in deps.iter_mut() {
+            let InheritableDependency::Inherit(member) = dep else { continue };
+            let ws_dep = ws_deps.and_then(|d| d.get(name)).ok_or_else(|| missing(&format!("dependencies.{name}")))?;
+            *dep = InheritableDependency::Value(TomlDependency::Detailed(merge_dependency(ws_dep, member)));
+        }
+    }
+    Ok(resolved)
+}
+
+/// A workspace dependency as a member declares it: member features appended, `optional` and
+/// `public` from the member, and a member's `default-features = true` winning over the
+/// workspace's `false`.
+fn merge_dependency(
+    ws_dep: &TomlDependency,
+    member: &cargo_util_schemas::manifest::TomlInheritedDependency,
+) -> cargo_util_schemas::manifest::TomlDetailedDependency {
+    let mut merged = match ws_dep {
+        TomlDependency::Simple(version) => cargo_util_schemas::manifest::TomlDetailedDependency {
+            version: Some(version.clone()),
+            ..Default::default()
+        },
+        TomlDependency::Detailed(detailed) => detailed.clone(),
+    };
+    if member.default_features() == Some(true) && merged.default_features() == Some(false) {
+        merged.default_features = Some(true);
+    }
+    merged.features = match (merged.features.take(), member.features.clone()) {
+        (Some(ws), Some(own)) => Some(ws.into_iter().chain(own).collect()),
+        (ws, own) => ws.or(own),
+    };
+    merged.optional = member.optional;
+    merged.public = member.public;
+    merged
 }
 
 /// The root of a workspace that claims the package at `manifest`, searching upwards as cargo

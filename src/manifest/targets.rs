@@ -203,15 +203,28 @@ impl Discovery<'_> {
             let name = pair[0].name.as_deref().unwrap_or_default();
             return Err(format!("found duplicate {key} name {name}, but all {key} targets must have a unique name"));
         }
-        for target in &mut targets {
-            if target.path.is_none() {
-                let name = target.name.clone().unwrap_or_default();
-                target.path = Some(PathValue(self.target_path(&name, inferred, key, legacy)?));
-            }
-            let path = target.path.take().map(|p| normalize_path(&p.0));
-            target.path = path.map(PathValue);
+        let mut resolved = Vec::with_capacity(targets.len());
+        for mut target in targets {
+            let path = match target.path.take() {
+                Some(path) => path.0,
+                None => {
+                    let name = target.name.clone().unwrap_or_default();
+                    match self.target_path(&name, inferred, key, legacy) {
+                        Ok(path) => path,
+                        // Cargo drops an example, test or bench it cannot find and carries on;
+                        // only a binary without a file is fatal (MAN-TARGETS-OTHER).
+                        Err(message) if key != "bin" => {
+                            warnings.push(message);
+                            continue;
+                        }
+                        Err(message) => return Err(message),
+                    }
+                }
+            };
+            target.path = Some(PathValue(normalize_path(&path)));
+            resolved.push(target);
         }
-        Ok(targets)
+        Ok(resolved)
     }
 
     fn target_path(
