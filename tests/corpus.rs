@@ -50,12 +50,16 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+// The byte-level tar reader shared with tests/parity.rs; the corpus only adds its category summary.
+#[path = "support/tarball.rs"]
+#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+mod tarball;
 
 const SEAL_BIN: &str = env!("CARGO_BIN_EXE_cargo-seal");
 const GIT_DATE: &str = "2000-01-01 00:00:00 +0000";
@@ -580,71 +584,19 @@ struct Record {
     data: Vec<u8>,
 }
 
-const FIELDS: &[(&str, usize, usize)] = &[
-    ("name", 0, 100),
-    ("mode", 100, 8),
-    ("uid", 108, 8),
-    ("gid", 116, 8),
-    ("size", 124, 12),
-    ("mtime", 136, 12),
-    ("chksum", 148, 8),
-    ("typeflag", 156, 1),
-    ("linkname", 157, 100),
-    ("magic", 257, 6),
-    ("version", 263, 2),
-    ("uname", 265, 32),
-    ("gname", 297, 32),
-    ("devmajor", 329, 8),
-    ("devminor", 337, 8),
-    ("gnu-tail", 345, 167),
-];
-
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
-fn parse_octal(field: &[u8]) -> Result<u64, String> {
-    if field.first().is_some_and(|b| b & 0x80 != 0) {
-        // GNU base-256
-        return Ok(field[1..].iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
-    }
-    let s: String = field.iter().take_while(|b| **b != 0).map(|b| *b as char).collect();
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(0);
-    }
-    u64::from_str_radix(s, 8).map_err(|e| format!("bad octal {s:?}: {e}"))
-}
-
-/// Walks raw tar blocks. Returns the records and the byte length of the trailer (zero blocks and
-/// anything after).
-fn parse_tar(tar: &[u8]) -> Result<(Vec<Record>, usize), String> {
+/// The entries of a tar stream as records, a `././@LongLink` block being a record of its own so that
+/// its header is compared like any other; plus the length of the trailer.
+fn records(tar: &[u8]) -> Result<(Vec<Record>, usize), String> {
+    let parsed = tarball::parse(tar)?;
     let mut records = Vec::new();
-    let mut off = 0;
-    let mut long_name: Option<String> = None;
-    while off + 512 <= tar.len() {
-        let header = &tar[off..off + 512];
-        if header.iter().all(|b| *b == 0) {
-            return Ok((records, tar.len() - off));
+    for entry in &parsed.entries {
+        if let Some((header, name)) = entry.long_link {
+            let path = format!("././@LongLink (long name for {})", entry.path);
+            records.push(Record { path, header: header.to_vec(), data: name.to_vec() });
         }
-        let size = usize::try_from(parse_octal(&header[124..136])?).map_err(|e| e.to_string())?;
-        let start = off + 512;
-        let end = start.checked_add(size).filter(|e| *e <= tar.len()).ok_or(format!("entry at {off} overruns"))?;
-        let data = tar[start..end].to_vec();
-        let raw_name = String::from_utf8_lossy(&header[..100]).trim_end_matches('\0').to_string();
-        let path = if header[156] == b'L' {
-            let name = String::from_utf8_lossy(&data).trim_end_matches('\0').to_string();
-            long_name = Some(name.clone());
-            format!("{raw_name} (long name for {name})")
-        } else {
-            long_name.take().unwrap_or(raw_name)
-        };
-        records.push(Record { path, header: header.to_vec(), data });
-        off = start + size.div_ceil(512) * 512;
+        records.push(Record { path: entry.path.clone(), header: entry.header.to_vec(), data: entry.data.to_vec() });
     }
-    Ok((records, tar.len().saturating_sub(off)))
+    Ok((records, parsed.trailer.len()))
 }
 
 /// Classifies an entry path for the category summary.
@@ -686,7 +638,7 @@ fn show_bytes(b: &[u8]) -> String {
 fn header_diff(a: &[u8], b: &[u8]) -> (Vec<&'static str>, Vec<String>) {
     let mut names = Vec::new();
     let mut lines = Vec::new();
-    for &(name, off, len) in FIELDS {
+    for &(name, off, len) in tarball::HEADER_FIELDS {
         let (x, y) = (&a[off..off + len], &b[off..off + len]);
         if x != y {
             names.push(name);
@@ -708,8 +660,8 @@ fn explain(a: &[u8], b: &[u8]) -> Difference {
     };
     let first = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
     d.detail.push(format!("gzip: cargo {} bytes, seal {} bytes, first differing byte at {first}", a.len(), b.len()));
-    let (ta, tb) = match (gunzip(a), gunzip(b)) {
-        (Ok(x), Ok(y)) => (x, y),
+    let (ta, tb) = match (tarball::gunzip(a), tarball::gunzip(b)) {
+        (Ok((x, _)), Ok((y, _))) => (x, y),
         (x, y) => {
             aspect(&mut d, "gzip stream undecodable".into());
             d.detail.push(format!("gunzip: cargo {:?} | seal {:?}", x.err(), y.err()));
@@ -725,7 +677,7 @@ fn explain(a: &[u8], b: &[u8]) -> Difference {
         return d;
     }
     d.detail.push(format!("tar: cargo {} bytes, seal {} bytes", ta.len(), tb.len()));
-    let (ra, trail_a) = match parse_tar(&ta) {
+    let (ra, trail_a) = match records(&ta) {
         Ok(x) => x,
         Err(e) => {
             aspect(&mut d, "cargo tar unparsable".into());
@@ -733,7 +685,7 @@ fn explain(a: &[u8], b: &[u8]) -> Difference {
             return d;
         }
     };
-    let (rb, trail_b) = match parse_tar(&tb) {
+    let (rb, trail_b) = match records(&tb) {
         Ok(x) => x,
         Err(e) => {
             aspect(&mut d, "seal tar unparsable".into());
@@ -1122,7 +1074,7 @@ fn explain_reports_entry_set_and_gzip_only() {
         d.detail
     );
 
-    let tar = gunzip(&a).expect("gunzip");
+    let (tar, _) = tarball::gunzip(&a).expect("gunzip");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &tar).expect("gzip");
     let d = explain(&a, &gz.finish().expect("gzip"));

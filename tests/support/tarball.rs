@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 /// The fields of a GNU tar header: (name, offset, length). Everything after `devminor`
 /// (atime, ctime, offset, longnames, sparse, isextended, realsize, pad) is NUL in cargo's output
 /// and is compared as one `rest` field.
-const HEADER_FIELDS: &[(&str, usize, usize)] = &[
+pub const HEADER_FIELDS: &[(&str, usize, usize)] = &[
     ("name", 0, 100),
     ("mode", 100, 8),
     ("uid", 108, 8),
