@@ -2,7 +2,8 @@
 //!
 //! The pipeline reads in folder order: [`list`] selects files, [`manifest`] normalizes
 //! `Cargo.toml`, [`plan`] orders the entries and decides their modes, and [`archive`] writes the
-//! `.crate`. [`package`] ties them together. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
+//! `.crate`. [`workspace`] decides which packages to make and in which order; [`package`] ties
+//! them together. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
 //! to the specification in `spec/`.
 
 pub mod archive;
@@ -12,6 +13,7 @@ pub mod manifest;
 pub mod package;
 pub mod plan;
 pub mod vcs;
+pub mod workspace;
 
 #[doc(hidden)]
 pub mod cli;

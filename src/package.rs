@@ -1,26 +1,31 @@
-//! `cargo seal package`: list files → normalize manifest → plan entries → write archive.
+//! `cargo seal package`: list files → normalize manifest → plan entries → write archive, for
+//! each selected member of a workspace in dependency order (spec: `WS-*`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::lockfile::{self, Cargo};
+use cargo_util_schemas::manifest::TomlManifest;
+
+use crate::lockfile::{self, Cargo, LocalRegistry};
 use crate::manifest::{self, Manifest, PublishContext};
 use crate::plan::{Contents, Entry, Generated, ORIGINAL_MANIFEST_FILE, Plan, VCS_INFO_FILE};
 use crate::vcs::{self, VcsInfo};
+use crate::workspace::{self, Workspace};
 use crate::{archive, list};
 
-/// What to package and how; the CLI fills it from cargo-style flags.
+/// How to package; the CLI fills it from cargo-style flags.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Absolute path of the package's `Cargo.toml`.
-    pub manifest_path: PathBuf,
-    /// Absolute target directory; the `.crate` goes to `<target_dir>/package/`.
+    /// Absolute target directory; `.crate` files go to `<target_dir>/package/`.
     pub target_dir: PathBuf,
     pub allow_dirty: bool,
     /// Put a `Cargo.lock` in the archive (`--exclude-lockfile` turns it off).
     pub include_lockfile: bool,
     /// Index URLs of named registries (`registries.<name>.index` in cargo's configuration).
     pub registries: BTreeMap<String, String>,
+    /// The source the packages are published to, as cargo names it
+    /// (`sparse+https://index.crates.io/`): siblings are resolved from there (LOCK-SIBLINGS).
+    pub publish_source: String,
     pub cargo: Cargo,
 }
 
@@ -29,6 +34,8 @@ pub struct Options {
 pub enum Error {
     #[error(transparent)]
     Manifest(#[from] manifest::Error),
+    #[error(transparent)]
+    Workspace(#[from] workspace::Error),
     #[error("failed to determine list of files in `{}`", root.display())]
     List { root: PathBuf, source: list::Error },
     #[error(transparent)]
@@ -83,16 +90,29 @@ impl Selection {
     }
 }
 
-/// Selects the files of the package (spec: `SEL-*`, `VCS-*`).
-pub fn select(options: &Options, cwd: &Path) -> Result<Selection, Error> {
-    let manifest = Manifest::load(&options.manifest_path)?;
+/// The members to package, loaded and in packaging order (`WS-SELECT`, `WS-ORDER`), and
+/// whether any of them depends on another.
+pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<(Vec<Manifest>, bool, Vec<String>), Error> {
+    let (selected, warnings) = ws.select(packages)?;
+    let manifests =
+        selected.iter().map(|member| Manifest::load(&member.manifest_path, &ws.root)).collect::<Result<Vec<_>, _>>()?;
+    let (manifests, has_local_dependencies) = workspace::packaging_order(manifests);
+    Ok((manifests, has_local_dependencies, warnings))
+}
+
+/// LOCK-REFRESH: cargo brings an existing workspace lock file up to date before it looks at any
+/// package's files, so a stale tracked lock counts as a change.
+pub fn refresh_lockfile(ws: &Workspace, options: &Options) -> Result<(), Error> {
+    if options.include_lockfile && ws.lockfile().exists() {
+        lockfile::refresh(&options.cargo, &ws.root.manifest_path)?;
+    }
+    Ok(())
+}
+
+/// Selects the files of one package of `ws` (spec: `SEL-*`, `VCS-*`).
+pub fn select(manifest: Manifest, ws: &Workspace, options: &Options) -> Result<Selection, Error> {
     let mut warnings = manifest.warnings.clone();
     let root = manifest.root.clone();
-    // LOCK-REFRESH: cargo brings an existing lock file up to date before it looks at the files,
-    // so a stale tracked lock counts as a change.
-    if options.include_lockfile && root.join("Cargo.lock").exists() {
-        lockfile::refresh(&options.cargo, &manifest.path)?;
-    }
     if !manifest.include().is_empty() && !manifest.exclude().is_empty() {
         warnings
             .push("both package.include and package.exclude are specified; the exclude list will be ignored".into());
@@ -106,13 +126,15 @@ pub fn select(options: &Options, cwd: &Path) -> Result<Selection, Error> {
     let vcs = vcs::inspect(&vcs::Context {
         root: &root,
         manifest: &manifest.path,
+        workspace_manifest: &ws.root.manifest_path,
         files: &listing.files,
         metadata_files: &metadata_files,
         allow_dirty: options.allow_dirty,
-        cwd,
+        cwd: &options.cargo.cwd,
     })?;
 
-    let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), options.include_lockfile, &mut warnings)?;
+    let lockfile = options.include_lockfile.then(|| ws.lockfile());
+    let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), lockfile, &mut warnings)?;
     entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
     Ok(Selection { manifest, entries, vcs, warnings })
 }
@@ -122,7 +144,7 @@ fn archive_list(
     manifest: &Manifest,
     files: &[list::SourceFile],
     has_vcs: bool,
-    include_lockfile: bool,
+    lockfile: Option<PathBuf>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Selected>, Error> {
     let root = &manifest.root;
@@ -159,8 +181,8 @@ fn archive_list(
             manifest.name()
         ));
     }
-    if include_lockfile {
-        let lock = root.join("Cargo.lock");
+    // SEL-LOCK: the workspace's lock file is the starting point of the package's.
+    if let Some(lock) = lockfile {
         let lock = lock.exists().then_some(lock);
         entries.push(Selected { rel_path: "Cargo.lock".into(), source: Source::Generate(Generated::Lockfile, lock) });
     }
@@ -245,9 +267,18 @@ fn check_file_name<'a>(rel: &'a Path, warnings: &mut Vec<String>) -> Result<&'a 
     Ok(rel_str)
 }
 
-/// Produces every entry's contents: the normalized manifest, the lock file, the VCS file, and the
-/// size and mode of each copied file.
-pub fn plan(selection: &Selection, options: &Options) -> Result<(Plan, Vec<String>), Error> {
+/// A package's entries with their contents decided.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    /// The manifest written into the archive.
+    pub published: TomlManifest,
+    pub warnings: Vec<String>,
+}
+
+/// Produces every entry's contents: the normalized manifest, the lock file (resolved with the
+/// packages already in `siblings`), the VCS file, and the size and mode of each copied file.
+pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalRegistry>) -> Result<Planned, Error> {
     let manifest = &selection.manifest;
     let packaged: BTreeSet<PathBuf> = selection.entries.iter().map(|e| e.rel_path.clone()).collect();
     let (published, warnings) = manifest::prepare_for_publish(
@@ -264,12 +295,13 @@ pub fn plan(selection: &Selection, options: &Options) -> Result<(Plan, Vec<Strin
             Source::Generate(kind, based_on) => {
                 let data = match kind {
                     Generated::Manifest => manifest_text.clone().into_bytes(),
-                    Generated::Lockfile => if let Some(previous) = based_on {
-                        lockfile::refresh(&options.cargo, &manifest.path)?;
-                        lockfile::generate(&options.cargo, &manifest_text, Some(previous), &scratch_dir(options))?
-                    } else {
-                        lockfile::generate(&options.cargo, &manifest_text, None, &scratch_dir(options))?
-                    }
+                    Generated::Lockfile => lockfile::generate(
+                        &options.cargo,
+                        &manifest_text,
+                        based_on.as_deref(),
+                        siblings,
+                        &scratch_dir(options),
+                    )?
                     .into_bytes(),
                     Generated::VcsInfo => selection.vcs.as_ref().map(VcsInfo::to_json).unwrap_or_default().into_bytes(),
                 };
@@ -278,7 +310,12 @@ pub fn plan(selection: &Selection, options: &Options) -> Result<(Plan, Vec<Strin
         };
         entries.push(Entry { rel_path: selected.rel_path.clone(), contents });
     }
-    Ok((Plan::new(selection.base_name(), entries), warnings))
+    Ok(Planned { plan: Plan::new(selection.base_name(), entries), published, warnings })
+}
+
+/// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.
+pub fn sibling_registry(options: &Options) -> Result<LocalRegistry, Error> {
+    Ok(LocalRegistry::new(&scratch_dir(options), options.publish_source.clone())?)
 }
 
 fn scratch_dir(options: &Options) -> PathBuf {
@@ -337,8 +374,14 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
     Ok(Written { path: dest, outcome, compressed_size })
 }
 
-/// VERIFY: unpacks the archive beside it and builds it with cargo, as `cargo package` does.
-pub fn verify(written: &Written, plan: &Plan, options: &Options) -> Result<(), Error> {
+/// VERIFY: unpacks the archive beside it and builds it with cargo, as `cargo package` does, with
+/// the other packages of the run available from `siblings`.
+pub fn verify(
+    written: &Written,
+    plan: &Plan,
+    options: &Options,
+    siblings: Option<&LocalRegistry>,
+) -> Result<(), Error> {
     let dir = options.target_dir.join("package");
     let unpacked = dir.join(&plan.base_name);
     let io_error = |source| Error::Write { path: unpacked.clone(), source };
@@ -349,9 +392,7 @@ pub fn verify(written: &Written, plan: &Plan, options: &Options) -> Result<(), E
     tar::Archive::new(flate2::read::GzDecoder::new(file)).unpack(&dir).map_err(io_error)?;
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
-    let mut command = std::process::Command::new(&options.cargo.program);
-    options.cargo.configure(&mut command);
-    command.args(["build", "--manifest-path", &manifest]);
+    let mut command = options.cargo.command(&["build", "--manifest-path", &manifest], siblings);
     if options.cargo.frozen {
         command.arg("--frozen");
     } else if options.cargo.offline {

@@ -16,8 +16,10 @@
 //! variables), so commit ids are the same on every machine. Conventions:
 //! - The package is `./pkg` if the script created that directory, else `.`; a
 //!   `# manifest: <rel/path/Cargo.toml>` line overrides this (workspace members).
-//! - `# args: <flags>` lists extra `package` flags (`--allow-dirty`, `--exclude-lockfile`).
-//!   Fixtures that must pass without `--allow-dirty` simply do not list it. The harness always
+//! - `# args: <flags>` lists extra `package` flags (`--allow-dirty`, `--workspace`, `-p a`).
+//!   Fixtures that must pass without `--allow-dirty` simply do not list it. Several `# args:`
+//!   lines package the fixture once per line; every `.crate` of every run must match, and the
+//!   snapshots record the first. The harness always
 //!   adds `--no-verify --target-dir <dir> --manifest-path <abs path>`.
 //! - `# expect-error: <text>` marks a failure fixture: both tools must fail, naming `<text>`.
 //! - Directives are read from the leading comment block only.
@@ -93,10 +95,12 @@ parity_fixtures! {
     outside_dirty,
     include_rules,
     exclude_rules,
-    #[ignore = "workspace members are issue 3: cargo-seal refuses them until then"]
     workspace_member,
     root_workspace,
     minimal_noversion,
+    ws_virtual,
+    ws_root_nested,
+    ws_stale_lock,
 }
 
 failure_fixtures! {
@@ -104,6 +108,8 @@ failure_fixtures! {
     fail_reserved_orig,
     fail_dangling_symlink,
     fail_missing_readme,
+    fail_ws_root_dirty,
+    fail_ws_unpublished_sibling,
 }
 
 /// Cargo runs external subcommands as `cargo-seal seal package ...`; that argv must produce the

@@ -11,6 +11,7 @@ use super::{EXIT_ERROR, EXIT_OK};
 use crate::archive::HumanBytes;
 use crate::lockfile::Cargo;
 use crate::package::{self, Options, Selection, Source};
+use crate::workspace::{Packages, Workspace};
 
 /// Flags and meanings as `cargo package`.
 #[derive(Debug, clap::Args)]
@@ -18,9 +19,15 @@ pub struct Args {
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
-    /// Package to assemble
-    #[arg(short, long, value_name = "SPEC")]
+    /// Package(s) to assemble
+    #[arg(short, long, value_name = "SPEC", help_heading = "Package Selection")]
     package: Vec<String>,
+    /// Assemble all packages in the workspace
+    #[arg(long, help_heading = "Package Selection")]
+    workspace: bool,
+    /// Don't assemble specified packages
+    #[arg(long, value_name = "SPEC", requires = "workspace", help_heading = "Package Selection")]
+    exclude: Vec<String>,
     /// Directory for all generated artifacts
     #[arg(long, value_name = "DIRECTORY")]
     target_dir: Option<PathBuf>,
@@ -73,74 +80,84 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         (false, 0) => Verbosity::Normal,
         _ => Verbosity::Verbose,
     };
-    let options = match options(&args) {
-        Ok(options) => options,
-        Err(err) => {
-            shell.error(&err);
-            return EXIT_ERROR;
-        }
-    };
-    match package(&args, &options, shell) {
+    let result = options(&args).and_then(|(options, ws)| Ok(package(&args, &options, &ws, shell)?));
+    match result {
         Ok(()) => EXIT_OK,
         Err(err) => {
-            shell.error(&err);
+            shell.error(&*err);
             EXIT_ERROR
         }
     }
 }
 
-fn package(args: &Args, options: &Options, shell: &mut Shell) -> Result<(), package::Error> {
-    let selection = package::select(options, &options.cargo.cwd)?;
-    let name = selection.manifest.name().to_owned();
-    if let Some(spec) = args.package.iter().find(|spec| !matches_package(spec, &selection)) {
-        return Err(package::Error::Selection(format!("package ID specification `{spec}` did not match any packages")));
-    }
-    for warning in &selection.warnings {
-        shell.warn(warning);
-    }
-    if args.list {
-        print_list(&selection, args.message_format, shell);
-        return Ok(());
-    }
-    if let Some(warning) = selection.manifest.missing_metadata_warning() {
-        shell.warn(warning);
-    }
-    let id = format!("{name} v{} ({})", selection.manifest.version(), selection.manifest.root.display());
-    shell.status("Packaging", &id);
-    let (plan, warnings) = package::plan(&selection, options)?;
+fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) -> Result<(), package::Error> {
+    let packages = if args.workspace {
+        Packages::All { exclude: args.exclude.clone() }
+    } else if args.package.is_empty() {
+        Packages::Default
+    } else {
+        Packages::Named(args.package.clone())
+    };
+    let (manifests, has_local_dependencies, warnings) = package::members(ws, &packages)?;
     for warning in &warnings {
         shell.warn(warning);
     }
-    if shell.verbosity == Verbosity::Verbose {
-        for entry in &plan.entries {
-            shell.status("Archiving", entry.rel_str());
+    package::refresh_lockfile(ws, options)?;
+    // LOCK-SIBLINGS: only a run whose packages depend on each other needs them "published".
+    let siblings = (!args.list && has_local_dependencies && (options.include_lockfile || !args.no_verify))
+        .then(|| package::sibling_registry(options))
+        .transpose()?;
+
+    let mut made = Vec::with_capacity(manifests.len());
+    for manifest in manifests {
+        let selection = package::select(manifest, ws, options)?;
+        for warning in &selection.warnings {
+            shell.warn(warning);
         }
+        if args.list {
+            print_list(&selection, args.message_format, shell);
+            continue;
+        }
+        let manifest = &selection.manifest;
+        if let Some(warning) = manifest.missing_metadata_warning() {
+            shell.warn(warning);
+        }
+        let id = format!("{} v{} ({})", manifest.name(), manifest.version(), manifest.root.display());
+        shell.status("Packaging", &id);
+        let planned = package::plan(&selection, options, siblings.as_ref())?;
+        for warning in &planned.warnings {
+            shell.warn(warning);
+        }
+        if shell.verbosity == Verbosity::Verbose {
+            for entry in &planned.plan.entries {
+                shell.status("Archiving", entry.rel_str());
+            }
+        }
+        let written = package::write(&planned.plan, options)?;
+        shell.status(
+            "Packaged",
+            format!(
+                "{} files, {:.1} ({:.1} compressed)",
+                written.outcome.files,
+                HumanBytes(written.outcome.uncompressed_size),
+                HumanBytes(written.compressed_size)
+            ),
+        );
+        if let Some(siblings) = &siblings
+            && !manifest.is_unpublishable()
+        {
+            siblings.add(&planned.published, &written.path)?;
+        }
+        made.push((id, written, planned.plan));
     }
-    let written = package::write(&plan, options)?;
-    shell.status(
-        "Packaged",
-        format!(
-            "{} files, {:.1} ({:.1} compressed)",
-            written.outcome.files,
-            HumanBytes(written.outcome.uncompressed_size),
-            HumanBytes(written.compressed_size)
-        ),
-    );
+    // VERIFY: after every package is made, so that each can use the others.
     if !args.no_verify {
-        shell.status("Verifying", &id);
-        package::verify(&written, &plan, options)?;
+        for (id, written, plan) in &made {
+            shell.status("Verifying", id);
+            package::verify(written, plan, options, siblings.as_ref())?;
+        }
     }
     Ok(())
-}
-
-/// Whether `-p SPEC` names this package (`name`, `name@version`).
-fn matches_package(spec: &str, selection: &Selection) -> bool {
-    match spec.split_once('@') {
-        Some((name, version)) => {
-            name == selection.manifest.name() && selection.manifest.version().to_string().starts_with(version)
-        }
-        None => spec == selection.manifest.name(),
-    }
 }
 
 fn print_list(selection: &Selection, format: MessageFormat, shell: &mut Shell) {
@@ -184,19 +201,16 @@ fn package_id_spec(selection: &Selection) -> PackageIdSpec {
     spec
 }
 
-fn options(args: &Args) -> Result<Options, Usage> {
-    if args.package.len() > 1 {
-        return Err(Usage("packaging several packages at once needs workspace support, which is not here yet".into()));
-    }
+fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir().map_err(|e| Usage(format!("cannot read the current directory: {e}")))?;
     let manifest_path = match &args.manifest_path {
         Some(path) => {
             if path.file_name().is_none_or(|n| n != "Cargo.toml") {
-                return Err(Usage("the manifest-path must be a path to a Cargo.toml file".into()));
+                return Err(Usage("the manifest-path must be a path to a Cargo.toml file".into()).into());
             }
             let path = cwd.join(path);
             if !path.is_file() {
-                return Err(Usage(format!("manifest path `{}` does not exist", path.display())));
+                return Err(Usage(format!("manifest path `{}` does not exist", path.display())).into());
             }
             path
         }
@@ -204,25 +218,36 @@ fn options(args: &Args) -> Result<Options, Usage> {
             Usage(format!("could not find `Cargo.toml` in `{}` or any parent directory", cwd.display()))
         })?,
     };
-    // The package root is made canonical so that git paths and file paths agree.
-    let root = manifest_path.parent().unwrap_or(Path::new("/"));
-    let root = root.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", root.display())))?;
-    let manifest_path = root.join("Cargo.toml");
+    // The manifest's directory is made canonical so that git paths and file paths agree.
+    let dir = manifest_path.parent().unwrap_or(Path::new("/"));
+    let dir = dir.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", dir.display())))?;
+    let manifest_path = dir.join("Cargo.toml");
     let target_dir = args
         .target_dir
         .clone()
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
-        .map(|dir| cwd.join(dir))
-        .unwrap_or_else(|| root.join("target"));
+        .map(|dir| cwd.join(dir));
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
-    Ok(Options {
-        manifest_path,
-        target_dir: target_dir.clone(),
+    let mut cargo = Cargo { program, cwd, target_dir, offline: args.offline, locked: args.locked, frozen: args.frozen };
+    let ws = Workspace::load(&cargo, &manifest_path)?;
+    cargo.target_dir = Some(ws.target_dir.clone());
+    let options = Options {
+        target_dir: ws.target_dir.clone(),
         allow_dirty: args.allow_dirty,
         include_lockfile: !args.exclude_lockfile,
         registries: registries_from_env(),
-        cargo: Cargo { program, cwd, target_dir, offline: args.offline, locked: args.locked, frozen: args.frozen },
-    })
+        publish_source: crates_io_source(),
+        cargo,
+    };
+    Ok((options, ws))
+}
+
+/// How cargo names crates.io: its sparse index unless `registries.crates-io.protocol` is `git`.
+fn crates_io_source() -> String {
+    match std::env::var("CARGO_REGISTRIES_CRATES_IO_PROTOCOL").as_deref() {
+        Ok("git") => "registry+https://github.com/rust-lang/crates.io-index".to_owned(),
+        _ => "sparse+https://index.crates.io/".to_owned(),
+    }
 }
 
 /// `CARGO_REGISTRIES_<NAME>_INDEX` variables, the environment form of `registries.<name>.index`.

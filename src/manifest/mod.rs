@@ -10,7 +10,7 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
-use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlPackage};
+use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlPackage, TomlWorkspace};
 
 pub use publish::{PublishContext, prepare_for_publish, render};
 
@@ -24,8 +24,8 @@ pub struct Manifest {
     /// The manifest with targets, `build`, `readme` and the `auto*` flags made explicit
     /// (`MAN-NORMALIZE`), before publish-time rewriting.
     pub normalized: TomlManifest,
-    /// The resolver of the workspace this package roots, if its manifest has `[workspace]`.
-    pub workspace_resolver: Option<String>,
+    /// The resolver of the package's workspace (`MAN-RESOLVER`).
+    pub workspace_resolver: String,
     /// Warnings cargo would print while loading.
     pub warnings: Vec<String>,
 }
@@ -41,37 +41,84 @@ pub enum Error {
     Virtual { path: PathBuf },
     #[error(
         "`{field}` in `{}` inherits from the workspace (`{field}.workspace = true`), but the \
-         workspace does not define it: add it to `[workspace.package]`, `[workspace.dependencies]` \
-         or `[workspace.lints]`, or give the value in the package",
-        path.display()
-    )]
-    Inherited { path: PathBuf, field: String },
-    #[error(
-        "`{}` is a member of the workspace at `{}`; workspace members are not supported yet",
+         workspace root `{}` does not define it: add it to `[workspace.package]`, \
+         `[workspace.dependencies]` or `[workspace.lints]`, or give the value in the package",
         path.display(), root.display()
     )]
-    WorkspaceMember { path: PathBuf, root: PathBuf },
+    Inherited { path: PathBuf, field: String, root: PathBuf },
     #[error("invalid manifest at `{}`: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
 
-impl Manifest {
-    /// Reads and normalizes the manifest at `path` (absolute).
+/// The root of a package's workspace: the `[workspace]` table members inherit from
+/// (`MAN-INHERIT`) and the resolver the workspace uses (`MAN-RESOLVER`). A package outside any
+/// workspace is its own root.
+#[derive(Debug, Clone)]
+pub struct WorkspaceRoot {
+    /// Absolute path of the root `Cargo.toml`.
+    pub manifest_path: PathBuf,
+    /// The directory holding it: inherited relative paths are relative to it.
+    pub dir: PathBuf,
+    table: Option<TomlWorkspace>,
+    resolver: String,
+}
+
+impl WorkspaceRoot {
+    /// Reads the root manifest at `path` (absolute).
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-        let original: TomlManifest =
-            toml::from_str(&text).map_err(|source| Error::Parse { path: path.to_owned(), source })?;
+        let original = parse(path)?;
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let table = original.workspace;
+        let package = original.package.or(original.project);
+        // Cargo's `Workspace::resolve_behavior`: `[workspace] resolver`, else the root package's
+        // `resolver` or its edition's default; a virtual workspace defaults to "1".
+        let resolver = match (table.as_ref().and_then(|w| w.resolver.clone()), package) {
+            (Some(resolver), _) => resolver,
+            (None, Some(package)) => package.resolver.clone().unwrap_or_else(|| {
+                let edition = match &package.edition {
+                    Some(field) if field.is_inherited() => {
+                        table.as_ref().and_then(|w| w.package.as_ref()).and_then(|p| p.edition.clone())
+                    }
+                    Some(field) => field.as_value().cloned(),
+                    None => None,
+                };
+                publish::default_resolver(edition.as_deref().unwrap_or("2015")).to_owned()
+            }),
+            (None, None) => "1".to_owned(),
+        };
+        Ok(WorkspaceRoot { manifest_path: path.to_owned(), dir, table, resolver })
+    }
+}
+
+fn parse(path: &Path) -> Result<TomlManifest, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text).map_err(|source| Error::Parse { path: path.to_owned(), source })
+}
+
+impl Manifest {
+    /// Reads and normalizes the manifest at `path` (absolute), a member of `workspace`.
+    pub fn load(path: &Path, workspace: &WorkspaceRoot) -> Result<Self, Error> {
+        let original = parse(path)?;
         let root = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let standalone = original.workspace.is_some();
-        if let Some(ws_root) = normalize::enclosing_workspace(path, original.package().map(|p| &**p))?
-            && !standalone
-        {
-            return Err(Error::WorkspaceMember { path: path.to_owned(), root: ws_root });
-        }
-        let workspace_resolver = original.workspace.as_ref().and_then(|ws| ws.resolver.clone());
         let mut warnings = Vec::new();
-        let normalized = normalize::normalize(&original, path, &root, &mut warnings)?;
-        Ok(Manifest { path: path.to_owned(), root, normalized, workspace_resolver, warnings })
+        let normalized = normalize::normalize(&original, path, &root, workspace, &mut warnings)?;
+        Ok(Manifest {
+            path: path.to_owned(),
+            root,
+            normalized,
+            workspace_resolver: workspace.resolver.clone(),
+            warnings,
+        })
+    }
+
+    /// `publish = false` (an empty registry list): the package is never uploaded.
+    pub fn is_unpublishable(&self) -> bool {
+        use cargo_util_schemas::manifest::VecStringOrBool;
+        match self.package().publish.as_ref().and_then(|p| p.as_value()) {
+            Some(VecStringOrBool::Bool(publish)) => !publish,
+            Some(VecStringOrBool::VecString(registries)) => registries.is_empty(),
+            None => false,
+        }
     }
 
     /// The normalized `[package]` table (present: [`Manifest::load`] refuses virtual manifests).

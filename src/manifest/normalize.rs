@@ -1,15 +1,15 @@
 //! Load-time normalization of a package manifest (spec: `MAN-NORMALIZE`): what cargo's
-//! `normalize_toml` does for a package that inherits nothing from a workspace.
+//! `normalize_toml` does: workspace inheritance resolved, targets and defaults made explicit.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cargo_util_schemas::manifest::{
     InheritableDependency, InheritableField, InheritableLints, StringOrBool, TomlDependency, TomlManifest, TomlPackage,
     TomlPackageBuild, TomlPlatform,
 };
 
-use super::{Error, targets};
+use super::{Error, WorkspaceRoot, normalize_path, targets};
 
 /// The default readme names, in the order cargo tries them (`MAN-README`).
 const DEFAULT_READMES: [&str; 3] = ["README.md", "README.txt", "README"];
@@ -18,10 +18,11 @@ pub(super) fn normalize(
     original: &TomlManifest,
     path: &Path,
     root: &Path,
+    workspace: &WorkspaceRoot,
     warnings: &mut Vec<String>,
 ) -> Result<TomlManifest, Error> {
     let invalid = |message: String| Error::Invalid { path: path.to_owned(), message };
-    let original = &resolve_inheritance(original, path)?;
+    let original = &resolve_inheritance(original, path, root, workspace)?;
     let Some(package) = original.package() else {
         return Err(Error::Virtual { path: path.to_owned() });
     };
@@ -130,7 +131,7 @@ fn normalize_build(build: Option<&TomlPackageBuild>, root: &Path) -> TomlPackage
         None => TomlPackageBuild::Auto(false),
         Some(TomlPackageBuild::Auto(true)) => TomlPackageBuild::SingleScript("build.rs".into()),
         Some(TomlPackageBuild::SingleScript(script)) => {
-            TomlPackageBuild::SingleScript(super::normalize_path(Path::new(script)).to_string_lossy().into_owned())
+            TomlPackageBuild::SingleScript(normalize_path(Path::new(script)).to_string_lossy().into_owned())
         }
         Some(other) => other.clone(),
     }
@@ -171,13 +172,32 @@ fn normalize_deps(
     Ok(Some(out))
 }
 
-/// MAN-INHERIT: `x.workspace = true` takes the value from the `[workspace]` of the package's own
-/// manifest (a package that is its own workspace root). Inheriting from a workspace elsewhere is
-/// refused: `Manifest::load` reports the enclosing workspace first.
-fn resolve_inheritance(original: &TomlManifest, path: &Path) -> Result<TomlManifest, Error> {
+/// MAN-INHERIT: `x.workspace = true` takes the value from the workspace root's `[workspace]`.
+/// Inherited `readme`, `license-file` and dependency `path`s are relative to the workspace root
+/// and are rebased onto the member (`MAN-INHERIT-PATHS`).
+fn resolve_inheritance(
+    original: &TomlManifest,
+    path: &Path,
+    root: &Path,
+    workspace: &WorkspaceRoot,
+) -> Result<TomlManifest, Error> {
     let mut resolved = original.clone();
-    let ws = original.workspace.as_ref();
-    let missing = |field: &str| Error::Inherited { path: path.to_owned(), field: field.to_owned() };
+    let ws = workspace.table.as_ref();
+    let missing = |field: &str| Error::Inherited {
+        path: path.to_owned(),
+        field: field.to_owned(),
+        root: workspace.manifest_path.clone(),
+    };
+    let rebase = |field: &str, value: &str| {
+        rebase_onto_member(&workspace.dir, root, value).ok_or_else(|| Error::Invalid {
+            path: path.to_owned(),
+            message: format!(
+                "`{field}` was defined in {} but could not be resolved with {}",
+                workspace.dir.display(),
+                root.display()
+            ),
+        })
+    };
     let ws_package = ws.and_then(|w| w.package.as_ref());
     if let Some(p) = resolved.package.as_mut().or(resolved.project.as_mut()) {
         macro_rules! inherit {
@@ -191,9 +211,25 @@ fn resolve_inheritance(original: &TomlManifest, path: &Path) -> Result<TomlManif
         inherit! {
             edition => "edition", rust_version => "rust-version", version => "version", authors => "authors",
             exclude => "exclude", include => "include", publish => "publish", description => "description",
-            homepage => "homepage", documentation => "documentation", readme => "readme", keywords => "keywords",
-            categories => "categories", license => "license", license_file => "license-file",
-            repository => "repository",
+            homepage => "homepage", documentation => "documentation", keywords => "keywords",
+            categories => "categories", license => "license", repository => "repository",
+        }
+        if p.license_file.as_ref().is_some_and(InheritableField::is_inherited) {
+            let value = ws_package.and_then(|w| w.license_file.as_deref()).ok_or_else(|| missing("license-file"))?;
+            p.license_file = Some(InheritableField::Value(rebase("license-file", value)?));
+        }
+        if p.readme.as_ref().is_some_and(InheritableField::is_inherited) {
+            // The workspace's readme is normalized at the workspace root first (`MAN-README`).
+            let value = match ws.map(|w| w.package.as_ref().and_then(|p| p.readme.as_ref())) {
+                Some(None) => {
+                    DEFAULT_READMES.iter().find(|name| workspace.dir.join(name).is_file()).map(|name| name.to_string())
+                }
+                Some(Some(StringOrBool::Bool(true))) => Some("README.md".to_owned()),
+                Some(Some(StringOrBool::String(readme))) => Some(readme.clone()),
+                Some(Some(StringOrBool::Bool(false))) | None => None,
+            };
+            let value = value.ok_or_else(|| missing("readme"))?;
+            p.readme = Some(InheritableField::Value(StringOrBool::String(rebase("readme", &value)?)));
         }
     }
     if let Some(lints) = resolved.lints.as_mut().filter(|l| l.workspace) {
@@ -229,10 +265,21 @@ fn resolve_inheritance(original: &TomlManifest, path: &Path) -> Result<TomlManif
         for (name, dep) in deps.iter_mut() {
             let InheritableDependency::Inherit(member) = dep else { continue };
             let ws_dep = ws_deps.and_then(|d| d.get(name)).ok_or_else(|| missing(&format!("dependencies.{name}")))?;
-            *dep = InheritableDependency::Value(TomlDependency::Detailed(merge_dependency(ws_dep, member)));
+            let mut merged = merge_dependency(ws_dep, member);
+            if let Some(dep_path) = merged.path.take() {
+                merged.path = Some(rebase(name, &dep_path)?);
+            }
+            *dep = InheritableDependency::Value(TomlDependency::Detailed(merged));
         }
     }
     Ok(resolved)
+}
+
+/// `path`, relative to the workspace root `ws_dir`, made relative to the member root `root`
+/// (cargo's `resolve_relative_path`).
+fn rebase_onto_member(ws_dir: &Path, root: &Path, path: &str) -> Option<String> {
+    let joined = normalize_path(&ws_dir.join(path));
+    pathdiff::diff_paths(joined, root).and_then(|p| p.to_str().map(str::to_owned))
 }
 
 /// A workspace dependency as a member declares it: member features appended, `optional` and
@@ -259,36 +306,4 @@ fn merge_dependency(
     merged.optional = member.optional;
     merged.public = member.public;
     merged
-}
-
-/// The root of a workspace that claims the package at `manifest`, searching upwards as cargo
-/// does (it stops below a `target/package` directory, where cargo unpacks crates).
-pub(super) fn enclosing_workspace(manifest: &Path, package: Option<&TomlPackage>) -> Result<Option<PathBuf>, Error> {
-    if package.is_some_and(|p| p.workspace.is_some()) {
-        return Ok(manifest.parent().map(Path::to_path_buf));
-    }
-    let Some(pkg_root) = manifest.parent() else {
-        return Ok(None);
-    };
-    for dir in pkg_root.ancestors().skip(1) {
-        if dir.ends_with("target/package") {
-            break;
-        }
-        let candidate = dir.join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&candidate) else {
-            continue;
-        };
-        let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
-            continue;
-        };
-        let Some(ws) = doc.get("workspace").and_then(toml::Value::as_table) else {
-            continue;
-        };
-        let excluded = ws
-            .get("exclude")
-            .and_then(toml::Value::as_array)
-            .is_some_and(|list| list.iter().filter_map(toml::Value::as_str).any(|e| pkg_root.starts_with(dir.join(e))));
-        return Ok((!excluded).then(|| dir.to_path_buf()));
-    }
-    Ok(None)
 }

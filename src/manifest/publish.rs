@@ -67,9 +67,8 @@ pub fn prepare_for_publish(manifest: &Manifest, cx: &PublishContext<'_>) -> Resu
     // from the default of its edition.
     let edition = package.edition.as_ref().and_then(|e| e.as_value()).map_or("2015", String::as_str);
     let current = package.resolver.clone().unwrap_or_else(|| default_resolver(edition).to_owned());
-    let workspace = manifest.workspace_resolver.clone().unwrap_or_else(|| current.clone());
-    if workspace != current {
-        package.resolver = Some(workspace);
+    if manifest.workspace_resolver != current {
+        package.resolver = Some(manifest.workspace_resolver.clone());
     }
     // MAN-README / MAN-LICENSE: a file outside the package is copied to its root, so its field
     // becomes the bare file name.
@@ -155,7 +154,7 @@ pub fn render(manifest: &TomlManifest) -> Result<String, toml::ser::Error> {
     Ok(format!("{PREAMBLE}\n{}", toml::to_string_pretty(manifest)?))
 }
 
-fn default_resolver(edition: &str) -> &'static str {
+pub(super) fn default_resolver(edition: &str) -> &'static str {
     match edition {
         "2015" | "2018" => "1",
         "2021" => "2",

@@ -35,7 +35,11 @@ impl VcsInfo {
 /// What the VCS check needs to know about the package.
 pub struct Context<'a> {
     pub root: &'a Path,
+    /// The package's `Cargo.toml`.
     pub manifest: &'a Path,
+    /// The workspace root's `Cargo.toml`: any change to it counts (cargo checks it even when it
+    /// lies outside the package).
+    pub workspace_manifest: &'a Path,
     /// The files to be packaged.
     pub files: &'a [SourceFile],
     /// `readme` and `license-file`, resolved against the package root.
@@ -180,7 +184,7 @@ fn dirty_outside_package(repo: &gix::Repository, workdir: &Path, cx: &Context<'_
     let linked = cx.files.iter().filter(|f| f.via_symlink).map(|f| f.path.as_path());
     let patterns: Vec<BString> = linked
         .chain(cx.metadata_files.iter().map(PathBuf::as_path))
-        .chain([cx.manifest])
+        .chain([cx.workspace_manifest])
         .filter(|p| strip_prefix_canonical(p, cx.root).is_none())
         .filter_map(|p| strip_prefix_canonical(p, workdir))
         .map(|p| gix::path::into_bstr(p).into_owned())

@@ -46,8 +46,9 @@ const FIXTURE_GIT_ENV: &[(&str, &str)] = &[
 /// A fixture script and the settings read from its leading comment block.
 pub struct Fixture {
     pub script: PathBuf,
-    /// Extra `cargo package` flags (`# args: ...`).
-    pub args: Vec<String>,
+    /// Extra `cargo package` flags, one set per `# args: ...` line: a fixture with several
+    /// lines is packaged once per line (`--workspace`, then `-p a -p b`, say).
+    pub variants: Vec<Vec<String>>,
     /// Manifest path relative to the fixture root (`# manifest: ...`), if not the default.
     pub manifest: Option<String>,
     /// For failure fixtures: a string both tools must print on stderr (`# expect-error: ...`).
@@ -59,20 +60,28 @@ impl Fixture {
         let script = fixtures_dir().join(format!("{name}.sh"));
         let text =
             fs::read_to_string(&script).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", script.display()));
-        let mut fixture = Fixture { script, args: Vec::new(), manifest: None, expect_error: None };
+        let mut fixture = Fixture { script, variants: Vec::new(), manifest: None, expect_error: None };
         // Directives live in the leading comment block only, so a `# args:` further down (say,
         // inside a heredoc) cannot change how the fixture runs.
         for line in text.lines().take_while(|l| l.starts_with('#')) {
             let Some(body) = line.strip_prefix('#').map(str::trim) else { continue };
             if let Some(v) = body.strip_prefix("args:") {
-                fixture.args = v.split_whitespace().map(str::to_owned).collect();
+                fixture.variants.push(v.split_whitespace().map(str::to_owned).collect());
             } else if let Some(v) = body.strip_prefix("manifest:") {
                 fixture.manifest = Some(v.trim().to_owned());
             } else if let Some(v) = body.strip_prefix("expect-error:") {
                 fixture.expect_error = Some(v.trim().to_owned());
             }
         }
+        if fixture.variants.is_empty() {
+            fixture.variants.push(Vec::new());
+        }
         fixture
+    }
+
+    /// The flags of the first variant, the one snapshots and `--list` checks use.
+    pub fn args(&self) -> &[String] {
+        &self.variants[0]
     }
 
     /// The manifest to package, relative to the fixture root: the `# manifest:` directive, else
@@ -225,9 +234,9 @@ impl Sandbox {
         Copy { root, target }
     }
 
-    /// Runs `tool package --no-verify --target-dir .. --manifest-path .. <fixture args> <extra>`
-    /// from the copy's root (the cwd matters to cargo's dirty check of files outside the package).
-    pub fn package(&self, tool: Tool, fixture: &Fixture, copy: &Copy, extra: &[&str]) -> Output {
+    /// Runs `tool package --no-verify --target-dir .. --manifest-path .. <args> <extra>` from the
+    /// copy's root (the cwd matters to cargo's dirty check of files outside the package).
+    pub fn package(&self, tool: Tool, fixture: &Fixture, args: &[String], copy: &Copy, extra: &[&str]) -> Output {
         let manifest = copy.root.join(fixture.manifest_rel(&copy.root));
         let mut cmd = tool.command();
         cmd.arg("package")
@@ -236,7 +245,7 @@ impl Sandbox {
             .arg(&copy.target)
             .arg("--manifest-path")
             .arg(&manifest)
-            .args(&fixture.args)
+            .args(args)
             .args(extra)
             .current_dir(&copy.root);
         self.pin_tool_env(&mut cmd);
@@ -372,9 +381,9 @@ fn diff_trees(cargo: &BTreeMap<PathBuf, Node>, seal: &BTreeMap<PathBuf, Node>) -
 
 /// Output of a parity run that matched byte for byte.
 pub struct Verified {
-    /// `tarball::listing` of the `.crate`.
+    /// `tarball::listing` of each `.crate`.
     pub entries: String,
-    /// The normalized `Cargo.toml` inside it.
+    /// The normalized `Cargo.toml` inside each, headed by the file name when there are several.
     pub cargo_toml: String,
     name: String,
     /// How the fixture trees differ after packaging, if they do.
@@ -394,59 +403,67 @@ impl Verified {
     }
 }
 
-/// Packages the fixture with cargo (copy A) and with `tool` (copy B) and requires identical
-/// `.crate` bytes. Panics with a layer-by-layer explanation otherwise.
+/// Packages the fixture with cargo (copy A) and with `tool` (copy B), once per `# args:`
+/// variant, and requires identical `.crate` bytes. Panics with a layer-by-layer explanation
+/// otherwise. The returned output is the first variant's.
 pub fn check_parity(name: &str, tool: Tool) -> Verified {
     let fixture = Fixture::load(name);
     assert!(fixture.expect_error.is_none(), "{name} is a failure fixture");
+    let mut verified = fixture.variants.iter().map(|args| check_variant(name, &fixture, args, tool));
+    let first = verified.next().expect("every fixture has a variant");
+    verified.for_each(|v| v.assert_same_side_effects());
+    first
+}
+
+fn check_variant(name: &str, fixture: &Fixture, args: &[String], tool: Tool) -> Verified {
     let sandbox = Sandbox::new(name);
-    let a = sandbox.materialize(&fixture, Slot::A);
-    let b = sandbox.materialize(&fixture, Slot::B);
+    let a = sandbox.materialize(fixture, Slot::A);
+    let b = sandbox.materialize(fixture, Slot::B);
     // A non-deterministic script would look like a cargo-seal bug in `.cargo_vcs_info.json`.
     assert_eq!(git_head(&a.root), git_head(&b.root), "fixture script {name} does not produce stable commit ids");
+    let name = format!("{name} [{}]", args.join(" "));
 
-    let golden = sandbox.package(Tool::Cargo, &fixture, &a, &[]);
+    let golden = sandbox.package(Tool::Cargo, fixture, args, &a, &[]);
     assert!(
         golden.status.success(),
         "real cargo failed on fixture {name}; fix the fixture\n{}",
         describe("cargo package", &golden)
     );
-    let ours = sandbox.package(tool, &fixture, &b, &[]);
+    let ours = sandbox.package(tool, fixture, args, &b, &[]);
     assert!(ours.status.success(), "{name}: {}", describe(tool.label(), &ours));
 
-    let golden_crates = crates_in(&a.target);
-    let our_crates = crates_in(&b.target);
-    assert_eq!(golden_crates.len(), 1, "{name}: cargo wrote {golden_crates:?}");
-    assert_eq!(our_crates.len(), 1, "{name}: {} wrote {our_crates:?}, want exactly one .crate", tool.label());
-    let file_name = golden_crates[0].file_name().expect("crate file name").to_string_lossy().into_owned();
-    assert_eq!(
-        our_crates[0].file_name().map(|n| n.to_string_lossy().into_owned()),
-        Some(file_name.clone()),
-        "{name}: .crate file names differ"
-    );
+    let file_names = |crates: Vec<PathBuf>| -> Vec<String> {
+        crates.iter().map(|p| p.file_name().expect("crate file name").to_string_lossy().into_owned()).collect()
+    };
+    let golden_crates = file_names(crates_in(&a.target));
+    let our_crates = file_names(crates_in(&b.target));
+    assert!(!golden_crates.is_empty(), "{name}: cargo wrote no .crate");
+    assert_eq!(our_crates, golden_crates, "{name}: {} wrote other .crate files than cargo", tool.label());
 
-    let expected = fs::read(&golden_crates[0]).expect("read cargo's .crate");
-    let actual = fs::read(&our_crates[0]).expect("read cargo-seal's .crate");
-    if expected != actual {
-        panic!(
-            "{name}: {file_name} differs from real cargo ({} vs {} bytes)\n{}\n(set {KEEP_TMP_VAR}=1 to keep {})",
-            expected.len(),
-            actual.len(),
-            tarball::explain(&expected, &actual),
-            sandbox.path.display()
-        );
+    let mut entries = Vec::new();
+    let mut cargo_tomls = Vec::new();
+    for file_name in &golden_crates {
+        let expected = fs::read(a.target.join("package").join(file_name)).expect("read cargo's .crate");
+        let actual = fs::read(b.target.join("package").join(file_name)).expect("read cargo-seal's .crate");
+        if expected != actual {
+            panic!(
+                "{name}: {file_name} differs from real cargo ({} vs {} bytes)\n{}\n(set {KEEP_TMP_VAR}=1 to keep {})",
+                expected.len(),
+                actual.len(),
+                tarball::explain(&expected, &actual),
+                sandbox.path.display()
+            );
+        }
+        entries.push(tarball::listing(file_name, &actual));
+        let toml = tarball::member_text(&actual, "Cargo.toml").expect("every .crate has a Cargo.toml");
+        cargo_tomls.push(if golden_crates.len() == 1 { toml } else { format!("## {file_name}\n{toml}") });
     }
     // Byte parity is not enough if cargo-seal also wrote files cargo does not (a new
     // Cargo.lock in the package, say) or left different ones behind. Reported after the
     // snapshots, which only depend on the (already verified) bytes.
     let (tree_a, tree_b) = (source_tree(&a.root), source_tree(&b.root));
     let tree_diff = (tree_a != tree_b).then(|| diff_trees(&tree_a, &tree_b));
-    Verified {
-        entries: tarball::listing(&file_name, &actual),
-        cargo_toml: tarball::member_text(&actual, "Cargo.toml").expect("every .crate has a Cargo.toml"),
-        name: name.to_owned(),
-        tree_diff,
-    }
+    Verified { entries: entries.join("\n"), cargo_toml: cargo_tomls.join("\n"), name, tree_diff }
 }
 
 /// `package --list` must print exactly what cargo prints.
@@ -455,9 +472,9 @@ pub fn check_list_parity(name: &str) {
     let sandbox = Sandbox::new(name);
     let a = sandbox.materialize(&fixture, Slot::A);
     let b = sandbox.materialize(&fixture, Slot::B);
-    let golden = sandbox.package(Tool::Cargo, &fixture, &a, &["--list"]);
+    let golden = sandbox.package(Tool::Cargo, &fixture, fixture.args(), &a, &["--list"]);
     assert!(golden.status.success(), "real cargo failed on {name}\n{}", describe("cargo package --list", &golden));
-    let ours = sandbox.package(Tool::Seal, &fixture, &b, &["--list"]);
+    let ours = sandbox.package(Tool::Seal, &fixture, fixture.args(), &b, &["--list"]);
     assert!(ours.status.success(), "{name}: {}", describe("cargo-seal package --list", &ours));
     let (g, o) = (String::from_utf8_lossy(&golden.stdout), String::from_utf8_lossy(&ours.stdout));
     assert!(g == o, "{name}: --list output differs\n~~~~ cargo ~~~~\n{g}~~~~ cargo-seal ~~~~\n{o}~~~~");
@@ -473,13 +490,13 @@ pub fn check_failure(name: &str) {
     let b = sandbox.materialize(&fixture, Slot::B);
 
     // First prove the fixture really is an error case for cargo 1.95.
-    let golden = sandbox.package(Tool::Cargo, &fixture, &a, &[]);
+    let golden = sandbox.package(Tool::Cargo, &fixture, fixture.args(), &a, &[]);
     let golden_err = String::from_utf8_lossy(&golden.stderr);
     assert!(!golden.status.success(), "{name}: real cargo unexpectedly succeeded; fix the fixture");
     assert!(golden_err.contains(&needle), "{name}: cargo's error does not mention {needle:?}:\n{golden_err}");
     assert!(crates_in(&a.target).is_empty(), "{name}: cargo left {:?}", crates_in(&a.target));
 
-    let ours = sandbox.package(Tool::Seal, &fixture, &b, &[]);
+    let ours = sandbox.package(Tool::Seal, &fixture, fixture.args(), &b, &[]);
     let our_err = String::from_utf8_lossy(&ours.stderr);
     assert_eq!(
         ours.status.code(),

@@ -8,8 +8,12 @@
 //! `cargo update --workspace`, which resolves from the previous lock and keeps every locked
 //! version, then undo the format bump.
 
+mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub use registry::LocalRegistry;
 
 /// How to run cargo.
 #[derive(Debug, Clone)]
@@ -19,24 +23,28 @@ pub struct Cargo {
     /// The directory cargo runs in: its configuration files are found from there, as for the
     /// `cargo package` this replaces.
     pub cwd: PathBuf,
-    /// Cargo's own caches go here (`--target-dir`), never into the package's directory.
-    pub target_dir: PathBuf,
+    /// Cargo's own caches go here (`--target-dir`), never into the package's directory; `None`
+    /// leaves the choice to cargo's configuration.
+    pub target_dir: Option<PathBuf>,
     pub offline: bool,
     pub locked: bool,
     pub frozen: bool,
 }
 
 impl Cargo {
-    fn command(&self, args: &[&str]) -> Command {
+    /// `cargo <args>` run where the user ran us, with its caches in the target directory and
+    /// the packages of this run visible through `overlay`, if any.
+    pub(crate) fn command(&self, args: &[&str], overlay: Option<&LocalRegistry>) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args);
-        self.configure(&mut command);
+        command.args(args).current_dir(&self.cwd).env("CARGO_TERM_COLOR", "never");
+        if let Some(dir) = &self.target_dir {
+            command.env("CARGO_TARGET_DIR", dir);
+        }
+        if let Some(overlay) = overlay {
+            let (key, value) = overlay.env();
+            command.env(key, value);
+        }
         command
-    }
-
-    /// Runs cargo where the user ran us, with its caches in the target directory.
-    pub(crate) fn configure(&self, command: &mut Command) {
-        command.current_dir(&self.cwd).env("CARGO_TARGET_DIR", &self.target_dir).env("CARGO_TERM_COLOR", "never");
     }
 
     /// Runs cargo, returning its error output as the error when it fails.
@@ -74,6 +82,8 @@ pub enum Error {
     Cargo { command: String, stderr: String },
     #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]
     Scratch { path: PathBuf, source: std::io::Error },
+    #[error("failed to add `{}` to the temporary registry in `{}`", file.display(), registry.display())]
+    Registry { file: PathBuf, registry: PathBuf, source: std::io::Error },
     #[error(
         "`{}` uses lock file format version 1, which cargo would rewrite; run `cargo update --workspace` \
          to upgrade it, then package again", path.display()
@@ -87,16 +97,18 @@ pub fn refresh(cargo: &Cargo, manifest: &Path) -> Result<(), Error> {
     let manifest = manifest.to_string_lossy();
     let mut args = vec!["update", "--workspace", "--quiet", "--manifest-path", &manifest];
     args.extend(cargo.network_flags(true));
-    cargo.run(cargo.command(&args))
+    cargo.run(cargo.command(&args, None))
 }
 
 /// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package whose normalized manifest
-/// is `manifest_text`, resolved from `previous` (the package's `Cargo.lock`, if any). Scratch
-/// files go in a temporary directory under `scratch_parent`, removed afterwards.
+/// is `manifest_text`, resolved from `previous` (the workspace's `Cargo.lock`, if any), with the
+/// packages of this run that it depends on taken from `overlay` (LOCK-SIBLINGS). Scratch files
+/// go in a temporary directory under `scratch_parent`, removed afterwards.
 pub fn generate(
     cargo: &Cargo,
     manifest_text: &str,
     previous: Option<&Path>,
+    overlay: Option<&LocalRegistry>,
     scratch_parent: &Path,
 ) -> Result<String, Error> {
     let scratch_error = |source| Error::Scratch { path: scratch_parent.to_owned(), source };
@@ -123,7 +135,7 @@ pub fn generate(
     // The scratch resolve is never `--locked`: cargo checks the user's lock (see `refresh`),
     // not the scratch one, which loses path dependencies and so always changes.
     args.extend(cargo.network_flags(false));
-    cargo.run(cargo.command(&args))?;
+    cargo.run(cargo.command(&args, overlay))?;
     let resolved = std::fs::read_to_string(&lock).map_err(scratch_error)?;
 
     Ok(match previous_text {

@@ -1,0 +1,225 @@
+//! The workspace being packaged (spec: `WS-*`): its members, which of them to package, and in
+//! which order.
+//!
+//! Cargo decides membership (`members` globs, `exclude`, path dependencies that become members,
+//! `default-members`) and the target directory: `cargo metadata --no-deps` reports both without
+//! resolving dependencies or running code from the packages, and this module reads its answer.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cargo_util_schemas::core::PackageIdSpec;
+use cargo_util_schemas::manifest::{InheritableDependency, TomlDependency};
+
+use crate::lockfile::Cargo;
+use crate::manifest::{self, Manifest, WorkspaceRoot, normalize_path};
+
+/// A workspace as cargo sees it.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: WorkspaceRoot,
+    /// Cargo's target directory for this workspace (`--target-dir`, `CARGO_TARGET_DIR`,
+    /// `build.target-dir`, else `<root>/target`).
+    pub target_dir: PathBuf,
+    /// In cargo's package-id order: name, then version, then path.
+    members: Vec<Member>,
+}
+
+/// A workspace member, as listed by cargo.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    pub version: semver::Version,
+    /// Absolute path of the member's `Cargo.toml`.
+    pub manifest_path: PathBuf,
+    /// Packaged when no package is named (`default-members`, or the current package).
+    default: bool,
+}
+
+impl Member {
+    fn dir(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("/"))
+    }
+
+    /// WS-SPEC: whether `-p SPEC` names this member (`name`, `name@version` with a partial
+    /// version, or a full package-id URL).
+    fn matches(&self, spec: &PackageIdSpec) -> bool {
+        spec.name() == self.name
+            && spec.partial_version().is_none_or(|v| v.matches(&self.version))
+            && spec.url().is_none_or(|url| url.to_file_path().is_ok_and(|dir| dir == self.dir()))
+    }
+}
+
+/// Which members to package (`-p`, `--workspace`, `--exclude`).
+#[derive(Debug, Clone)]
+pub enum Packages {
+    /// The default members: `default-members`, else the package in the current directory, or
+    /// every member of a virtual workspace.
+    Default,
+    /// `-p SPEC…`.
+    Named(Vec<String>),
+    /// `--workspace`, minus `--exclude SPEC…`.
+    All { exclude: Vec<String> },
+}
+
+/// The workspace could not be read or the selection names no member.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to load the workspace of `{}`", manifest.display())]
+    Metadata { manifest: PathBuf, source: cargo_metadata::Error },
+    #[error(transparent)]
+    Manifest(#[from] manifest::Error),
+    #[error("invalid package ID specification `{spec}`: {message}")]
+    Spec { spec: String, message: String },
+    #[error("package ID specification `{spec}` did not match any packages")]
+    NoMatch { spec: String },
+    #[error("the workspace at `{}` has no members to package", root.display())]
+    Empty { root: PathBuf },
+}
+
+impl Workspace {
+    /// Asks cargo for the workspace of the package or workspace manifest at `manifest_path`.
+    pub fn load(cargo: &Cargo, manifest_path: &Path) -> Result<Self, Error> {
+        let metadata_error = |source| Error::Metadata { manifest: manifest_path.to_owned(), source };
+        let mut command = cargo_metadata::MetadataCommand::new();
+        command.cargo_path(&cargo.program).current_dir(&cargo.cwd).manifest_path(manifest_path).no_deps();
+        if let Some(dir) = &cargo.target_dir {
+            command.env("CARGO_TARGET_DIR", dir);
+        }
+        if cargo.offline || cargo.frozen {
+            command.other_options(vec!["--offline".to_owned()]);
+        }
+        let metadata = command.exec().map_err(metadata_error)?;
+
+        let root_manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
+        let root = WorkspaceRoot::load(&root_manifest)?;
+        let defaults: BTreeSet<_> = metadata.workspace_default_members.iter().collect();
+        let mut members: Vec<Member> = metadata
+            .workspace_packages()
+            .into_iter()
+            .map(|package| Member {
+                name: package.name.to_string(),
+                version: package.version.clone(),
+                manifest_path: package.manifest_path.clone().into_std_path_buf(),
+                default: defaults.contains(&package.id),
+            })
+            .collect();
+        members.sort_by(|a, b| (&a.name, &a.version, &a.manifest_path).cmp(&(&b.name, &b.version, &b.manifest_path)));
+        Ok(Workspace { root, target_dir: metadata.target_directory.into_std_path_buf(), members })
+    }
+
+    /// The members to package, and warnings about `--exclude` specs that named nothing.
+    pub fn select(&self, packages: &Packages) -> Result<(Vec<&Member>, Vec<String>), Error> {
+        let mut warnings = Vec::new();
+        let selected: Vec<&Member> = match packages {
+            Packages::Default => self.members.iter().filter(|m| m.default).collect(),
+            Packages::Named(specs) => {
+                let specs = parse_specs(specs)?;
+                if let Some((text, _)) = specs.iter().find(|(_, spec)| !self.members.iter().any(|m| m.matches(spec))) {
+                    return Err(Error::NoMatch { spec: text.clone() });
+                }
+                self.members.iter().filter(|m| specs.iter().any(|(_, spec)| m.matches(spec))).collect()
+            }
+            Packages::All { exclude } => {
+                let specs = parse_specs(exclude)?;
+                let unmatched: Vec<_> = specs
+                    .iter()
+                    .filter(|(_, spec)| !self.members.iter().any(|m| m.matches(spec)))
+                    .map(|(text, _)| format!("`{text}`"))
+                    .collect();
+                if !unmatched.is_empty() {
+                    warnings.push(format!(
+                        "excluded package(s) {} not found in workspace `{}`",
+                        unmatched.join(", "),
+                        self.root.dir.display()
+                    ));
+                }
+                self.members.iter().filter(|m| !specs.iter().any(|(_, spec)| m.matches(spec))).collect()
+            }
+        };
+        if selected.is_empty() {
+            return Err(Error::Empty { root: self.root.dir.clone() });
+        }
+        Ok((selected, warnings))
+    }
+
+    /// Path of the workspace's `Cargo.lock`, whether or not it exists.
+    pub fn lockfile(&self) -> PathBuf {
+        self.root.dir.join("Cargo.lock")
+    }
+}
+
+fn parse_specs(specs: &[String]) -> Result<Vec<(String, PackageIdSpec)>, Error> {
+    specs
+        .iter()
+        .map(|text| {
+            PackageIdSpec::parse(text)
+                .map(|spec| (text.clone(), spec))
+                .map_err(|e| Error::Spec { spec: text.clone(), message: e.to_string() })
+        })
+        .collect()
+}
+
+/// WS-ORDER: packages in the order cargo packages them: a depth-first walk over the path
+/// dependencies between them (dev-dependencies without a version do not count, as publishing
+/// drops them), dependencies first, starting from each package in package-id order. The flag
+/// says whether any package depends on another (cargo then needs its temporary registry).
+pub fn packaging_order(manifests: Vec<Manifest>) -> (Vec<Manifest>, bool) {
+    let edges: Vec<Vec<usize>> = manifests
+        .iter()
+        .enumerate()
+        .map(|(i, manifest)| {
+            let dirs = local_dependency_dirs(manifest);
+            let mut targets: Vec<usize> =
+                (0..manifests.len()).filter(|&j| j != i && dirs.contains(&manifests[j].root)).collect();
+            targets.sort_by(|&a, &b| package_id_order(&manifests[a], &manifests[b]));
+            targets
+        })
+        .collect();
+    let has_dependencies = edges.iter().any(|e| !e.is_empty());
+    let mut roots: Vec<usize> = (0..manifests.len()).collect();
+    roots.sort_by(|&a, &b| package_id_order(&manifests[a], &manifests[b]));
+
+    fn visit(node: usize, edges: &[Vec<usize>], seen: &mut [bool], order: &mut Vec<usize>) {
+        if std::mem::replace(&mut seen[node], true) {
+            return;
+        }
+        for &next in &edges[node] {
+            visit(next, edges, seen, order);
+        }
+        order.push(node);
+    }
+    let mut seen = vec![false; manifests.len()];
+    let mut order = Vec::with_capacity(manifests.len());
+    for root in roots {
+        visit(root, &edges, &mut seen, &mut order);
+    }
+    let mut slots: Vec<Option<Manifest>> = manifests.into_iter().map(Some).collect();
+    let sorted = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    (sorted, has_dependencies)
+}
+
+fn package_id_order(a: &Manifest, b: &Manifest) -> std::cmp::Ordering {
+    (a.name(), a.version(), &a.root).cmp(&(b.name(), b.version(), &b.root))
+}
+
+/// Directories of the packages `manifest` depends on by path.
+fn local_dependency_dirs(manifest: &Manifest) -> BTreeSet<PathBuf> {
+    let me = &manifest.normalized;
+    let platforms = me.target.iter().flatten().flat_map(|(_, p)| {
+        [(p.dependencies.as_ref(), false), (p.build_dependencies(), false), (p.dev_dependencies(), true)]
+    });
+    let tables = [(me.dependencies.as_ref(), false), (me.build_dependencies(), false), (me.dev_dependencies(), true)];
+    let mut dirs = BTreeSet::new();
+    for (deps, dev) in tables.into_iter().chain(platforms) {
+        for dep in deps.into_iter().flat_map(|d| d.values()) {
+            let InheritableDependency::Value(TomlDependency::Detailed(detail)) = dep else { continue };
+            let Some(path) = &detail.path else { continue };
+            if dev && detail.version.is_none() {
+                continue;
+            }
+            dirs.insert(normalize_path(&manifest.root.join(path)));
+        }
+    }
+    dirs
+}
