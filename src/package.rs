@@ -90,14 +90,23 @@ impl Selection {
     }
 }
 
-/// The members to package, loaded and in packaging order (`WS-SELECT`, `WS-ORDER`), and
-/// whether any of them depends on another.
-pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<(Vec<Manifest>, bool, Vec<String>), Error> {
+/// The packages of one run.
+#[derive(Debug)]
+pub struct Members {
+    /// Loaded and in packaging order (`WS-ORDER`).
+    pub manifests: Vec<Manifest>,
+    /// Whether one of them depends on another (`WS-REGISTRY`).
+    pub depend_on_each_other: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Selects and loads the members to package (`WS-SELECT`, `WS-ORDER`).
+pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<Members, Error> {
     let (selected, warnings) = ws.select(packages)?;
     let manifests =
         selected.iter().map(|member| Manifest::load(&member.manifest_path, &ws.root)).collect::<Result<Vec<_>, _>>()?;
-    let (manifests, has_local_dependencies) = workspace::packaging_order(manifests);
-    Ok((manifests, has_local_dependencies, warnings))
+    let (manifests, depend_on_each_other) = workspace::packaging_order(manifests);
+    Ok(Members { manifests, depend_on_each_other, warnings })
 }
 
 /// LOCK-REFRESH: cargo brings an existing workspace lock file up to date before it looks at any
@@ -343,16 +352,31 @@ fn is_owner_executable(_: &std::fs::Metadata) -> bool {
     false
 }
 
-/// A written `.crate`.
+/// A `.crate` written to a temporary file beside its destination, not yet in place.
 #[derive(Debug)]
 pub struct Written {
-    pub path: PathBuf,
+    temp: tempfile::NamedTempFile,
+    /// Where [`Written::persist`] puts it: `<target-dir>/package/<name>-<version>.crate`.
+    pub dest: PathBuf,
     pub outcome: archive::Outcome,
     pub compressed_size: u64,
 }
 
-/// Writes the plan to `<target-dir>/package/<name>-<version>.crate` atomically: the archive is
-/// written to a temporary file beside it and renamed into place only when complete.
+impl Written {
+    /// The complete archive, at its temporary path.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// Renames the archive into place. Done only once every package of the run has been made
+    /// and verified, so that a failed run leaves no `.crate` behind, as with cargo.
+    pub fn persist(self) -> Result<PathBuf, Error> {
+        self.temp.persist(&self.dest).map_err(|e| Error::Write { path: self.dest.clone(), source: e.error })?;
+        Ok(self.dest)
+    }
+}
+
+/// Writes the plan to a temporary file in `<target-dir>/package/`.
 pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
     let dir = options.target_dir.join("package");
     let io_error = |path: &Path| {
@@ -361,8 +385,13 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
     };
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     let dest = dir.join(plan.file_name());
-    let mut temp =
-        tempfile::Builder::new().prefix(".seal-").suffix(".crate.tmp").tempfile_in(&dir).map_err(io_error(&dir))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".seal-").suffix(".crate.tmp");
+    // The finished `.crate` gets the mode of a newly created file (0666 less the umask), as
+    // cargo's does, not the private mode of a temporary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder.tempfile_in(&dir).map_err(io_error(&dir))?;
     let outcome = {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
         let outcome = archive::write(plan, &mut out).map_err(|source| Error::Archive { path: dest.clone(), source })?;
@@ -370,8 +399,7 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
         outcome
     };
     let compressed_size = temp.as_file().metadata().map_err(io_error(&dest))?.len();
-    temp.persist(&dest).map_err(|e| Error::Write { path: dest.clone(), source: e.error })?;
-    Ok(Written { path: dest, outcome, compressed_size })
+    Ok(Written { temp, dest, outcome, compressed_size })
 }
 
 /// VERIFY: unpacks the archive beside it and builds it with cargo, as `cargo package` does, with
@@ -388,7 +416,7 @@ pub fn verify(
     if unpacked.exists() {
         std::fs::remove_dir_all(&unpacked).map_err(io_error)?;
     }
-    let file = std::fs::File::open(&written.path).map_err(io_error)?;
+    let file = std::fs::File::open(written.path()).map_err(io_error)?;
     tar::Archive::new(flate2::read::GzDecoder::new(file)).unpack(&dir).map_err(io_error)?;
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();

@@ -98,18 +98,18 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
     } else {
         Packages::Named(args.package.clone())
     };
-    let (manifests, has_local_dependencies, warnings) = package::members(ws, &packages)?;
-    for warning in &warnings {
+    let members = package::members(ws, &packages)?;
+    for warning in &members.warnings {
         shell.warn(warning);
     }
     package::refresh_lockfile(ws, options)?;
     // LOCK-SIBLINGS: only a run whose packages depend on each other needs them "published".
-    let siblings = (!args.list && has_local_dependencies && (options.include_lockfile || !args.no_verify))
+    let siblings = (!args.list && members.depend_on_each_other && (options.include_lockfile || !args.no_verify))
         .then(|| package::sibling_registry(options))
         .transpose()?;
 
-    let mut made = Vec::with_capacity(manifests.len());
-    for manifest in manifests {
+    let mut made = Vec::with_capacity(members.manifests.len());
+    for manifest in members.manifests {
         let selection = package::select(manifest, ws, options)?;
         for warning in &selection.warnings {
             shell.warn(warning);
@@ -146,7 +146,7 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
         if let Some(siblings) = &siblings
             && !manifest.is_unpublishable()
         {
-            siblings.add(&planned.published, &written.path)?;
+            siblings.add(&planned.published, written.path(), &written.dest)?;
         }
         made.push((id, written, planned.plan));
     }
@@ -156,6 +156,9 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
             shell.status("Verifying", id);
             package::verify(written, plan, options, siblings.as_ref())?;
         }
+    }
+    for (_, written, _) in made {
+        written.persist()?;
     }
     Ok(())
 }

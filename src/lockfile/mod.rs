@@ -6,7 +6,8 @@
 //! normalized manifest, starting from that lock, and serializes the result without the lock-format
 //! bump that writing a lock file to disk would apply. We reproduce both steps with
 //! `cargo update --workspace`, which resolves from the previous lock and keeps every locked
-//! version, then undo the format bump.
+//! version, then undo the format bump. Members made earlier in the same run are resolved from a
+//! local registry laid over crates.io ([`LocalRegistry`]).
 
 mod registry;
 

@@ -44,13 +44,14 @@ impl LocalRegistry {
         (OVERLAY_VAR, format!("{}={}", self.upstream, self.dir.path().display()))
     }
 
-    /// Adds the `.crate` at `crate_file`, whose archived manifest is `published`.
-    pub fn add(&self, published: &TomlManifest, crate_file: &Path) -> Result<(), Error> {
+    /// Adds the `.crate` at `crate_file`, whose archived manifest is `published` and whose
+    /// final name is that of `dest`.
+    pub fn add(&self, published: &TomlManifest, crate_file: &Path, dest: &Path) -> Result<(), Error> {
         let package = published.package().expect("a published manifest has [package]");
         let name = package.name.as_ref().map(|n| n.as_str()).unwrap_or_default();
         let version =
             package.version.as_ref().and_then(|v| v.as_value()).cloned().unwrap_or(semver::Version::new(0, 0, 0));
-        let file_name = crate_file.file_name().unwrap_or_default();
+        let file_name = dest.file_name().unwrap_or_default();
         let dest = self.dir.path().join(file_name);
         let io_error = |file: &Path| {
             let (file, registry) = (file.to_owned(), self.dir.path().to_owned());
