@@ -190,7 +190,7 @@ fn archive_list(
             manifest.name()
         ));
     }
-    // SEL-LOCK: the workspace's lock file is the starting point of the package's.
+    // WS-INHERIT / LOCK-RESOLVE: the workspace's lock file is the starting point of the package's.
     if let Some(lock) = lockfile {
         let lock = lock.exists().then_some(lock);
         entries.push(Selected { rel_path: "Cargo.lock".into(), source: Source::Generate(Generated::Lockfile, lock) });
