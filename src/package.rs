@@ -306,6 +306,7 @@ pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalReg
                     Generated::Manifest => manifest_text.clone().into_bytes(),
                     Generated::Lockfile => lockfile::generate(
                         &options.cargo,
+                        manifest.name(),
                         &manifest_text,
                         based_on.as_deref(),
                         siblings,

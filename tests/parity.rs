@@ -101,6 +101,7 @@ parity_fixtures! {
     ws_virtual,
     ws_root_nested,
     ws_stale_lock,
+    ws_locked_range,
 }
 
 failure_fixtures! {

@@ -14,6 +14,8 @@ mod registry;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cargo_util_schemas::lockfile::{TomlLockfile, TomlLockfileSourceId};
+
 pub use registry::LocalRegistry;
 
 /// How to run cargo.
@@ -85,6 +87,8 @@ pub enum Error {
     Scratch { path: PathBuf, source: std::io::Error },
     #[error("failed to add `{}` to the temporary registry in `{}`", file.display(), registry.display())]
     Registry { file: PathBuf, registry: PathBuf, source: std::io::Error },
+    #[error("failed to parse lock file `{}`", path.display())]
+    Parse { path: PathBuf, source: toml::de::Error },
     #[error(
         "`{}` uses lock file format version 1, which cargo would rewrite; run `cargo update --workspace` \
          to upgrade it, then package again", path.display()
@@ -101,12 +105,13 @@ pub fn refresh(cargo: &Cargo, manifest: &Path) -> Result<(), Error> {
     cargo.run(cargo.command(&args, None))
 }
 
-/// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package whose normalized manifest
-/// is `manifest_text`, resolved from `previous` (the workspace's `Cargo.lock`, if any), with the
-/// packages of this run that it depends on taken from `overlay` (LOCK-SIBLINGS). Scratch files
-/// go in a temporary directory under `scratch_parent`, removed afterwards.
+/// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package `member` whose normalized
+/// manifest is `manifest_text`, resolved from `previous` (the workspace's `Cargo.lock`, if any),
+/// with the packages of this run that it depends on taken from `overlay` (LOCK-SIBLINGS). Scratch
+/// files go in a temporary directory under `scratch_parent`, removed afterwards.
 pub fn generate(
     cargo: &Cargo,
+    member: &str,
     manifest_text: &str,
     previous: Option<&Path>,
     overlay: Option<&LocalRegistry>,
@@ -127,7 +132,13 @@ pub fn generate(
         }
         None => None,
     };
-    if let Some(text) = &previous_text {
+    let scratch_previous = match (&previous_text, previous) {
+        (Some(text), Some(path)) => {
+            Some(with_path_identities(text, member).map_err(|source| Error::Parse { path: path.to_owned(), source })?)
+        }
+        _ => None,
+    };
+    if let Some(text) = &scratch_previous {
         std::fs::write(&lock, text).map_err(scratch_error)?;
     }
 
@@ -141,11 +152,37 @@ pub fn generate(
 
     Ok(match previous_text {
         // Cargo left the file alone: the resolve serializes to the same lines.
-        Some(text) if text == resolved => canonical_lines(&resolved),
+        Some(_) if scratch_previous.as_deref() == Some(resolved.as_str()) => canonical_lines(&resolved),
         Some(text) => keep_format_version(&resolved, &text)
             .ok_or_else(|| Error::Version1 { path: previous.map(Path::to_path_buf).unwrap_or_default() })?,
         None => resolved,
     })
+}
+
+/// The previous lock as the scratch workspace must read it (LOCK-RESOLVE). In the real workspace
+/// cargo reads the entries without `source` as path packages (the member, its siblings, their
+/// path dependencies); in the scratch directory only the member is one, and cargo would drop the
+/// rest. Their presence matters: a registry dependency on a former sibling that matches no entry
+/// makes cargo stop locking every crates.io package. So every such entry but the member's gets an
+/// explicit path source, which cargo reads as the same kind of package. The directory named is
+/// never read: nothing in the scratch resolve depends on these packages.
+fn with_path_identities(text: &str, member: &str) -> Result<String, toml::de::Error> {
+    let mut lock: TomlLockfile = toml::from_str(text)?;
+    let mut changed = false;
+    for package in lock.package.iter_mut().flatten() {
+        if package.source.is_none() && package.name != member {
+            let url = format!("path+file:///cargo-seal-path-package/{}/{}", package.name, package.version);
+            // A name no URL can hold is no package name; cargo then drops the entry as before.
+            if let Ok(source) = TomlLockfileSourceId::new(url) {
+                package.source = Some(source);
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return Ok(text.to_owned());
+    }
+    Ok(toml::to_string(&lock).expect("a parsed lock file serializes"))
 }
 
 /// The lines of `text` joined with `\n` and ending in one: what cargo serializes for a resolve
@@ -210,6 +247,34 @@ mod tests {
             format!("{HEAD}[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n")
         );
         assert_eq!(keep_format_version(&resolved, "[metadata]\n"), None);
+    }
+
+    #[test]
+    fn siblings_keep_their_path_identity() {
+        let lock = format!(
+            "{HEAD}version = 4\n\n[[package]]\nname = \"cfg-if\"\nversion = \"1.0.0\"\n\
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+             [[package]]\nname = \"me\"\nversion = \"0.1.0\"\ndependencies = [\"sib\"]\n\n\
+             [[package]]\nname = \"sib\"\nversion = \"2.0.0\"\ndependencies = [\"cfg-if\"]\n"
+        );
+        let scratch: TomlLockfile = toml::from_str(&with_path_identities(&lock, "me").unwrap()).unwrap();
+        let sources: Vec<_> = scratch
+            .package
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.source.map(|s| s.source_str().to_owned()), p.dependencies.map(|d| d.len())))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("cfg-if".into(), Some("registry+https://github.com/rust-lang/crates.io-index".into()), None),
+                ("me".into(), None, Some(1)),
+                ("sib".into(), Some("path+file:///cargo-seal-path-package/sib/2.0.0".into()), Some(1)),
+            ]
+        );
+        // Nothing to rewrite: the lock is copied as it is.
+        let own = format!("{HEAD}version = 4\n\n[[package]]\nname = \"me\"\nversion = \"0.1.0\"\n");
+        assert_eq!(with_path_identities(&own, "me").unwrap(), own);
     }
 
     #[test]
