@@ -3,10 +3,12 @@
 //! The pipeline reads in folder order: [`list`] selects files, [`manifest`] normalizes
 //! `Cargo.toml`, [`plan`] orders the entries and decides their modes, and [`archive`] writes the
 //! `.crate`. [`workspace`] decides which packages to make and in which order; [`package`] ties
-//! them together. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
+//! them together. [`archive::read`] reads a published `.crate` and [`compare`] says how two
+//! archives differ. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
 //! to the specification in `spec/`.
 
 pub mod archive;
+pub mod compare;
 pub mod list;
 pub mod lockfile;
 pub mod manifest;

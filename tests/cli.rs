@@ -46,3 +46,17 @@ fn missing_manifest_names_the_directory() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `Cargo.toml`"));
 }
+
+#[test]
+fn inspect_help() {
+    let output = seal(&["inspect", "--help"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn diff_help() {
+    let output = seal(&["diff", "--help"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}

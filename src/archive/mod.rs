@@ -1,4 +1,5 @@
-//! Writing a `.crate`: a gzip stream around a GNU tar stream, byte for byte as cargo 1.95 writes it.
+//! The `.crate` format: a gzip stream around a GNU tar stream. [`write`] writes it byte for byte
+//! as cargo 1.95 does; [`read()`](read::read) reads one as hostile input.
 //!
 //! The writer decides nothing: order, paths and modes come from the [`Plan`]. It uses the same
 //! `tar` and `flate2` (zlib-rs backend, level 9) calls as cargo so that the bytes agree.
@@ -11,6 +12,9 @@ use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
 use crate::plan::{Contents, Entry, Plan};
+
+pub mod cache;
+pub mod read;
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
 /// also stamps on generated files since 1.93.

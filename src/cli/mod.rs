@@ -2,10 +2,13 @@
 //! It is the only place that reads the environment, the current directory or the terminal.
 #![allow(clippy::disallowed_methods, reason = "the CLI layer is where the environment is read")]
 
+mod diff;
+mod inspect;
 mod package;
 mod shell;
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +38,27 @@ pub struct Cli {
 enum Command {
     /// Assemble the local package into a distributable tarball, byte-identical to `cargo package`
     Package(package::Args),
+    /// Show the entries of a `.crate` with modes, sizes, digests and what departs from cargo's format
+    Inspect(inspect::Args),
+    /// Compare two `.crate` files layer by layer and name every difference
+    Diff(diff::Args),
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Text for people
+    Human,
+    /// One JSON document on standard output (`spec/verify.md`)
+    Json,
+}
+
+/// Cargo's home directory: `CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) if !home.is_empty() => PathBuf::from(home),
+        _ => std::env::home_dir().unwrap_or_default().join(".cargo"),
+    }
 }
 
 /// Runs the program with the process's arguments.
@@ -56,6 +80,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     match cli.command {
         Command::Package(args) => package::run(args, &mut Shell::from_env()),
+        Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
+        Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
     }
 }
 

@@ -1,0 +1,427 @@
+//! Reading a `.crate` as hostile input (spec: `READ-*`): one streaming pass through the gzip and
+//! tar layers that records each entry's header, mode, size and sha256. Nothing is written to
+//! disk, and memory does not follow the sizes an archive claims.
+
+use std::collections::BTreeSet;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use super::DETERMINISTIC_MTIME;
+
+/// READ-LIMITS: more entries than this is refused (each keeps its 512-byte header in memory).
+pub const MAX_ENTRIES: usize = 100_000;
+/// READ-LIMITS: a GNU long-name record longer than this is refused.
+pub const MAX_LONG_NAME: u64 = 4096;
+/// READ-LIMITS: the contents of UTF-8 files up to this size are kept for text diffs...
+pub const MAX_TEXT: u64 = 64 * 1024;
+/// ...until this many bytes of text are kept in all.
+pub const MAX_TEXT_TOTAL: usize = 16 * 1024 * 1024;
+
+/// A `.crate` as read.
+#[derive(Debug, Clone)]
+pub struct CrateFile {
+    /// sha256 of the whole file, hex.
+    pub sha256: String,
+    pub compressed_size: u64,
+    /// sha256 of the decompressed tar stream, hex: equal for two archives that differ only in
+    /// how they were compressed.
+    pub tar_sha256: String,
+    pub tar_size: u64,
+    pub gzip: GzipHeader,
+    pub entries: Vec<ArchivedEntry>,
+    /// What the archive does that cargo's writer never does, apart from entry headers.
+    pub anomalies: Vec<String>,
+}
+
+/// The fields of the gzip member header (RFC 1952).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GzipHeader {
+    pub mtime: u32,
+    /// Extra flags: 2 = maximum compression, 4 = fastest.
+    pub xfl: u8,
+    /// Operating system; 255 = unknown.
+    pub os: u8,
+    pub filename: Option<String>,
+    pub comment: Option<String>,
+    pub has_extra: bool,
+}
+
+/// One file of the archive.
+#[derive(Debug, Clone)]
+pub struct ArchivedEntry {
+    /// The full archive path (`<name>-<version>/…`), from the long-name record when there is one.
+    pub path: String,
+    /// The entry's own 512-byte header.
+    pub header: [u8; 512],
+    /// The entry was preceded by a GNU long-name record.
+    pub long_name: bool,
+    pub mode: u32,
+    pub size: u64,
+    /// sha256 of the contents, hex.
+    pub sha256: String,
+    /// The contents, if they are UTF-8 and small enough to keep (`MAX_TEXT`).
+    pub text: Option<String>,
+}
+
+impl ArchivedEntry {
+    /// Header fields that differ from what cargo writes (`ARC-HEADER`), by name.
+    pub fn header_anomalies(&self) -> Vec<&'static str> {
+        let h = &self.header;
+        let mut found = Vec::new();
+        if !matches!(self.mode, 0o644 | 0o755) {
+            found.push("mode");
+        }
+        let zero_or_nul = |field: &[u8]| field.iter().all(|&b| b == 0) || field == b"0000000\0";
+        for (name, range) in [("uid", 108..116), ("gid", 116..124), ("devmajor", 329..337), ("devminor", 337..345)] {
+            if !zero_or_nul(&h[range]) {
+                found.push(name);
+            }
+        }
+        if parse_octal(&h[136..148]) != Some(DETERMINISTIC_MTIME) {
+            found.push("mtime");
+        }
+        if &h[257..265] != b"ustar  \0" {
+            found.push("magic");
+        }
+        if h[157..257].iter().any(|&b| b != 0) {
+            found.push("linkname");
+        }
+        if h[265..329].iter().any(|&b| b != 0) {
+            found.push("uname/gname");
+        }
+        if h[345..].iter().any(|&b| b != 0) {
+            found.push("rest");
+        }
+        found
+    }
+
+    /// The owner may execute the file (cargo's only mode distinction, `ARC-MODE`).
+    pub fn executable(&self) -> bool {
+        self.mode & 0o100 != 0
+    }
+}
+
+impl CrateFile {
+    /// `<name>-<version>`: the first component of the first entry's path.
+    pub fn base_name(&self) -> Option<&str> {
+        self.entries.first().and_then(|e| e.path.split('/').next())
+    }
+
+    /// Gzip header fields that differ from what cargo writes (`ARC-GZIP`).
+    pub fn gzip_anomalies(&self) -> Vec<String> {
+        let g = &self.gzip;
+        let mut found = Vec::new();
+        if g.mtime != 0 {
+            found.push(format!("gzip mtime is {} (cargo writes 0)", g.mtime));
+        }
+        if g.xfl != 2 {
+            found.push(format!("gzip extra flags are {} (cargo writes 2, best compression)", g.xfl));
+        }
+        if g.os != 255 {
+            found.push(format!("gzip operating system is {} (cargo writes 255, unknown)", g.os));
+        }
+        let expected = self.base_name().map(|base| format!("{base}.crate"));
+        if g.filename != expected {
+            found.push(format!("gzip file name is {:?} (cargo writes {:?})", g.filename, expected));
+        }
+        if g.comment.is_some() || g.has_extra {
+            found.push("gzip header has a comment or extra field (cargo writes neither)".to_owned());
+        }
+        found
+    }
+}
+
+/// A `.crate` file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to read `{}`", path.display())]
+pub struct FileError {
+    pub path: PathBuf,
+    #[source]
+    pub source: Error,
+}
+
+/// Reads the `.crate` at `path`.
+pub fn read_file(path: &Path) -> Result<CrateFile, FileError> {
+    let in_file = |source| FileError { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(|e| in_file(Error::Open(e)))?;
+    read(file).map_err(in_file)
+}
+
+/// Why an archive was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the file could not be opened")]
+    Open(#[source] io::Error),
+    #[error("not a readable gzip-compressed tar archive")]
+    Read(#[source] io::Error),
+    #[error("entry `{path}` {reason}")]
+    Refused { path: String, reason: Refusal },
+    #[error("entry `{path}` is truncated: the archive ends inside it")]
+    Truncated { path: String },
+    #[error("the archive has more than {MAX_ENTRIES} entries")]
+    TooManyEntries,
+}
+
+/// READ-REFUSE: what a `.crate` may not contain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("is a link (type `{0}`); a `.crate` holds only regular files")]
+    Link(char),
+    #[error("is a device, directory or FIFO (type `{0}`); a `.crate` holds only regular files")]
+    Special(char),
+    #[error("has tar type `{0}`, which cargo never writes (only regular files and GNU long names)")]
+    Unsupported(char),
+    #[error("is an absolute path")]
+    Absolute,
+    #[error("has a `..`, `.` or empty path component")]
+    NotNormal,
+    #[error("is not valid UTF-8")]
+    NotUtf8,
+    #[error("contains a control character")]
+    Control,
+    #[error("appears twice")]
+    Duplicate,
+    #[error("has a long-name record over {MAX_LONG_NAME} bytes")]
+    LongName,
+}
+
+/// Reads a whole `.crate` from `input` (READ-*).
+pub fn read(input: impl Read) -> Result<CrateFile, Error> {
+    let mut file = Tap::new(input);
+    let mut gzip_fixed = [0u8; 10];
+    file.read_exact(&mut gzip_fixed).map_err(Error::Read)?;
+    let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut file)));
+    let mut archive = tar::Archive::new(Tap::new(decoder));
+    let mut entries = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut text_budget = MAX_TEXT_TOTAL;
+    let mut long_name: Option<Vec<u8>> = None;
+    // Raw entries: the tar crate would read a long-name record of any claimed size into memory.
+    for entry in archive.entries().map_err(Error::Read)?.raw(true) {
+        let mut entry = entry.map_err(Error::Read)?;
+        let header = *entry.header().as_bytes();
+        let kind = entry.header().entry_type();
+        if kind.is_gnu_longname() {
+            let name = read_long_name(&mut entry, &header)?;
+            long_name = Some(name);
+            continue;
+        }
+        let path_bytes = long_name.take();
+        let had_long_name = path_bytes.is_some();
+        let path_bytes = path_bytes.unwrap_or_else(|| entry.header().path_bytes().into_owned());
+        if !kind.is_file() {
+            let flag = char::from(kind.as_byte());
+            let reason = if kind.is_symlink() || kind.is_hard_link() || kind.is_gnu_longlink() {
+                Refusal::Link(flag)
+            } else if kind.is_character_special() || kind.is_block_special() || kind.is_dir() || kind.is_fifo() {
+                Refusal::Special(flag)
+            } else {
+                Refusal::Unsupported(flag)
+            };
+            return Err(Error::Refused { path: shown(&path_bytes), reason });
+        }
+        let path = checked_path(&path_bytes)?;
+        if !seen.insert(path.clone()) {
+            return Err(Error::Refused { path, reason: Refusal::Duplicate });
+        }
+        if entries.len() == MAX_ENTRIES {
+            return Err(Error::TooManyEntries);
+        }
+        let size = entry.header().size().map_err(Error::Read)?;
+        let mode = entry.header().mode().map_err(Error::Read)?;
+        let keep = size <= MAX_TEXT && size as usize <= text_budget;
+        let mut hasher = Sha256::new();
+        let mut kept = Vec::new();
+        let mut read = 0u64;
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = entry.read(&mut buf).map_err(Error::Read)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            if keep {
+                kept.extend_from_slice(&buf[..n]);
+            }
+            read += n as u64;
+        }
+        if read != size {
+            return Err(Error::Truncated { path });
+        }
+        let text = if keep { String::from_utf8(kept).ok() } else { None };
+        text_budget -= text.as_ref().map_or(0, String::len);
+        entries.push(ArchivedEntry {
+            path,
+            header,
+            long_name: had_long_name,
+            mode,
+            size,
+            sha256: format!("{:x}", hasher.finalize()),
+            text,
+        });
+    }
+    if let Some(name) = long_name {
+        return Err(Error::Truncated { path: String::from_utf8_lossy(&name).into_owned() });
+    }
+
+    let mut anomalies = Vec::new();
+    // Cargo's tar stream ends with two zero blocks; the reader has consumed the first.
+    let mut tar = archive.into_inner();
+    let mut rest = Vec::new();
+    (&mut tar).take(512 + 1).read_to_end(&mut rest).map_err(Error::Read)?;
+    let beyond = io::copy(&mut tar, &mut io::sink()).map_err(Error::Read)?;
+    if rest.len() != 512 || rest.iter().any(|&b| b != 0) || beyond > 0 {
+        anomalies.push(format!(
+            "the tar stream does not end with exactly two zero blocks ({} bytes follow the first)",
+            rest.len() as u64 + beyond
+        ));
+    }
+    let (tar_sha256, tar_size, decoder) = tar.finish();
+    let gzip = gzip_header(&gzip_fixed, decoder.header());
+    let mut leftover = decoder.into_inner();
+    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(Error::Read)?;
+    drop(leftover);
+    if trailing > 0 {
+        anomalies.push(format!("{trailing} bytes follow the gzip stream"));
+    }
+    let (sha256, compressed_size, _) = file.finish();
+    Ok(CrateFile { sha256, compressed_size, tar_sha256, tar_size, gzip, entries, anomalies })
+}
+
+fn read_long_name(entry: &mut impl Read, header: &[u8; 512]) -> Result<Vec<u8>, Error> {
+    let claimed = parse_octal(&header[124..136]).unwrap_or(u64::MAX);
+    if claimed > MAX_LONG_NAME {
+        let name = header.iter().position(|&b| b == 0).map_or(&header[..100], |end| &header[..end.min(100)]);
+        return Err(Error::Refused { path: shown(name), reason: Refusal::LongName });
+    }
+    let mut name = Vec::with_capacity(claimed as usize);
+    entry.take(claimed).read_to_end(&mut name).map_err(Error::Read)?;
+    while name.last() == Some(&0) {
+        name.pop();
+    }
+    Ok(name)
+}
+
+/// READ-REFUSE: the path must be relative, normal, UTF-8 and free of control characters.
+fn checked_path(bytes: &[u8]) -> Result<String, Error> {
+    let refuse = |reason| Err(Error::Refused { path: shown(bytes), reason });
+    let Ok(path) = std::str::from_utf8(bytes) else {
+        return refuse(Refusal::NotUtf8);
+    };
+    if path.chars().any(char::is_control) {
+        return refuse(Refusal::Control);
+    }
+    if path.starts_with('/') {
+        return refuse(Refusal::Absolute);
+    }
+    if path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+        return refuse(Refusal::NotNormal);
+    }
+    Ok(path.to_owned())
+}
+
+/// A path as an error message shows it: invalid UTF-8 replaced, control characters escaped.
+fn shown(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).escape_debug().to_string()
+}
+
+fn gzip_header(fixed: &[u8; 10], parsed: Option<&flate2::GzHeader>) -> GzipHeader {
+    let text = |bytes: Option<&[u8]>| bytes.map(|b| String::from_utf8_lossy(b).into_owned());
+    GzipHeader {
+        mtime: u32::from_le_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
+        xfl: fixed[8],
+        os: fixed[9],
+        filename: text(parsed.and_then(flate2::GzHeader::filename)),
+        comment: text(parsed.and_then(flate2::GzHeader::comment)),
+        has_extra: parsed.and_then(flate2::GzHeader::extra).is_some(),
+    }
+}
+
+/// The fields of a GNU tar header: (name, offset, length). Everything after `devminor` is NUL
+/// in cargo's output and is one `rest` field.
+pub const HEADER_FIELDS: &[(&str, usize, usize)] = &[
+    ("name", 0, 100),
+    ("mode", 100, 8),
+    ("uid", 108, 8),
+    ("gid", 116, 8),
+    ("size", 124, 12),
+    ("mtime", 136, 12),
+    ("chksum", 148, 8),
+    ("typeflag", 156, 1),
+    ("linkname", 157, 100),
+    ("magic", 257, 6),
+    ("version", 263, 2),
+    ("uname", 265, 32),
+    ("gname", 297, 32),
+    ("devmajor", 329, 8),
+    ("devminor", 337, 8),
+    ("rest", 345, 167),
+];
+
+/// A number in a tar header field: octal digits, optionally space- or NUL-padded.
+fn parse_octal(field: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(field).ok()?.trim_matches(|c| c == ' ' || c == '\0');
+    u64::from_str_radix(text, 8).ok()
+}
+
+/// CNT-DIGEST: sha256 over the sorted lines `<mode> <path> <sha256>`, independent of compression,
+/// entry order and header fields.
+pub fn content_digest(entries: &[ArchivedEntry]) -> String {
+    let mut lines: Vec<String> = entries.iter().map(|e| format!("{:04o} {} {}\n", e.mode, e.path, e.sha256)).collect();
+    lines.sort_unstable();
+    let mut hasher = Sha256::new();
+    for line in &lines {
+        hasher.update(line.as_bytes());
+    }
+    format!("sha256:{:x}", hasher.finalize())
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Tap<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R> Tap<R> {
+    fn new(inner: R) -> Self {
+        Tap { inner, hasher: Sha256::new(), count: 0 }
+    }
+
+    fn finish(self) -> (String, u64, R) {
+        (format!("{:x}", self.hasher.finalize()), self.count, self.inner)
+    }
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CNT-DIGEST: the example of spec/verify.md, computed by hand from its one line.
+    #[test]
+    fn cnt_digest_matches_the_spec_example() {
+        let empty = format!("{:x}", Sha256::digest(b""));
+        let entry = ArchivedEntry {
+            path: "demo-1.0.0/a".into(),
+            header: [0; 512],
+            long_name: false,
+            mode: 0o644,
+            size: 0,
+            sha256: empty.clone(),
+            text: Some(String::new()),
+        };
+        let line = format!("0644 demo-1.0.0/a {empty}\n");
+        assert_eq!(content_digest(&[entry]), format!("sha256:{:x}", Sha256::digest(line.as_bytes())));
+    }
+}

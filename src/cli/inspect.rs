@@ -1,0 +1,104 @@
+//! `cargo seal inspect`: what a `.crate` holds, entry by entry, and where it departs from what
+//! cargo writes.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::archive::cache::CrateArg;
+use crate::archive::read::{self, CrateFile};
+
+use super::{EXIT_ERROR, EXIT_OK, Format, Shell};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A `.crate` file, or `name@version` from cargo's download cache
+    #[arg(value_name = "CRATE")]
+    krate: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
+    let (path, file) = match load(&args.krate) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            shell.error(err.as_ref());
+            return EXIT_ERROR;
+        }
+    };
+    match args.format {
+        Format::Human => human(&path, &file, shell),
+        Format::Json => shell.print(self::json(&path, &file)),
+    }
+    EXIT_OK
+}
+
+/// Finds and reads the crate an argument names.
+pub(super) fn load(arg: &str) -> Result<(PathBuf, CrateFile), Box<dyn std::error::Error>> {
+    let path = CrateArg::parse(arg).resolve(&super::cargo_home())?;
+    let file = read::read_file(&path)?;
+    Ok((path, file))
+}
+
+/// The identity of a crate file, as `inspect`, `diff` and `verify` show it in JSON.
+pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
+    json!({
+        "file": path.display().to_string(),
+        "size": file.compressed_size,
+        "sha256": file.sha256,
+        "content_digest": read::content_digest(&file.entries),
+    })
+}
+
+fn json(path: &Path, file: &CrateFile) -> serde_json::Value {
+    let entries: Vec<_> = file
+        .entries
+        .iter()
+        .map(|e| {
+            json!({
+                "path": e.path,
+                "mode": format!("{:04o}", e.mode),
+                "size": e.size,
+                "sha256": e.sha256,
+                "long_name": e.long_name,
+                "anomalies": e.header_anomalies(),
+            })
+        })
+        .collect();
+    let mut anomalies = file.gzip_anomalies();
+    anomalies.extend(file.anomalies.iter().cloned());
+    json!({
+        "crate": identity(path, file),
+        "gzip": file.gzip,
+        "tar": { "size": file.tar_size, "sha256": file.tar_sha256 },
+        "entries": entries,
+        "anomalies": anomalies,
+    })
+}
+
+fn human(path: &Path, file: &CrateFile, shell: &mut Shell) {
+    shell.print(format_args!("{}: {} bytes, sha256 {}", path.display(), file.compressed_size, file.sha256));
+    let g = &file.gzip;
+    shell.print(format_args!(
+        "gzip: mtime {}, extra flags {}, os {}, file name {}",
+        g.mtime,
+        g.xfl,
+        g.os,
+        g.filename.as_deref().unwrap_or("(none)")
+    ));
+    shell.print(format_args!("tar: {} bytes, sha256 {}", file.tar_size, file.tar_sha256));
+    shell.print(format_args!("content digest: {}", read::content_digest(&file.entries)));
+    shell.print(format_args!("{} entries:", file.entries.len()));
+    for e in &file.entries {
+        let anomalies = e.header_anomalies();
+        let note =
+            if anomalies.is_empty() { String::new() } else { format!("  [unlike cargo: {}]", anomalies.join(", ")) };
+        shell.print(format_args!("  {:04o} {:>10}  {}  {}{note}", e.mode, e.size, e.sha256, e.path));
+    }
+    for anomaly in file.gzip_anomalies().iter().chain(&file.anomalies) {
+        shell.print(format_args!("unlike cargo: {anomaly}"));
+    }
+}

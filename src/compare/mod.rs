@@ -1,0 +1,339 @@
+//! Comparing two `.crate` files layer by layer (spec: `CMP-*`): the file, the tar stream, the
+//! entries' contents, and finally the sources alone. A difference is a finding, not an error.
+
+use std::collections::BTreeMap;
+
+use crate::archive::read::{ArchivedEntry, CrateFile, GzipHeader, HEADER_FIELDS};
+use crate::plan::VCS_INFO_FILE;
+
+/// CMP-VERDICT: how close two archives are, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The same bytes.
+    Identical,
+    /// Only the compressed stream differs: the tar streams are identical.
+    SameTar,
+    /// The same paths, contents and executable bits; headers or order differ.
+    SameContents,
+    /// Only the files cargo generates differ (`Cargo.toml`, `Cargo.lock`, `.cargo_vcs_info.json`).
+    SameSources,
+    /// The sources differ: a file was added, removed, edited or made (non-)executable.
+    Differs,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Identical => "identical",
+            Verdict::SameTar => "same-tar",
+            Verdict::SameContents => "same-contents",
+            Verdict::SameSources => "same-sources",
+            Verdict::Differs => "differs",
+        }
+    }
+}
+
+/// CMP-KINDS: what one difference is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Expected, absent from the actual archive.
+    Missing,
+    /// In the actual archive, not expected.
+    Extra,
+    Content,
+    Mode,
+    /// Header fields other than mode and size, the long-name record, or the tar trailer.
+    Header,
+    Order,
+    /// The gzip layer: header fields or the compressed data.
+    Compression,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing",
+            Kind::Extra => "extra",
+            Kind::Content => "content",
+            Kind::Mode => "mode",
+            Kind::Header => "header",
+            Kind::Order => "order",
+            Kind::Compression => "compression",
+        }
+    }
+}
+
+/// One difference, with the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Difference {
+    /// The archive path, when the difference is about one entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub kind: Kind,
+    /// What differs, in words.
+    pub detail: String,
+    /// A unified diff of the contents, when both sides are text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+/// The result of comparing an expected archive with an actual one.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Comparison {
+    pub verdict: Verdict,
+    pub differences: Vec<Difference>,
+}
+
+/// CMP-*: compares `actual` against `expected`.
+pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
+    let mut differences = Vec::new();
+    compare_gzip(&expected.gzip, &actual.gzip, &mut differences);
+    let same_tar = expected.tar_sha256 == actual.tar_sha256 && expected.tar_size == actual.tar_size;
+    if expected.sha256 == actual.sha256 {
+        return Comparison { verdict: Verdict::Identical, differences };
+    }
+    if same_tar {
+        if differences.is_empty() {
+            differences.push(file_level(
+                Kind::Compression,
+                "the compressed data differs (another compressor or compression level)".into(),
+            ));
+        }
+        return Comparison { verdict: Verdict::SameTar, differences };
+    }
+
+    let by_path = |file: &'_ CrateFile| -> BTreeMap<String, usize> {
+        file.entries.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).collect()
+    };
+    let (expected_paths, actual_paths) = (by_path(expected), by_path(actual));
+    // Whether any difference touches the sources (not only generated files), or the contents at all.
+    let mut contents_differ = false;
+    let mut sources_differ = false;
+    let mut note = |path: &str| {
+        contents_differ = true;
+        sources_differ |= !is_generated(path);
+    };
+    for e in &expected.entries {
+        let Some(&i) = actual_paths.get(&e.path) else {
+            note(&e.path);
+            differences.push(entry_level(&e.path, Kind::Missing, format!("{} bytes expected", e.size)));
+            continue;
+        };
+        let a = &actual.entries[i];
+        if e.sha256 != a.sha256 {
+            note(&e.path);
+            differences.push(Difference {
+                path: Some(e.path.clone()),
+                kind: Kind::Content,
+                detail: format!(
+                    "{} bytes, sha256 {} expected; {} bytes, sha256 {} found",
+                    e.size, e.sha256, a.size, a.sha256
+                ),
+                diff: text_diff(e, a),
+            });
+        }
+        if e.mode != a.mode {
+            if e.executable() != a.executable() {
+                note(&e.path);
+            }
+            differences.push(entry_level(
+                &e.path,
+                Kind::Mode,
+                format!("{:04o} expected, {:04o} found", e.mode, a.mode),
+            ));
+        }
+        let fields = differing_header_fields(e, a);
+        if !fields.is_empty() {
+            differences.push(entry_level(&e.path, Kind::Header, format!("differing fields: {}", fields.join(", "))));
+        }
+    }
+    for a in &actual.entries {
+        if !expected_paths.contains_key(&a.path) {
+            note(&a.path);
+            differences.push(entry_level(&a.path, Kind::Extra, format!("{} bytes, sha256 {}", a.size, a.sha256)));
+        }
+    }
+    if let Some(path) = first_out_of_order(expected, &actual_paths) {
+        differences.push(entry_level(&path, Kind::Order, "entries are in another order from here on".into()));
+    }
+    for anomaly in actual.anomalies.iter().filter(|a| !expected.anomalies.contains(a)) {
+        differences.push(file_level(Kind::Header, anomaly.clone()));
+    }
+
+    let verdict = if !contents_differ {
+        Verdict::SameContents
+    } else if !sources_differ {
+        Verdict::SameSources
+    } else {
+        Verdict::Differs
+    };
+    Comparison { verdict, differences }
+}
+
+fn entry_level(path: &str, kind: Kind, detail: String) -> Difference {
+    Difference { path: Some(path.to_owned()), kind, detail, diff: None }
+}
+
+fn file_level(kind: Kind, detail: String) -> Difference {
+    Difference { path: None, kind, detail, diff: None }
+}
+
+/// CMP-SOURCES: the entries cargo writes itself rather than copies: at the package root,
+/// `Cargo.toml`, `Cargo.lock` and `.cargo_vcs_info.json` (`Cargo.toml.orig` is a copy).
+fn is_generated(path: &str) -> bool {
+    let rel = path.split_once('/').map_or(path, |(_, rel)| rel);
+    matches!(rel, "Cargo.toml" | "Cargo.lock" | VCS_INFO_FILE)
+}
+
+fn compare_gzip(expected: &GzipHeader, actual: &GzipHeader, differences: &mut Vec<Difference>) {
+    let mut field = |name: &str, e: String, a: String| {
+        if e != a {
+            differences.push(file_level(Kind::Compression, format!("gzip {name}: {e} expected, {a} found")));
+        }
+    };
+    field("mtime", expected.mtime.to_string(), actual.mtime.to_string());
+    field("extra flags", expected.xfl.to_string(), actual.xfl.to_string());
+    field("operating system", expected.os.to_string(), actual.os.to_string());
+    field("file name", format!("{:?}", expected.filename), format!("{:?}", actual.filename));
+    field("comment", format!("{:?}", expected.comment), format!("{:?}", actual.comment));
+    field("extra field", expected.has_extra.to_string(), actual.has_extra.to_string());
+}
+
+/// Header fields that differ, leaving out what other kinds report (mode, size) and what follows
+/// from any change (the checksum).
+fn differing_header_fields(expected: &ArchivedEntry, actual: &ArchivedEntry) -> Vec<&'static str> {
+    let mut fields: Vec<&'static str> = HEADER_FIELDS
+        .iter()
+        .filter(|(name, ..)| !matches!(*name, "mode" | "size" | "chksum"))
+        .filter(|(_, at, len)| expected.header[*at..at + len] != actual.header[*at..at + len])
+        .map(|(name, ..)| *name)
+        .collect();
+    if expected.long_name != actual.long_name {
+        fields.push("long-name record");
+    }
+    fields
+}
+
+/// The first entry of `expected` whose position among the entries both archives hold differs.
+fn first_out_of_order(expected: &CrateFile, actual_paths: &BTreeMap<String, usize>) -> Option<String> {
+    let mut common: Vec<(&str, usize)> =
+        expected.entries.iter().filter_map(|e| actual_paths.get(&e.path).map(|&i| (e.path.as_str(), i))).collect();
+    let in_expected_order: Vec<&str> = common.iter().map(|(p, _)| *p).collect();
+    common.sort_by_key(|&(_, i)| i);
+    in_expected_order.iter().zip(&common).find(|(e, (a, _))| e != &a).map(|(e, _)| (*e).to_owned())
+}
+
+fn text_diff(expected: &ArchivedEntry, actual: &ArchivedEntry) -> Option<String> {
+    let (e, a) = (expected.text.as_deref()?, actual.text.as_deref()?);
+    let diff = similar::TextDiff::from_lines(e, a);
+    Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("expected/{}", expected.path), &format!("actual/{}", actual.path))
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{self, read};
+    use crate::plan::{Contents, Entry, Generated, Plan};
+
+    /// A `.crate` of `files` (relative path, contents), each a generated entry, read back.
+    fn crate_of(files: &[(&str, &str)]) -> CrateFile {
+        let entries = files
+            .iter()
+            .map(|(path, data)| Entry {
+                rel_path: path.into(),
+                contents: Contents::Generated { kind: Generated::Manifest, data: data.as_bytes().to_vec() },
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        archive::write(&Plan::new("demo-1.0.0".into(), entries), &mut bytes).unwrap();
+        read::read(bytes.as_slice()).unwrap()
+    }
+
+    const BASE: &[(&str, &str)] =
+        &[("Cargo.toml", "[package]\n"), ("src/lib.rs", "pub fn f() {}\n"), ("README.md", "demo\n")];
+
+    fn kinds(c: &Comparison) -> Vec<(Option<&str>, Kind)> {
+        c.differences.iter().map(|d| (d.path.as_deref(), d.kind)).collect()
+    }
+
+    #[test]
+    fn cmp_verdict_identical() {
+        let c = compare(&crate_of(BASE), &crate_of(BASE));
+        assert_eq!((c.verdict, c.differences), (Verdict::Identical, vec![]));
+    }
+
+    #[test]
+    fn cmp_edited_source_differs_with_a_text_diff() {
+        let mut edited = BASE.to_vec();
+        edited[1] = ("src/lib.rs", "pub fn f() { evil() }\n");
+        let c = compare(&crate_of(BASE), &crate_of(&edited));
+        assert_eq!(c.verdict, Verdict::Differs);
+        assert_eq!(kinds(&c), [(Some("demo-1.0.0/src/lib.rs"), Kind::Content)]);
+        let diff = c.differences[0].diff.as_deref().unwrap();
+        assert!(diff.contains("-pub fn f() {}\n+pub fn f() { evil() }\n"), "{diff}");
+    }
+
+    #[test]
+    fn cmp_added_and_removed_files_are_extra_and_missing() {
+        let c = compare(&crate_of(BASE), &crate_of(&[BASE[0], BASE[1], ("build.rs", "fn main() {}\n")]));
+        assert_eq!(c.verdict, Verdict::Differs);
+        assert_eq!(
+            kinds(&c),
+            [(Some("demo-1.0.0/README.md"), Kind::Missing), (Some("demo-1.0.0/build.rs"), Kind::Extra)]
+        );
+    }
+
+    #[test]
+    fn cmp_generated_only_is_same_sources() {
+        let mut lock = BASE.to_vec();
+        lock.push(("Cargo.lock", "version = 4\n"));
+        let c = compare(&crate_of(BASE), &crate_of(&lock));
+        assert_eq!((c.verdict, kinds(&c)), (Verdict::SameSources, vec![(Some("demo-1.0.0/Cargo.lock"), Kind::Extra)]));
+    }
+
+    #[test]
+    fn cmp_other_compression_is_same_tar() {
+        let expected = crate_of(BASE);
+        let mut actual = expected.clone();
+        actual.sha256 = "0".repeat(64);
+        actual.gzip.os = 3;
+        let c = compare(&expected, &actual);
+        assert_eq!(c.verdict, Verdict::SameTar);
+        assert_eq!(c.differences[0].detail, "gzip operating system: 255 expected, 3 found");
+    }
+
+    #[test]
+    fn cmp_mode_and_header_changes() {
+        let expected = crate_of(BASE);
+        let mut actual = expected.clone();
+        actual.sha256 = "0".repeat(64);
+        actual.tar_sha256 = "0".repeat(64);
+        actual.entries[2].header[265] = b'u';
+        let c = compare(&expected, &actual);
+        assert_eq!(c.verdict, Verdict::SameContents);
+        assert_eq!(c.differences[0].detail, "differing fields: uname");
+        actual.entries[2].mode = 0o755;
+        assert_eq!(compare(&expected, &actual).verdict, Verdict::Differs);
+        actual.entries[2].mode = 0o664;
+        assert_eq!(compare(&expected, &actual).verdict, Verdict::SameContents);
+    }
+
+    #[test]
+    fn cmp_reordered_entries_are_same_contents() {
+        let expected = crate_of(BASE);
+        let mut actual = expected.clone();
+        actual.sha256 = "0".repeat(64);
+        actual.tar_sha256 = "0".repeat(64);
+        actual.entries.swap(0, 2);
+        let c = compare(&expected, &actual);
+        assert_eq!(c.verdict, Verdict::SameContents);
+        assert_eq!(kinds(&c), [(Some(expected.entries[0].path.as_str()), Kind::Order)]);
+    }
+}
