@@ -10,27 +10,8 @@ use std::io::Read as _;
 
 use sha2::{Digest as _, Sha256};
 
-/// The fields of a GNU tar header: (name, offset, length). Everything after `devminor`
-/// (atime, ctime, offset, longnames, sparse, isextended, realsize, pad) is NUL in cargo's output
-/// and is compared as one `rest` field.
-pub const HEADER_FIELDS: &[(&str, usize, usize)] = &[
-    ("name", 0, 100),
-    ("mode", 100, 8),
-    ("uid", 108, 8),
-    ("gid", 116, 8),
-    ("size", 124, 12),
-    ("mtime", 136, 12),
-    ("chksum", 148, 8),
-    ("typeflag", 156, 1),
-    ("linkname", 157, 100),
-    ("magic", 257, 6),
-    ("version", 263, 2),
-    ("uname", 265, 32),
-    ("gname", 297, 32),
-    ("devmajor", 329, 8),
-    ("devminor", 337, 8),
-    ("rest (atime/ctime/offset/longnames/sparse/realsize/pad)", 345, 167),
-];
+/// The fields of a GNU tar header, as the library's reader names them.
+pub use cargo_seal::archive::read::HEADER_FIELDS;
 
 /// Fields that hold octal numbers; their decoded value is printed next to the raw bytes.
 const NUMERIC_FIELDS: &[&str] = &["mode", "uid", "gid", "size", "mtime", "chksum", "devmajor", "devminor"];
