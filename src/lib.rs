@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod package;
 pub mod plan;
 pub mod vcs;
+pub mod verify;
 pub mod workspace;
 
 #[doc(hidden)]

@@ -6,6 +6,7 @@ mod diff;
 mod inspect;
 mod package;
 mod shell;
+mod verify;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Compare two `.crate` files layer by layer and name every difference
     Diff(diff::Args),
+    /// Rebuild a published crate from the commit it records and prove whether it matches
+    Verify(verify::Args),
 }
 
 /// How a report is printed.
@@ -82,6 +85,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Package(args) => package::run(args, &mut Shell::from_env()),
         Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
         Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
+        Command::Verify(args) => verify::run(args, &mut Shell::from_env()),
     }
 }
 

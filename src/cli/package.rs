@@ -246,7 +246,7 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn std::error::Erro
 }
 
 /// How cargo names crates.io: its sparse index unless `registries.crates-io.protocol` is `git`.
-fn crates_io_source() -> String {
+pub(super) fn crates_io_source() -> String {
     match std::env::var("CARGO_REGISTRIES_CRATES_IO_PROTOCOL").as_deref() {
         Ok("git") => "registry+https://github.com/rust-lang/crates.io-index".to_owned(),
         _ => "sparse+https://index.crates.io/".to_owned(),
@@ -254,7 +254,7 @@ fn crates_io_source() -> String {
 }
 
 /// `CARGO_REGISTRIES_<NAME>_INDEX` variables, the environment form of `registries.<name>.index`.
-fn registries_from_env() -> BTreeMap<String, String> {
+pub(super) fn registries_from_env() -> BTreeMap<String, String> {
     std::env::vars()
         .filter_map(|(key, value)| {
             let name = key.strip_prefix("CARGO_REGISTRIES_")?.strip_suffix("_INDEX")?;

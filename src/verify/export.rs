@@ -1,0 +1,200 @@
+//! VER-EXPORT: a commit's tree as a clean checkout in a private scratch directory, read straight
+//! from the repository's object database. The repository's own working tree and index are never
+//! touched, and bare repositories work. The scratch directory is a git repository of its own that
+//! borrows the objects (`objects/info/alternates`), whose index is the tree and whose detached
+//! HEAD is the commit, so the packager sees exactly what `cargo package` would see in a fresh
+//! clone.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BStr, ByteSlice};
+use gix::object::tree::EntryKind;
+
+/// A path of the tree that the checkout leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Omission {
+    /// `/`-separated, relative to the repository root.
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{}` is not a git repository", path.display())]
+    Open { path: PathBuf, source: Box<gix::open::Error> },
+    #[error("commit `{rev}` is not in the repository `{}`; fetch it, or name another with `--rev`", repo.display())]
+    MissingCommit { rev: String, repo: PathBuf },
+    #[error("failed to read the tree of commit `{rev}`")]
+    Tree { rev: String, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("the tree of commit `{rev}` holds the unsafe path `{path}`")]
+    UnsafePath { rev: String, path: String },
+    #[error("failed to write the checkout in `{}`", path.display())]
+    Write { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+}
+
+/// A checkout made by [`export`].
+#[derive(Debug)]
+pub struct Checkout {
+    /// The full commit id.
+    pub commit: String,
+    /// Tree entries not written (symbolic links that leave the tree, submodules).
+    pub omitted: Vec<Omission>,
+}
+
+/// Writes the tree of `rev` in `repo` to `dest` (which must not exist) as a clean checkout.
+pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
+    let source = gix::open(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
+    let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
+    let commit = source
+        .rev_parse_single(rev)
+        .ok()
+        .and_then(|id| id.object().ok())
+        .and_then(|object| object.peel_to_commit().ok())
+        .ok_or_else(missing)?;
+    let commit_id = commit.id;
+    let tree_error = |e: Box<dyn std::error::Error + Send + Sync>| Error::Tree { rev: rev.to_owned(), source: e };
+    let tree_id = commit.tree_id().map_err(|e| tree_error(Box::new(e)))?.detach();
+
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |e: Box<dyn std::error::Error + Send + Sync>| Error::Write { path, source: e }
+    };
+    let scratch = gix::init(dest).map_err(|e| write_error(dest)(Box::new(e)))?;
+    let objects = source.common_dir().join("objects");
+    let alternates = scratch.common_dir().join("objects/info/alternates");
+    let objects = objects.canonicalize().unwrap_or(objects);
+    std::fs::write(&alternates, format!("{}\n", objects.display()))
+        .map_err(|e| write_error(&alternates)(Box::new(e)))?;
+    let head = scratch.git_dir().join("HEAD");
+    std::fs::write(&head, format!("{commit_id}\n")).map_err(|e| write_error(&head)(Box::new(e)))?;
+    // Reopened so that the alternates are in use.
+    let scratch = gix::open(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
+
+    let tree = scratch.find_tree(tree_id).map_err(|e| tree_error(Box::new(e)))?;
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse().breadthfirst(&mut recorder).map_err(|e| tree_error(Box::new(e)))?;
+    let mut omitted = Vec::new();
+    for entry in &recorder.records {
+        let rel = safe_path(entry.filepath.as_ref()).ok_or_else(|| Error::UnsafePath {
+            rev: rev.to_owned(),
+            path: entry.filepath.to_str_lossy().into_owned(),
+        })?;
+        let path = dest.join(&rel);
+        let written = match entry.mode.kind() {
+            EntryKind::Tree => std::fs::create_dir_all(&path).map_err(Into::into),
+            EntryKind::Blob | EntryKind::BlobExecutable => {
+                write_blob(&scratch, entry.oid, &path, entry.mode.kind() == EntryKind::BlobExecutable)
+            }
+            EntryKind::Link => {
+                let target = scratch.find_blob(entry.oid).map_err(|e| write_error(&path)(Box::new(e)))?;
+                match link_inside_tree(&rel, target.data.as_bstr()) {
+                    Some(target) => symlink(&target, &path),
+                    None => {
+                        omitted.push(Omission {
+                            path: rel.clone(),
+                            reason: format!(
+                                "symbolic link to `{}` leaves the repository; it is not followed on this machine",
+                                target.data.to_str_lossy()
+                            ),
+                        });
+                        Ok(())
+                    }
+                }
+            }
+            // As in a clone without `--recurse-submodules`: an empty directory.
+            EntryKind::Commit => {
+                omitted.push(Omission {
+                    path: rel.clone(),
+                    reason: "submodule; its files are not in this repository".into(),
+                });
+                std::fs::create_dir_all(&path).map_err(Into::into)
+            }
+        };
+        written.map_err(write_error(&path))?;
+    }
+
+    // The index is the tree, without the links that were not written.
+    let mut index = scratch.index_from_tree(&tree_id).map_err(|e| write_error(dest)(Box::new(e)))?;
+    index.remove_entries(|_, path, _| omitted.iter().any(|o| o.path.as_bytes() == path.as_bytes()));
+    index.write(Default::default()).map_err(|e| write_error(dest)(Box::new(e)))?;
+    Ok(Checkout { commit: commit_id.to_string(), omitted })
+}
+
+fn write_blob(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    path: &Path,
+    executable: bool,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let blob = repo.find_blob(id)?;
+    std::fs::write(path, &blob.data)?;
+    #[cfg(unix)]
+    if executable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(target: &str, path: &Path) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    Ok(std::os::unix::fs::symlink(target, path)?)
+}
+
+#[cfg(not(unix))]
+fn symlink(target: &str, path: &Path) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // Without symbolic links, git writes the target as the file's text (`core.symlinks=false`).
+    Ok(std::fs::write(path, target)?)
+}
+
+/// A tree path as a relative path, if every component is a plain name (no `.`, `..`, `.git`,
+/// separators or NUL): a hostile tree cannot write outside the checkout.
+fn safe_path(path: &BStr) -> Option<String> {
+    let path = path.to_str().ok()?;
+    let plain = |c: &str| {
+        !c.is_empty() && c != "." && c != ".." && !c.eq_ignore_ascii_case(".git") && !c.contains(['\\', '\0'])
+    };
+    path.split('/').all(plain).then(|| path.to_owned())
+}
+
+/// VER-LINKS: the target of the link at `link` (a tree path), if it is relative and stays inside
+/// the tree.
+fn link_inside_tree(link: &str, target: &BStr) -> Option<String> {
+    let target = target.to_str().ok()?;
+    if target.starts_with('/') || target.contains('\0') {
+        return None;
+    }
+    let mut depth: Vec<&str> = link.split('/').collect();
+    depth.pop();
+    for component in target.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                depth.pop()?;
+            }
+            name => depth.push(name),
+        }
+    }
+    Some(target.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ver_links_stay_inside_the_tree() {
+        assert_eq!(link_inside_tree("a/b/link", "../c".into()), Some("../c".into()));
+        assert_eq!(link_inside_tree("a/link", "../../etc/passwd".into()), None);
+        assert_eq!(link_inside_tree("link", "/etc/passwd".into()), None);
+        assert_eq!(link_inside_tree("link", "x/../../y".into()), None);
+    }
+
+    #[test]
+    fn hostile_tree_paths_are_refused() {
+        assert_eq!(safe_path("src/lib.rs".into()), Some("src/lib.rs".into()));
+        for bad in ["../x", "a/../../x", ".git/config", "a/.GIT/hooks", "a//b", "/abs"] {
+            assert_eq!(safe_path(bad.into()), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `cargo seal verify` (spec: `VER-*`): rebuild a published `.crate` from the commit it names and
+//! compare. The pipeline is the packager's, fed by a clean checkout of the commit
+//! ([`export`]); nothing from the crate or the repository is run, cargo only reads manifests and
+//! resolves.
+
+pub mod export;
+
+use std::path::{Path, PathBuf};
+
+use crate::archive::{self, read};
+use crate::compare::{self, Comparison};
+use crate::lockfile::Cargo;
+use crate::manifest::Manifest;
+use crate::package::{self, Options, Source};
+use crate::plan::{Generated, VCS_INFO_FILE};
+use crate::workspace::Workspace;
+
+pub use export::Omission;
+
+/// What to verify.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The published `.crate`.
+    pub krate: PathBuf,
+    /// The repository it claims to come from (a working copy or a bare repository).
+    pub repo: PathBuf,
+    /// The commit to rebuild from, instead of the one the crate records.
+    pub rev: Option<String>,
+    /// How to run cargo (offline unless the user allows the network).
+    pub cargo: Cargo,
+    /// Where the scratch checkout goes (removed afterwards).
+    pub scratch_parent: PathBuf,
+    /// `CARGO_REGISTRIES_<NAME>_INDEX` and crates.io's source, as for packaging.
+    pub registries: std::collections::BTreeMap<String, String>,
+    pub publish_source: String,
+}
+
+/// The evidence: both archives, where the rebuild came from, and how they compare.
+#[derive(Debug)]
+pub struct Verification {
+    /// The published `.crate` file.
+    pub krate: PathBuf,
+    pub published: read::CrateFile,
+    pub rebuilt: read::CrateFile,
+    pub commit: String,
+    pub path_in_vcs: String,
+    /// Files of the commit that the rebuild could not use.
+    pub omitted: Vec<Omission>,
+    pub comparison: Comparison,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Read(#[from] read::FileError),
+    #[error(
+        "`{}` has no `.cargo_vcs_info.json`, so it does not say which commit it came from; name one with `--rev`",
+        krate.display()
+    )]
+    NoVcsInfo { krate: PathBuf },
+    #[error("`.cargo_vcs_info.json` in `{}` is not valid: {reason}", krate.display())]
+    BadVcsInfo { krate: PathBuf, reason: String },
+    #[error("failed to check out the recorded commit")]
+    Export(#[from] export::Error),
+    #[error("failed to create a scratch directory in `{}`", path.display())]
+    Scratch { path: PathBuf, source: std::io::Error },
+    #[error("`{path_in_vcs}/Cargo.toml` does not exist at commit `{commit}`")]
+    NoManifest { path_in_vcs: String, commit: String },
+    #[error("failed to rebuild the crate from commit `{commit}`")]
+    Rebuild { commit: String, source: Box<dyn std::error::Error + Send + Sync> },
+}
+
+/// VER-*: rebuilds the crate of `request` from its commit and compares.
+pub fn verify(request: &Request) -> Result<Verification, Error> {
+    let published = read::read_file(&request.krate)?;
+    let recorded = recorded_vcs_info(&published, &request.krate)?;
+    let (rev, path_in_vcs) = match (&request.rev, recorded) {
+        (Some(rev), recorded) => (rev.clone(), recorded.map(|(_, path)| path).unwrap_or_default()),
+        (None, Some((sha1, path))) => (sha1, path),
+        (None, None) => return Err(Error::NoVcsInfo { krate: request.krate.clone() }),
+    };
+
+    let scratch_error = |source| Error::Scratch { path: request.scratch_parent.clone(), source };
+    let scratch = tempfile::Builder::new()
+        .prefix("cargo-seal-verify-")
+        .tempdir_in(&request.scratch_parent)
+        .map_err(scratch_error)?;
+    let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
+    let checkout_dir = scratch_dir.join("checkout");
+    let checkout = export::export(&request.repo, &rev, &checkout_dir)?;
+    let package_dir = if path_in_vcs.is_empty() { checkout_dir.clone() } else { checkout_dir.join(&path_in_vcs) };
+    let manifest_path = package_dir.join("Cargo.toml");
+    if !manifest_path.is_file() {
+        return Err(Error::NoManifest { path_in_vcs, commit: checkout.commit });
+    }
+    let rebuild_error = |commit: &str| {
+        let commit = commit.to_owned();
+        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, source }
+    };
+    let published_lock =
+        published.entries.iter().find(|e| e.path.split_once('/').is_some_and(|(_, rel)| rel == "Cargo.lock"));
+    let lock_path = scratch_dir.join("published.Cargo.lock");
+    if let Some(lock) = published_lock {
+        let text = lock.text.as_deref().ok_or_else(|| {
+            rebuild_error(&checkout.commit)("the published Cargo.lock is not small UTF-8 text".into())
+        })?;
+        std::fs::write(&lock_path, text).map_err(scratch_error)?;
+    }
+
+    let rebuilt = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
+        .map_err(rebuild_error(&checkout.commit))?;
+    let comparison = compare::compare(&rebuilt, &published);
+    Ok(Verification {
+        krate: request.krate.clone(),
+        published,
+        rebuilt,
+        commit: checkout.commit,
+        path_in_vcs,
+        omitted: checkout.omitted,
+        comparison,
+    })
+}
+
+/// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
+/// and no build check.
+fn rebuild(
+    request: &Request,
+    package_dir: &Path,
+    scratch_dir: &Path,
+    published_lock: Option<&Path>,
+) -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
+    let mut cargo = request.cargo.clone();
+    cargo.cwd = package_dir.to_owned();
+    cargo.target_dir = Some(scratch_dir.join("target"));
+    let ws = Workspace::load(&cargo, &package_dir.join("Cargo.toml"))?;
+    let options = Options {
+        target_dir: scratch_dir.join("target"),
+        allow_dirty: false,
+        include_lockfile: published_lock.is_some(),
+        registries: request.registries.clone(),
+        publish_source: request.publish_source.clone(),
+        cargo,
+    };
+    let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;
+    let mut selection = package::select(manifest, &ws, &options)?;
+    for entry in &mut selection.entries {
+        if let Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
+            *based_on = published_lock.map(Path::to_path_buf);
+        }
+    }
+    let planned = package::plan(&selection, &options, None)?;
+    let mut bytes = Vec::new();
+    archive::write(&planned.plan, &mut bytes)?;
+    Ok(read::read(bytes.as_slice())?)
+}
+
+/// The commit and `path_in_vcs` a crate records, if it has a `.cargo_vcs_info.json`.
+fn recorded_vcs_info(published: &read::CrateFile, krate: &Path) -> Result<Option<(String, String)>, Error> {
+    let Some(entry) =
+        published.entries.iter().find(|e| e.path.split_once('/').is_some_and(|(_, rel)| rel == VCS_INFO_FILE))
+    else {
+        return Ok(None);
+    };
+    let bad = |reason: &str| Error::BadVcsInfo { krate: krate.to_owned(), reason: reason.to_owned() };
+    let text = entry.text.as_deref().ok_or_else(|| bad("not UTF-8 text"))?;
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
+    let sha1 = json["git"]["sha1"].as_str().ok_or_else(|| bad("no `git.sha1`"))?;
+    let path = json["path_in_vcs"].as_str().unwrap_or_default();
+    Ok(Some((sha1.to_owned(), path.to_owned())))
+}
