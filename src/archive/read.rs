@@ -185,6 +185,8 @@ pub enum Refusal {
     Duplicate,
     #[error("has a long-name record over {MAX_LONG_NAME} bytes")]
     LongName,
+    #[error("is named by a long-name record followed by another one")]
+    TwoLongNames,
 }
 
 /// Reads a whole `.crate` from `input` (READ-*).
@@ -203,9 +205,12 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
         let mut entry = entry.map_err(Error::Read)?;
         let header = *entry.header().as_bytes();
         let kind = entry.header().entry_type();
-        if kind.is_gnu_longname() {
-            let name = read_long_name(&mut entry, &header)?;
-            long_name = Some(name);
+        // As `tar::Archive` (and so cargo) reads them: only a GNU header makes a long name.
+        if kind.is_gnu_longname() && entry.header().as_gnu().is_some() {
+            if let Some(first) = &long_name {
+                return Err(Error::Refused { path: shown(first), reason: Refusal::TwoLongNames });
+            }
+            long_name = Some(read_long_name(&mut entry, &header)?);
             continue;
         }
         let path_bytes = long_name.take();
@@ -263,7 +268,7 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
         });
     }
     if let Some(name) = long_name {
-        return Err(Error::Truncated { path: String::from_utf8_lossy(&name).into_owned() });
+        return Err(Error::Truncated { path: shown(&name) });
     }
 
     let mut anomalies = Vec::new();

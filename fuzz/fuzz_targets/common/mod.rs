@@ -1,0 +1,60 @@
+//! Properties of what `read` makes of any input, shared by the fuzz targets.
+
+use std::collections::BTreeSet;
+use std::io;
+
+use cargo_seal::archive::read::{self, CrateFile, MAX_ENTRIES, MAX_TEXT, MAX_TEXT_TOTAL, content_digest};
+use sha2::{Digest as _, Sha256};
+
+fn sha256_hex(data: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(data))
+}
+
+/// Reads `input` as a `.crate`. A refusal must be printable as it is; an accepted archive must
+/// have every property READ-REFUSE, READ-LIMITS and CNT-DIGEST promise, and is returned.
+pub fn read_and_check(input: &[u8]) -> Option<CrateFile> {
+    let file = match read::read(input) {
+        Ok(file) => file,
+        Err(err) => {
+            let message = err.to_string();
+            assert!(!message.chars().any(char::is_control), "control character in the error {message:?}");
+            return None;
+        }
+    };
+    assert!(file.entries.len() <= MAX_ENTRIES, "{} entries", file.entries.len());
+    let mut paths = BTreeSet::new();
+    let mut text_total = 0;
+    for entry in &file.entries {
+        let path = entry.path.as_str();
+        assert!(!path.starts_with('/'), "absolute path {path:?}");
+        assert!(path.split('/').all(|c| !matches!(c, "" | "." | "..")), "empty, `.` or `..` component in {path:?}");
+        assert!(!path.chars().any(char::is_control), "control character in {path:?}");
+        assert!(paths.insert(path), "duplicate path {path:?}");
+        if let Some(text) = &entry.text {
+            assert!(entry.size <= MAX_TEXT, "text kept for {path:?} of {} bytes", entry.size);
+            assert_eq!(text.len() as u64, entry.size, "text of {path:?}");
+            assert_eq!(sha256_hex(text.as_bytes()), entry.sha256, "text of {path:?}");
+            text_total += text.len();
+        }
+    }
+    assert!(text_total <= MAX_TEXT_TOTAL, "{text_total} bytes of text kept");
+    let mut reversed = file.entries.clone();
+    reversed.reverse();
+    assert_eq!(content_digest(&reversed), content_digest(&file.entries), "the digest depends on order");
+    let sizes: u64 = file.entries.iter().map(|e| e.size).sum();
+    assert!(file.tar_size >= sizes, "{} tar bytes hold {sizes} bytes of files", file.tar_size);
+    Some(file)
+}
+
+/// Checks an accepted `file` against `tar`, the stream it was read from: its length and hash, and
+/// that `tar::Archive`, which cargo unpacks `.crate` files with, sees the same files.
+pub fn check_tar(file: &CrateFile, tar: &[u8]) {
+    assert_eq!(file.tar_size, tar.len() as u64, "tar size");
+    assert_eq!(file.tar_sha256, sha256_hex(tar), "tar sha256");
+    let mut archive = tar::Archive::new(tar);
+    let unpacked: io::Result<Vec<(Vec<u8>, u64)>> = archive
+        .entries()
+        .and_then(|entries| entries.map(|e| e.map(|e| (e.path_bytes().into_owned(), e.size()))).collect());
+    let read: Vec<(Vec<u8>, u64)> = file.entries.iter().map(|e| (e.path.as_bytes().to_vec(), e.size)).collect();
+    assert_eq!(unpacked.map_err(|e| e.to_string()), Ok(read), "`tar::Archive` reads other files");
+}
