@@ -602,3 +602,20 @@ fn read_agrees_with_tar_crate_on_two_long_names() {
     let tar = Tar::default().long_name(&in_base("first.rs")).long_name(&in_base("second.rs")).file(b"x", b"").finish();
     assert_agrees_with_tar_crate(&tar);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Error messages and long names, as `tar::Archive` reads them.
+
+#[test]
+fn read_refuse_unknown_type_escapes_it() {
+    let path = in_base("special");
+    let tar = Tar::default().special(&path, EntryType::new(0x1b)).finish();
+    assert_refused(&tar, &path, Refusal::Unsupported('\u{1b}'));
+}
+
+#[test]
+fn read_agrees_with_tar_crate_on_trailing_nuls_of_a_long_name() {
+    let name = [in_base("a.rs").as_bytes(), b"\0\0"].concat();
+    let tar = Tar::default().member(&long_name_header(name.len() as u64), &name).file(b"x", b"").finish();
+    assert_agrees_with_tar_crate(&tar);
+}

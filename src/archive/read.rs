@@ -14,6 +14,8 @@ use super::DETERMINISTIC_MTIME;
 pub const MAX_ENTRIES: usize = 100_000;
 /// READ-LIMITS: a GNU long-name record longer than this is refused.
 pub const MAX_LONG_NAME: u64 = 4096;
+/// READ-LIMITS: paths longer than this in all are refused (each path is kept twice).
+pub const MAX_PATH_TOTAL: usize = 16 * 1024 * 1024;
 /// READ-LIMITS: the contents of UTF-8 files up to this size are kept for text diffs...
 pub const MAX_TEXT: u64 = 64 * 1024;
 /// ...until this many bytes of text are kept in all.
@@ -160,18 +162,18 @@ pub enum Error {
     Refused { path: String, reason: Refusal },
     #[error("entry `{path}` is truncated: the archive ends inside it")]
     Truncated { path: String },
-    #[error("the archive has more than {MAX_ENTRIES} entries")]
+    #[error("the archive has more than {MAX_ENTRIES} entries or more than {MAX_PATH_TOTAL} bytes of paths")]
     TooManyEntries,
 }
 
 /// READ-REFUSE: what a `.crate` may not contain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("is a link (type `{0}`); a `.crate` holds only regular files")]
+    #[error("is a link (type `{}`); a `.crate` holds only regular files", .0.escape_debug())]
     Link(char),
-    #[error("is a device, directory or FIFO (type `{0}`); a `.crate` holds only regular files")]
+    #[error("is a device, directory or FIFO (type `{}`); a `.crate` holds only regular files", .0.escape_debug())]
     Special(char),
-    #[error("has tar type `{0}`, which cargo never writes (only regular files and GNU long names)")]
+    #[error("has tar type `{}`, which cargo never writes (only regular files and GNU long names)", .0.escape_debug())]
     Unsupported(char),
     #[error("is an absolute path")]
     Absolute,
@@ -199,6 +201,7 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     let mut entries = Vec::new();
     let mut seen = BTreeSet::new();
     let mut text_budget = MAX_TEXT_TOTAL;
+    let mut path_total = 0;
     let mut long_name: Option<Vec<u8>> = None;
     // Raw entries: the tar crate would read a long-name record of any claimed size into memory.
     for entry in archive.entries().map_err(Error::Read)?.raw(true) {
@@ -231,7 +234,8 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
         if !seen.insert(path.clone()) {
             return Err(Error::Refused { path, reason: Refusal::Duplicate });
         }
-        if entries.len() == MAX_ENTRIES {
+        path_total += path.len();
+        if entries.len() == MAX_ENTRIES || path_total > MAX_PATH_TOTAL {
             return Err(Error::TooManyEntries);
         }
         let size = entry.header().size().map_err(Error::Read)?;
@@ -303,7 +307,8 @@ fn read_long_name(entry: &mut impl Read, header: &[u8; 512]) -> Result<Vec<u8>, 
     }
     let mut name = Vec::with_capacity(claimed as usize);
     entry.take(claimed).read_to_end(&mut name).map_err(Error::Read)?;
-    while name.last() == Some(&0) {
+    // The record ends in one NUL, as `tar::Archive` reads it; any other NUL is refused with the path.
+    if name.last() == Some(&0) {
         name.pop();
     }
     Ok(name)
