@@ -99,6 +99,11 @@ impl ArchivedEntry {
         found
     }
 
+    /// The path relative to the package root: the archive path without `<name>-<version>/`.
+    pub fn rel_path(&self) -> &str {
+        self.path.split_once('/').map_or(&self.path, |(_, rel)| rel)
+    }
+
     /// The owner may execute the file (cargo's only mode distinction, `ARC-MODE`).
     pub fn executable(&self) -> bool {
         self.mode & 0o100 != 0
@@ -109,6 +114,11 @@ impl CrateFile {
     /// `<name>-<version>`: the first component of the first entry's path.
     pub fn base_name(&self) -> Option<&str> {
         self.entries.first().and_then(|e| e.path.split('/').next())
+    }
+
+    /// The entry at `rel` relative to the package root (`Cargo.lock`, say).
+    pub fn entry(&self, rel: &str) -> Option<&ArchivedEntry> {
+        self.entries.iter().find(|e| e.rel_path() == rel)
     }
 
     /// Gzip header fields that differ from what cargo writes (`ARC-GZIP`).

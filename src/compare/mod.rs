@@ -111,19 +111,19 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
     // Whether any difference touches the sources (not only generated files), or the contents at all.
     let mut contents_differ = false;
     let mut sources_differ = false;
-    let mut note = |path: &str| {
+    let mut note = |entry: &ArchivedEntry| {
         contents_differ = true;
-        sources_differ |= !is_generated(path);
+        sources_differ |= !is_generated(entry);
     };
     for e in &expected.entries {
         let Some(&i) = actual_paths.get(&e.path) else {
-            note(&e.path);
+            note(e);
             differences.push(entry_level(&e.path, Kind::Missing, format!("{} bytes expected", e.size)));
             continue;
         };
         let a = &actual.entries[i];
         if e.sha256 != a.sha256 {
-            note(&e.path);
+            note(e);
             differences.push(Difference {
                 path: Some(e.path.clone()),
                 kind: Kind::Content,
@@ -136,7 +136,7 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
         }
         if e.mode != a.mode {
             if e.executable() != a.executable() {
-                note(&e.path);
+                note(e);
             }
             differences.push(entry_level(
                 &e.path,
@@ -151,7 +151,7 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
     }
     for a in &actual.entries {
         if !expected_paths.contains_key(&a.path) {
-            note(&a.path);
+            note(a);
             differences.push(entry_level(&a.path, Kind::Extra, format!("{} bytes, sha256 {}", a.size, a.sha256)));
         }
     }
@@ -182,9 +182,8 @@ fn file_level(kind: Kind, detail: String) -> Difference {
 
 /// CMP-SOURCES: the entries cargo writes itself rather than copies: at the package root,
 /// `Cargo.toml`, `Cargo.lock` and `.cargo_vcs_info.json` (`Cargo.toml.orig` is a copy).
-fn is_generated(path: &str) -> bool {
-    let rel = path.split_once('/').map_or(path, |(_, rel)| rel);
-    matches!(rel, "Cargo.toml" | "Cargo.lock" | VCS_INFO_FILE)
+fn is_generated(entry: &ArchivedEntry) -> bool {
+    matches!(entry.rel_path(), "Cargo.toml" | "Cargo.lock" | VCS_INFO_FILE)
 }
 
 fn compare_gzip(expected: &GzipHeader, actual: &GzipHeader, differences: &mut Vec<Difference>) {

@@ -97,8 +97,7 @@ pub fn verify(request: &Request) -> Result<Verification, Error> {
         let commit = commit.to_owned();
         move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, source }
     };
-    let published_lock =
-        published.entries.iter().find(|e| e.path.split_once('/').is_some_and(|(_, rel)| rel == "Cargo.lock"));
+    let published_lock = published.entry("Cargo.lock");
     let lock_path = scratch_dir.join("published.Cargo.lock");
     if let Some(lock) = published_lock {
         let text = lock.text.as_deref().ok_or_else(|| {
@@ -156,9 +155,7 @@ fn rebuild(
 
 /// The commit and `path_in_vcs` a crate records, if it has a `.cargo_vcs_info.json`.
 fn recorded_vcs_info(published: &read::CrateFile, krate: &Path) -> Result<Option<(String, String)>, Error> {
-    let Some(entry) =
-        published.entries.iter().find(|e| e.path.split_once('/').is_some_and(|(_, rel)| rel == VCS_INFO_FILE))
-    else {
+    let Some(entry) = published.entry(VCS_INFO_FILE) else {
         return Ok(None);
     };
     let bad = |reason: &str| Error::BadVcsInfo { krate: krate.to_owned(), reason: reason.to_owned() };
