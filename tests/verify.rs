@@ -54,30 +54,54 @@ fn verify(krate: &Path, repo: &Path, extra: &[&str]) -> (Option<i32>, String, St
     )
 }
 
-/// `krate` with `rel` (relative to the package root) replaced by `contents`, every header kept.
-fn edited(krate: &Path, rel: &str, contents: &[u8]) -> PathBuf {
+/// One entry of a repacked crate: its header, kept byte for byte unless an edit changes it, and
+/// its data.
+struct Member {
+    header: tar::Header,
+    path: String,
+    data: Vec<u8>,
+}
+
+/// `krate` unpacked, changed by `edit`, and packed again at compression `level`. Headers are
+/// written as they were (`Builder::append`), so only what `edit` touches differs; fixture paths
+/// are short, so no entry needs a long-name record.
+fn repack(krate: &Path, name: &str, level: u32, edit: impl FnOnce(&mut Vec<Member>)) -> PathBuf {
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(std::fs::File::open(krate).unwrap()).read_to_end(&mut tar).unwrap();
-    let mut archive = tar::Archive::new(tar.as_slice());
+    let mut members: Vec<Member> = tar::Archive::new(tar.as_slice())
+        .entries()
+        .unwrap()
+        .map(|entry| {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().to_str().unwrap().to_owned();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            Member { header: entry.header().clone(), path, data }
+        })
+        .collect();
+    edit(&mut members);
     let mut builder = tar::Builder::new(Vec::new());
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().into_owned();
-        let mut header = entry.header().clone();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        if path.ends_with(rel) {
-            data = contents.to_vec();
-        }
-        header.set_size(data.len() as u64);
-        header.set_cksum();
-        builder.append_data(&mut header, &path, data.as_slice()).unwrap();
+    for member in &mut members {
+        member.header.set_size(member.data.len() as u64);
+        member.header.set_cksum();
+        builder.append(&member.header, member.data.as_slice()).unwrap();
     }
-    let out = krate.with_extension("edited.crate");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&out).unwrap(), flate2::Compression::best());
+    let out = krate.with_file_name(format!("{name}.crate"));
+    // cargo names the original file in the gzip header (ARC-GZIP); so does the repack.
+    let file_name = krate.file_name().unwrap().as_encoded_bytes();
+    let mut gz = flate2::GzBuilder::new()
+        .filename(file_name)
+        .write(std::fs::File::create(&out).unwrap(), flate2::Compression::new(level));
     std::io::Write::write_all(&mut gz, &builder.into_inner().unwrap()).unwrap();
     gz.finish().unwrap();
     out
+}
+
+/// cargo's level (ARC-GZIP: best); a repack at it changes no byte of a cargo-made crate.
+const CARGO_LEVEL: u32 = 9;
+
+fn member<'a>(members: &'a mut [Member], rel: &str) -> &'a mut Member {
+    members.iter_mut().find(|m| m.path.ends_with(rel)).unwrap_or_else(|| panic!("no {rel} in the crate"))
 }
 
 #[test]
@@ -98,7 +122,9 @@ fn ver_cargo_made_crate_is_identical_and_nothing_runs() {
 #[test]
 fn ver_edited_file_differs_and_is_named() {
     let (_sandbox, repo, krate, _) = published();
-    let tampered = edited(&krate, "src/lib.rs", b"pub fn f() { /* injected */ }\n");
+    let tampered = repack(&krate, "edited", CARGO_LEVEL, |members| {
+        member(members, "src/lib.rs").data = b"pub fn f() { /* injected */ }\n".to_vec();
+    });
     let (code, stdout, _) = verify(&tampered, &repo, &[]);
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("verdict: differs"), "{stdout}");
@@ -112,4 +138,70 @@ fn ver_missing_commit_exits_2() {
     let (code, _, stderr) = verify(&krate, &repo, &["--rev", "0123456789012345678901234567890123456789"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("is not in the repository"), "{stderr}");
+}
+
+#[test]
+fn ver_repack_at_cargo_level_is_identical() {
+    // The harness's own control: without an edit, the repack is the crate itself.
+    let (_sandbox, _repo, krate, _) = published();
+    let copy = repack(&krate, "copy", CARGO_LEVEL, |_| {});
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&krate).unwrap());
+}
+
+#[test]
+fn ver_added_file_is_extra() {
+    let (_sandbox, repo, krate, _) = published();
+    let tampered = repack(&krate, "added", CARGO_LEVEL, |members| {
+        let template = member(members, "src/lib.rs");
+        let mut header = template.header.clone();
+        let path = template.path.replace("src/lib.rs", "src/payload.rs");
+        header.set_path(&path).unwrap();
+        members.push(Member { header, path, data: b"pub static PAYLOAD: &str = \"x\";\n".to_vec() });
+    });
+    let (code, stdout, _) = verify(&tampered, &repo, &["--accept", "same-sources"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("verdict: differs"), "{stdout}");
+    assert!(stdout.contains("extra        registry-deps-0.3.0/src/payload.rs"), "{stdout}");
+}
+
+#[test]
+fn ver_removed_file_is_missing() {
+    let (_sandbox, repo, krate, _) = published();
+    let tampered = repack(&krate, "removed", CARGO_LEVEL, |members| {
+        members.retain(|m| !m.path.ends_with("build.rs"));
+    });
+    let (code, stdout, _) = verify(&tampered, &repo, &[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("verdict: differs"), "{stdout}");
+    assert!(stdout.contains("missing      registry-deps-0.3.0/build.rs"), "{stdout}");
+}
+
+#[test]
+fn ver_changed_exec_bit_is_a_mode_difference() {
+    let (_sandbox, repo, krate, _) = published();
+    let tampered = repack(&krate, "mode", CARGO_LEVEL, |members| {
+        member(members, "src/lib.rs").header.set_mode(0o755);
+    });
+    let (code, stdout, _) = verify(&tampered, &repo, &["--format", "json"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["verdict"], "differs");
+    let differences = report["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{stdout}");
+    assert_eq!(differences[0]["kind"], "mode");
+    assert_eq!(differences[0]["path"], "registry-deps-0.3.0/src/lib.rs");
+    assert_ne!(report["content_digest"], report["rebuilt"]["content_digest"], "CNT-DIGEST covers the mode");
+}
+
+#[test]
+fn ver_other_compression_level_is_same_tar() {
+    let (_sandbox, repo, krate, _) = published();
+    let recompressed = repack(&krate, "fast", 1, |_| {});
+    assert_ne!(std::fs::read(&recompressed).unwrap(), std::fs::read(&krate).unwrap());
+    let (code, stdout, _) = verify(&recompressed, &repo, &[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("verdict: same-tar"), "{stdout}");
+    assert!(stdout.contains("compression"), "{stdout}");
+    let (code, stdout, _) = verify(&recompressed, &repo, &["--accept", "same-tar"]);
+    assert_eq!(code, Some(0), "{stdout}");
 }
