@@ -18,7 +18,8 @@ use crate::{archive, list};
 pub struct Options {
     /// Absolute target directory; `.crate` files go to `<target_dir>/package/`.
     pub target_dir: PathBuf,
-    pub allow_dirty: bool,
+    /// What uncommitted changes do (`--allow-dirty`, `--verify-reproducible`).
+    pub dirty: vcs::Dirty,
     /// Put a `Cargo.lock` in the archive (`--exclude-lockfile` turns it off).
     pub include_lockfile: bool,
     /// Index URLs of named registries (`registries.<name>.index` in cargo's configuration).
@@ -56,6 +57,12 @@ pub enum Error {
     Archive { path: PathBuf, source: archive::Error },
     #[error("failed to verify package tarball")]
     Verify(#[source] lockfile::Error),
+    #[error(
+        "`--verify-reproducible` rebuilds `{name}` from its git commit, but `{}` has none: it is not in a \
+         git repository, its `Cargo.toml` is ignored by git, or the repository has no commit yet",
+        root.display()
+    )]
+    NoCommit { name: String, root: PathBuf },
 }
 
 /// An archive entry before its contents are produced.
@@ -87,6 +94,13 @@ impl Selection {
     /// `<name>-<version>`.
     pub fn base_name(&self) -> String {
         format!("{}-{}", self.manifest.name(), self.manifest.version())
+    }
+
+    /// VER-REPRODUCE: the commit the package can be rebuilt from.
+    pub fn commit(&self) -> Result<&VcsInfo, Error> {
+        self.vcs
+            .as_ref()
+            .ok_or_else(|| Error::NoCommit { name: self.manifest.name().to_owned(), root: self.manifest.root.clone() })
     }
 }
 
@@ -138,7 +152,7 @@ pub fn select(manifest: Manifest, ws: &Workspace, options: &Options) -> Result<S
         workspace_manifest: &ws.root.manifest_path,
         files: &listing.files,
         metadata_files: &metadata_files,
-        allow_dirty: options.allow_dirty,
+        dirty: options.dirty,
         cwd: &options.cargo.cwd,
     })?;
 

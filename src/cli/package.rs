@@ -1,16 +1,22 @@
 //! `cargo seal package`.
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::messages::{PackageFile, PackageList};
 
+use super::diff::render;
 use super::shell::{Shell, Verbosity};
-use super::{EXIT_ERROR, EXIT_OK};
+use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::HumanBytes;
-use crate::lockfile::Cargo;
-use crate::package::{self, Options, Selection, Source};
+use crate::compare::Verdict;
+use crate::lockfile::{Cargo, LocalRegistry};
+use crate::package::{self, Options, Selection, Source, Written};
+use crate::plan::Plan;
+use crate::vcs::{self, VcsInfo};
+use crate::verify;
 use crate::workspace::{Packages, Workspace};
 
 /// Flags and meanings as `cargo package`.
@@ -40,6 +46,10 @@ pub struct Args {
     /// Print files included in a package without making one
     #[arg(short, long)]
     list: bool,
+    /// Rebuild each package from its git commit in a fresh directory, under another umask and
+    /// TZ, and exit 1 if one byte differs
+    #[arg(long, conflicts_with = "list")]
+    verify_reproducible: bool,
     /// Don't include the lock file when packaging
     #[arg(long)]
     exclude_lockfile: bool,
@@ -80,9 +90,8 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         (false, 0) => Verbosity::Normal,
         _ => Verbosity::Verbose,
     };
-    let result = options(&args).and_then(|(options, ws)| Ok(package(&args, &options, &ws, shell)?));
-    match result {
-        Ok(()) => EXIT_OK,
+    match options(&args).and_then(|(options, ws)| package(&args, &options, &ws, shell)) {
+        Ok(code) => code,
         Err(err) => {
             shell.error(&*err);
             EXIT_ERROR
@@ -90,7 +99,18 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     }
 }
 
-fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) -> Result<(), package::Error> {
+/// A package made in this run, not yet in place.
+struct Made {
+    /// `name vX.Y.Z (path)`, as status lines name it.
+    id: String,
+    root: PathBuf,
+    vcs: Option<VcsInfo>,
+    written: Written,
+    plan: Plan,
+}
+
+/// Packages the selected members; the exit code is [`EXIT_MISMATCH`] when one is not reproducible.
+fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) -> Result<u8, Box<dyn Error>> {
     let packages = if args.workspace {
         Packages::All { exclude: args.exclude.clone() }
     } else if args.package.is_empty() {
@@ -117,6 +137,9 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
         if args.list {
             print_list(&selection, args.message_format, shell);
             continue;
+        }
+        if args.verify_reproducible {
+            selection.commit()?;
         }
         let manifest = &selection.manifest;
         if let Some(warning) = manifest.missing_metadata_warning() {
@@ -148,19 +171,96 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
         {
             siblings.add(&planned.published, written.path(), &written.dest)?;
         }
-        made.push((id, written, planned.plan));
+        let root = manifest.root.clone();
+        made.push(Made { id, root, vcs: selection.vcs, written, plan: planned.plan });
     }
     // VERIFY: after every package is made, so that each can use the others.
     if !args.no_verify {
-        for (id, written, plan) in &made {
-            shell.status("Verifying", id);
-            package::verify(written, plan, options, siblings.as_ref())?;
+        for made in &made {
+            shell.status("Verifying", &made.id);
+            package::verify(&made.written, &made.plan, options, siblings.as_ref())?;
         }
     }
-    for (_, written, _) in made {
-        written.persist()?;
+    let mut code = EXIT_OK;
+    if args.verify_reproducible {
+        for made in &made {
+            if !reproduce(made, options, siblings.as_ref(), shell)? {
+                code = EXIT_MISMATCH;
+            }
+        }
     }
-    Ok(())
+    // A package that is not reproducible is still put in place: it is the evidence.
+    for made in made {
+        made.written.persist()?;
+    }
+    Ok(code)
+}
+
+/// VER-REPRODUCE: rebuilds `made` from its commit under another umask and TZ; true when the
+/// bytes are the same, else the differences are shown.
+fn reproduce(
+    made: &Made,
+    options: &Options,
+    siblings: Option<&LocalRegistry>,
+    shell: &mut Shell,
+) -> Result<bool, Box<dyn Error>> {
+    let vcs = made.vcs.as_ref().ok_or("a package to reproduce has a commit (checked when selected)")?;
+    let tz = other_tz(std::env::var("TZ").ok().as_deref());
+    let mut options = options.clone();
+    options.cargo.env.push(("TZ".to_owned(), tz.to_owned()));
+    let scratch = std::env::temp_dir();
+    let verification = under_other_umask(|umask| {
+        let short = vcs.git.sha1.get(..12).unwrap_or(&vcs.git.sha1);
+        let umask = umask.map(|m| format!("umask {m:03o}, ")).unwrap_or_default();
+        shell.status("Reproducing", format!("{} from commit {short} ({umask}TZ={tz})", made.id));
+        verify::reproduce(made.written.path(), &made.root, vcs, &options, siblings, &scratch)
+    })?;
+    let file = made.plan.file_name();
+    for omission in &verification.omitted {
+        shell.warn(format_args!("not rebuilt from the commit: {}: {}", omission.path, omission.reason));
+    }
+    if verification.comparison.verdict == Verdict::Identical {
+        shell.status("Reproduced", format!("{file} byte for byte (sha256 {})", verification.rebuilt.sha256));
+        return Ok(true);
+    }
+    shell.error(&NotReproducible { file, commit: verification.commit.clone() });
+    render(&verification.comparison, shell);
+    Ok(false)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{file}` is not reproducible from commit {commit}: the rebuild differs (below; rebuilt first, packaged second)"
+)]
+struct NotReproducible {
+    file: String,
+    commit: String,
+}
+
+/// A time zone far from `current`: nothing that decides bytes may depend on it.
+fn other_tz(current: Option<&str>) -> &'static str {
+    const FAR_EAST: &str = "Pacific/Kiritimati"; // UTC+14
+    const FAR_WEST: &str = "Etc/GMT+12"; // UTC-12
+    if current == Some(FAR_EAST) { FAR_WEST } else { FAR_EAST }
+}
+
+/// Runs `f` under a umask unlike the current one (077, or 022 when it already is 077) and
+/// restores it; `f` gets the umask it runs under.
+#[cfg(unix)]
+fn under_other_umask<T>(f: impl FnOnce(Option<u32>) -> T) -> T {
+    use rustix::fs::Mode;
+    use rustix::process::umask;
+    let current = umask(Mode::from_raw_mode(0o077));
+    let other = if current.as_raw_mode() == 0o077 { 0o022 } else { 0o077 };
+    umask(Mode::from_raw_mode(other));
+    let out = f(Some(other));
+    umask(current);
+    out
+}
+
+#[cfg(not(unix))]
+fn under_other_umask<T>(f: impl FnOnce(Option<u32>) -> T) -> T {
+    f(None)
 }
 
 fn print_list(selection: &Selection, format: MessageFormat, shell: &mut Shell) {
@@ -204,7 +304,7 @@ fn package_id_spec(selection: &Selection) -> PackageIdSpec {
     spec
 }
 
-fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn std::error::Error>> {
+fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     let cwd = std::env::current_dir().map_err(|e| Usage(format!("cannot read the current directory: {e}")))?;
     let manifest_path = match &args.manifest_path {
         Some(path) => {
@@ -231,12 +331,24 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn std::error::Erro
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
         .map(|dir| cwd.join(dir));
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
-    let mut cargo = Cargo { program, cwd, target_dir, offline: args.offline, locked: args.locked, frozen: args.frozen };
+    let mut cargo = Cargo {
+        program,
+        cwd,
+        target_dir,
+        offline: args.offline,
+        locked: args.locked,
+        frozen: args.frozen,
+        env: Vec::new(),
+    };
     let ws = Workspace::load(&cargo, &manifest_path)?;
     cargo.target_dir = Some(ws.target_dir.clone());
     let options = Options {
         target_dir: ws.target_dir.clone(),
-        allow_dirty: args.allow_dirty,
+        dirty: match (args.verify_reproducible, args.allow_dirty) {
+            (true, _) => vcs::Dirty::RefuseToReproduce,
+            (false, true) => vcs::Dirty::Allow,
+            (false, false) => vcs::Dirty::Refuse,
+        },
         include_lockfile: !args.exclude_lockfile,
         registries: registries_from_env(),
         publish_source: crates_io_source(),

@@ -57,17 +57,26 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     exit_code(&verification.comparison, args.accept)
 }
 
-fn request(args: &Args) -> Result<Request, Box<dyn std::error::Error>> {
+fn request(args: &Args) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     Ok(Request {
         krate: CrateArg::parse(&args.krate).resolve(&super::cargo_home())?,
         repo: cwd.join(&args.repo),
         rev: args.rev.clone(),
-        cargo: Cargo { program, cwd, target_dir: None, offline: !args.network, locked: false, frozen: false },
+        cargo: Cargo {
+            program,
+            cwd,
+            target_dir: None,
+            offline: !args.network,
+            locked: false,
+            frozen: false,
+            env: Vec::new(),
+        },
         scratch_parent: std::env::temp_dir(),
         registries: super::package::registries_from_env(),
         publish_source: super::package::crates_io_source(),
+        siblings: None,
     })
 }
 

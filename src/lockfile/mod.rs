@@ -32,6 +32,9 @@ pub struct Cargo {
     pub offline: bool,
     pub locked: bool,
     pub frozen: bool,
+    /// Variables set for every cargo process (`--verify-reproducible` runs cargo under another
+    /// `TZ`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Cargo {
@@ -39,7 +42,8 @@ impl Cargo {
     /// the packages of this run visible through `overlay`, if any.
     pub(crate) fn command(&self, args: &[&str], overlay: Option<&LocalRegistry>) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args).current_dir(&self.cwd).env("CARGO_TERM_COLOR", "never");
+        command.args(args).current_dir(&self.cwd).envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.env("CARGO_TERM_COLOR", "never");
         if let Some(dir) = &self.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
         }

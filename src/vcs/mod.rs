@@ -44,9 +44,21 @@ pub struct Context<'a> {
     pub files: &'a [SourceFile],
     /// `readme` and `license-file`, resolved against the package root.
     pub metadata_files: &'a [PathBuf],
-    pub allow_dirty: bool,
+    pub dirty: Dirty,
     /// Where the user ran the command: paths in messages are shown relative to it.
     pub cwd: &'a Path,
+}
+
+/// What uncommitted changes to packaged files do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dirty {
+    /// Refuse, naming the files and `--allow-dirty` (cargo's default).
+    Refuse,
+    /// Package them and record `"dirty": true` (`--allow-dirty`).
+    Allow,
+    /// Refuse even with `--allow-dirty`: the package is to be rebuilt from the commit
+    /// (`--verify-reproducible`, VER-REPRODUCE), which does not hold them.
+    RefuseToReproduce,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +69,13 @@ pub enum Error {
         files.len(), files.join("\n")
     )]
     Dirty { files: Vec<String> },
+    #[error(
+        "{} files in the working directory contain changes that were not yet committed into git:\n\n{}\n\n\
+         `--verify-reproducible` rebuilds the package from the commit, which does not hold these changes; \
+         commit them (or drop `--verify-reproducible`)",
+        files.len(), files.join("\n")
+    )]
+    DirtyToReproduce { files: Vec<String> },
     #[error("failed to read the git status of `{}`", path.display())]
     Git { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
 }
@@ -66,7 +85,7 @@ fn git_error(repo: &gix::Repository, e: impl std::error::Error + Send + Sync + '
 }
 
 /// VCS-WHEN: `Some` when the package is in a git work tree, its manifest is not ignored, and
-/// `HEAD` is a commit; `Err(Dirty)` when packaged files changed and dirt is not allowed.
+/// `HEAD` is a commit; an error when packaged files changed and [`Dirty`] says to refuse.
 pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
     let Ok(repo) = gix::discover(cx.root) else {
         return Ok(None);
@@ -110,10 +129,16 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
         .collect();
     dirty.extend(dirty_outside_package(&repo, &workdir, cx)?);
 
-    if !dirty.is_empty() && !cx.allow_dirty {
+    let named = || {
         let mut files: Vec<String> = dirty.iter().map(|p| relative_to(p, cx.cwd)).collect();
         files.sort_unstable();
-        return Err(Error::Dirty { files });
+        files
+    };
+    match cx.dirty {
+        _ if dirty.is_empty() => {}
+        Dirty::Allow => {}
+        Dirty::Refuse => return Err(Error::Dirty { files: named() }),
+        Dirty::RefuseToReproduce => return Err(Error::DirtyToReproduce { files: named() }),
     }
     let head = repo.head().map_err(|e| git_error(&repo, e))?;
     let Some(id) = head.into_peeled_id().ok() else {

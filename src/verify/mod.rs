@@ -9,17 +9,18 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
 use crate::compare::{self, Comparison};
-use crate::lockfile::Cargo;
+use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::Manifest;
 use crate::package::{self, Options, Source};
 use crate::plan::{Generated, VCS_INFO_FILE};
+use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
 pub use export::Omission;
 
 /// What to verify.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub struct Request<'a> {
     /// The published `.crate`.
     pub krate: PathBuf,
     /// The repository it claims to come from (a working copy or a bare repository).
@@ -33,6 +34,9 @@ pub struct Request {
     /// `CARGO_REGISTRIES_<NAME>_INDEX` and crates.io's source, as for packaging.
     pub registries: std::collections::BTreeMap<String, String>,
     pub publish_source: String,
+    /// Packages made earlier in the same run and not yet published (LOCK-SIBLINGS), for
+    /// `--verify-reproducible`.
+    pub siblings: Option<&'a LocalRegistry>,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -71,7 +75,7 @@ pub enum Error {
 }
 
 /// VER-*: rebuilds the crate of `request` from its commit and compares.
-pub fn verify(request: &Request) -> Result<Verification, Error> {
+pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
     let published = read::read_file(&request.krate)?;
     let recorded = recorded_vcs_info(&published, &request.krate)?;
     let (rev, path_in_vcs) = match (&request.rev, recorded) {
@@ -120,10 +124,36 @@ pub fn verify(request: &Request) -> Result<Verification, Error> {
     })
 }
 
+/// VER-REPRODUCE: rebuilds `krate`, just packaged from the git work tree at `package_root`, from
+/// the commit its `vcs` info records, in a fresh directory under `scratch_parent`, and compares.
+/// The rebuild shares the packaging run's options and its not yet published `siblings`.
+pub fn reproduce(
+    krate: &Path,
+    package_root: &Path,
+    vcs: &VcsInfo,
+    options: &Options,
+    siblings: Option<&LocalRegistry>,
+    scratch_parent: &Path,
+) -> Result<Verification, Error> {
+    // `path_in_vcs` is the package root relative to the work tree, `/`-separated.
+    let depth = vcs.path_in_vcs.split('/').filter(|c| !c.is_empty()).count();
+    let repo = package_root.ancestors().nth(depth).unwrap_or(package_root);
+    verify(&Request {
+        krate: krate.to_owned(),
+        repo: repo.to_owned(),
+        rev: Some(vcs.git.sha1.clone()),
+        cargo: options.cargo.clone(),
+        scratch_parent: scratch_parent.to_owned(),
+        registries: options.registries.clone(),
+        publish_source: options.publish_source.clone(),
+        siblings,
+    })
+}
+
 /// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
 /// and no build check.
 fn rebuild(
-    request: &Request,
+    request: &Request<'_>,
     package_dir: &Path,
     scratch_dir: &Path,
     published_lock: Option<&Path>,
@@ -134,7 +164,7 @@ fn rebuild(
     let ws = Workspace::load(&cargo, &package_dir.join("Cargo.toml"))?;
     let options = Options {
         target_dir: scratch_dir.join("target"),
-        allow_dirty: false,
+        dirty: crate::vcs::Dirty::Refuse,
         include_lockfile: published_lock.is_some(),
         registries: request.registries.clone(),
         publish_source: request.publish_source.clone(),
@@ -147,7 +177,7 @@ fn rebuild(
             *based_on = published_lock.map(Path::to_path_buf);
         }
     }
-    let planned = package::plan(&selection, &options, None)?;
+    let planned = package::plan(&selection, &options, request.siblings)?;
     let mut bytes = Vec::new();
     archive::write(&planned.plan, &mut bytes)?;
     Ok(read::read(bytes.as_slice())?)
