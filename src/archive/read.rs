@@ -108,6 +108,12 @@ impl ArchivedEntry {
     pub fn executable(&self) -> bool {
         self.mode & 0o100 != 0
     }
+
+    /// The header field `name` of [`HEADER_FIELDS`] read as an octal number, if it is one.
+    pub fn header_number(&self, name: &str) -> Option<u64> {
+        let &(_, at, len) = HEADER_FIELDS.iter().find(|(n, ..)| *n == name)?;
+        parse_octal(&self.header[at..at + len])
+    }
 }
 
 impl CrateFile {

@@ -43,6 +43,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             "a": identity(&a_path, &a),
             "b": identity(&b_path, &b),
             "differences": comparison.differences,
+            "explanations": comparison.explanations,
         })),
     }
     exit_code(&comparison, args.accept)
@@ -67,5 +68,8 @@ pub(super) fn render(comparison: &Comparison, shell: &mut Shell) {
                 shell.print(format_args!("      {line}"));
             }
         }
+    }
+    for explanation in &comparison.explanations {
+        shell.print(format_args!("note: {explanation}"));
     }
 }

@@ -108,5 +108,6 @@ fn json(v: &Verification) -> serde_json::Value {
         "content_digest": read::content_digest(&v.published.entries),
         "omitted": v.omitted,
         "differences": v.comparison.differences,
+        "explanations": v.comparison.explanations,
     })
 }

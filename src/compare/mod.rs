@@ -1,6 +1,8 @@
 //! Comparing two `.crate` files layer by layer (spec: `CMP-*`): the file, the tar stream, the
 //! entries' contents, and finally the sources alone. A difference is a finding, not an error.
 
+mod explain;
+
 use std::collections::BTreeMap;
 
 use crate::archive::read::{ArchivedEntry, CrateFile, GzipHeader, HEADER_FIELDS};
@@ -84,15 +86,24 @@ pub struct Difference {
 pub struct Comparison {
     pub verdict: Verdict,
     pub differences: Vec<Difference>,
+    /// CMP-EXPLAIN: known causes of the differences, in words.
+    pub explanations: Vec<String>,
 }
 
 /// CMP-*: compares `actual` against `expected`.
 pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
+    let (verdict, differences) = differences(expected, actual);
+    let explanations = explain::explain(expected, actual, verdict, &differences);
+    Comparison { verdict, differences, explanations }
+}
+
+/// CMP-VERDICT, CMP-KINDS.
+fn differences(expected: &CrateFile, actual: &CrateFile) -> (Verdict, Vec<Difference>) {
     let mut differences = Vec::new();
     compare_gzip(&expected.gzip, &actual.gzip, &mut differences);
     let same_tar = expected.tar_sha256 == actual.tar_sha256 && expected.tar_size == actual.tar_size;
     if expected.sha256 == actual.sha256 {
-        return Comparison { verdict: Verdict::Identical, differences };
+        return (Verdict::Identical, differences);
     }
     if same_tar {
         if differences.is_empty() {
@@ -101,7 +112,7 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
                 "the compressed data differs (another compressor or compression level)".into(),
             ));
         }
-        return Comparison { verdict: Verdict::SameTar, differences };
+        return (Verdict::SameTar, differences);
     }
 
     let by_path = |file: &'_ CrateFile| -> BTreeMap<String, usize> {
@@ -146,7 +157,7 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
         }
         let fields = differing_header_fields(e, a);
         if !fields.is_empty() {
-            differences.push(entry_level(&e.path, Kind::Header, format!("differing fields: {}", fields.join(", "))));
+            differences.push(entry_level(&e.path, Kind::Header, format!("differing fields: {}", fields.join("; "))));
         }
     }
     for a in &actual.entries {
@@ -169,7 +180,7 @@ pub fn compare(expected: &CrateFile, actual: &CrateFile) -> Comparison {
     } else {
         Verdict::Differs
     };
-    Comparison { verdict, differences }
+    (verdict, differences)
 }
 
 fn entry_level(path: &str, kind: Kind, detail: String) -> Difference {
@@ -195,25 +206,32 @@ fn compare_gzip(expected: &GzipHeader, actual: &GzipHeader, differences: &mut Ve
     field("mtime", expected.mtime.to_string(), actual.mtime.to_string());
     field("extra flags", expected.xfl.to_string(), actual.xfl.to_string());
     field("operating system", expected.os.to_string(), actual.os.to_string());
-    field("file name", format!("{:?}", expected.filename), format!("{:?}", actual.filename));
-    field("comment", format!("{:?}", expected.comment), format!("{:?}", actual.comment));
+    let text = |t: &Option<String>| t.as_ref().map_or_else(|| "none".to_owned(), |t| format!("{t:?}"));
+    field("file name", text(&expected.filename), text(&actual.filename));
+    field("comment", text(&expected.comment), text(&actual.comment));
     field("extra field", expected.has_extra.to_string(), actual.has_extra.to_string());
 }
 
 /// Header fields that differ, leaving out what other kinds report (mode, size) and what follows
-/// from any change (the checksum).
-fn differing_header_fields(expected: &ArchivedEntry, actual: &ArchivedEntry) -> Vec<&'static str> {
-    let mut fields: Vec<&'static str> = HEADER_FIELDS
+/// from any change (the checksum); numeric fields with both values.
+fn differing_header_fields(expected: &ArchivedEntry, actual: &ArchivedEntry) -> Vec<String> {
+    let mut fields: Vec<String> = HEADER_FIELDS
         .iter()
         .filter(|(name, ..)| !matches!(*name, "mode" | "size" | "chksum"))
         .filter(|(_, at, len)| expected.header[*at..at + len] != actual.header[*at..at + len])
-        .map(|(name, ..)| *name)
+        .map(|(name, ..)| match (expected.header_number(name), actual.header_number(name)) {
+            (Some(e), Some(a)) if NUMERIC_FIELDS.contains(name) => format!("{name} {e} expected, {a} found"),
+            _ => (*name).to_owned(),
+        })
         .collect();
     if expected.long_name != actual.long_name {
-        fields.push("long-name record");
+        fields.push("long-name record".to_owned());
     }
     fields
 }
+
+/// Header fields that hold numbers (octal digits), shown with their values.
+const NUMERIC_FIELDS: &[&str] = &["uid", "gid", "mtime", "devmajor", "devminor"];
 
 /// The first entry of `expected` whose position among the entries both archives hold differs.
 fn first_out_of_order(expected: &CrateFile, actual_paths: &BTreeMap<String, usize>) -> Option<String> {
@@ -242,7 +260,12 @@ mod tests {
     use crate::plan::{Contents, Entry, Generated, Plan};
 
     /// A `.crate` of `files` (relative path, contents), each a generated entry, read back.
-    fn crate_of(files: &[(&str, &str)]) -> CrateFile {
+    pub(super) fn crate_of(files: &[(&str, &str)]) -> CrateFile {
+        crate_named("demo-1.0.0", files)
+    }
+
+    /// [`crate_of`] for the package `base` (`<name>-<version>`).
+    pub(super) fn crate_named(base: &str, files: &[(&str, &str)]) -> CrateFile {
         let entries = files
             .iter()
             .map(|(path, data)| Entry {
@@ -251,11 +274,11 @@ mod tests {
             })
             .collect();
         let mut bytes = Vec::new();
-        archive::write(&Plan::new("demo-1.0.0".into(), entries), &mut bytes).unwrap();
+        archive::write(&Plan::new(base.into(), entries), &mut bytes).unwrap();
         read::read(bytes.as_slice()).unwrap()
     }
 
-    const BASE: &[(&str, &str)] =
+    pub(super) const BASE: &[(&str, &str)] =
         &[("Cargo.toml", "[package]\n"), ("src/lib.rs", "pub fn f() {}\n"), ("README.md", "demo\n")];
 
     fn kinds(c: &Comparison) -> Vec<(Option<&str>, Kind)> {

@@ -1,0 +1,154 @@
+//! CMP-EXPLAIN: differences with a known cause, named, so that a reader need not work them out
+//! from header bytes. The versions are read from cargo's history (its `Cargo.lock` at each
+//! release tag and its packaging code); an explanation says what the evidence fits, never that a
+//! difference is harmless.
+
+use super::{Difference, Kind, Verdict, is_generated};
+use crate::archive::DETERMINISTIC_MTIME;
+use crate::archive::read::CrateFile;
+
+/// The known causes the differences between `expected` and `actual` fit, in words.
+pub(super) fn explain(
+    expected: &CrateFile,
+    actual: &CrateFile,
+    verdict: Verdict,
+    differences: &[Difference],
+) -> Vec<String> {
+    [other_package(expected, actual), other_compressor(expected, actual, verdict), old_cargo_mtime(expected, actual)]
+        .into_iter()
+        .flatten()
+        .chain(other_manifest_rendering(expected, actual, differences))
+        .collect()
+}
+
+/// The archives hold different packages or versions: for `verify`, a commit of another release.
+fn other_package(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
+    let (e, a) = (expected.base_name()?, actual.base_name()?);
+    (e != a).then(|| {
+        format!(
+            "the archives hold different packages: `{e}` expected, `{a}` found \
+             (for `verify`: the commit holds another release; check `--rev` and `--repo`)"
+        )
+    })
+}
+
+/// Same tar stream and gzip header, other deflate data: another compressor.
+fn other_compressor(expected: &CrateFile, actual: &CrateFile, verdict: Verdict) -> Option<String> {
+    (verdict == Verdict::SameTar && expected.gzip == actual.gzip).then(|| {
+        "only the deflate data differs; cargo 1.95 compresses with zlib-rs 0.6.0 at level 9, while \
+         cargo 1.87 and earlier used zlib, 1.88 to 1.94 zlib-rs 0.5, 1.96 and 1.97 zlib-rs 0.6.3 and \
+         1.98 zlib-rs 0.6.4, whose output differs for some inputs: the archive was most likely \
+         packaged by another cargo version"
+            .to_owned()
+    })
+}
+
+/// ARC-MTIME: generated entries stamped as cargo before 1.93 stamped them.
+fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
+    let stamped: Vec<u64> = actual
+        .entries
+        .iter()
+        .filter(|a| is_generated(a))
+        .filter_map(|a| {
+            let e = expected.entries.iter().find(|e| e.path == a.path)?;
+            let (e_mtime, a_mtime) = (e.header_number("mtime")?, a.header_number("mtime")?);
+            (e_mtime == DETERMINISTIC_MTIME && a_mtime != e_mtime).then_some(a_mtime)
+        })
+        .collect();
+    let cargo = if stamped.is_empty() {
+        return None;
+    } else if stamped.iter().all(|&m| m == 1) {
+        "mtime 1, as cargo 1.54 to 1.92 wrote them"
+    } else {
+        "the packaging time, as cargo before 1.54 wrote them"
+    };
+    Some(format!(
+        "the generated files (`Cargo.toml`, `Cargo.lock`, `.cargo_vcs_info.json`) found carry {cargo}; \
+         cargo 1.93 and later write {DETERMINISTIC_MTIME}: the archive was packaged by an older cargo"
+    ))
+}
+
+/// `Cargo.toml` differs while `Cargo.toml.orig`, the manifest as written, does not.
+fn other_manifest_rendering(expected: &CrateFile, actual: &CrateFile, differences: &[Difference]) -> Option<String> {
+    let is_manifest = |path: &str| path.split_once('/').is_some_and(|(_, rel)| rel == "Cargo.toml");
+    let manifest_differs =
+        differences.iter().any(|d| d.kind == Kind::Content && d.path.as_deref().is_some_and(is_manifest));
+    let orig = |file: &CrateFile| file.entry("Cargo.toml.orig").map(|e| e.sha256.clone());
+    (manifest_differs && orig(expected).is_some() && orig(expected) == orig(actual)).then(|| {
+        "`Cargo.toml.orig`, the manifest as written, is the same; only the normalized `Cargo.toml` \
+         differs, as another cargo version renders it"
+            .to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compare;
+    use super::super::tests::{BASE, crate_named, crate_of};
+    use crate::archive::read::CrateFile;
+
+    /// A copy of `file` whose hashes no longer match, as a rewritten archive's would not.
+    fn rewritten(file: &CrateFile) -> CrateFile {
+        let mut copy = file.clone();
+        copy.sha256 = "0".repeat(64);
+        copy.tar_sha256 = "0".repeat(64);
+        copy
+    }
+
+    fn set_mtime(file: &mut CrateFile, rel: &str, mtime: &[u8; 12]) {
+        let entry = file.entries.iter_mut().find(|e| e.rel_path() == rel).unwrap();
+        entry.header[136..148].copy_from_slice(mtime);
+    }
+
+    #[test]
+    fn cmp_explain_generated_mtime_1_is_cargo_1_54_to_1_92() {
+        let expected = crate_of(BASE);
+        let mut actual = rewritten(&expected);
+        set_mtime(&mut actual, "Cargo.toml", b"00000000001\0");
+        let c = compare(&expected, &actual);
+        assert_eq!(c.differences[0].detail, "differing fields: mtime 1153704088 expected, 1 found");
+        assert_eq!(c.explanations.len(), 1, "{:?}", c.explanations);
+        assert!(c.explanations[0].contains("mtime 1, as cargo 1.54 to 1.92 wrote them"));
+
+        set_mtime(&mut actual, "Cargo.toml", b"13736474774\0");
+        assert!(compare(&expected, &actual).explanations[0].contains("packaging time, as cargo before 1.54"));
+    }
+
+    #[test]
+    fn cmp_explain_mtime_of_a_copied_file_is_not_old_cargo() {
+        let expected = crate_of(BASE);
+        let mut actual = rewritten(&expected);
+        set_mtime(&mut actual, "src/lib.rs", b"00000000001\0");
+        assert_eq!(compare(&expected, &actual).explanations, Vec::<String>::new());
+    }
+
+    #[test]
+    fn cmp_explain_same_tar_with_same_gzip_header_is_another_compressor() {
+        let expected = crate_of(BASE);
+        let mut actual = expected.clone();
+        actual.sha256 = "0".repeat(64);
+        let c = compare(&expected, &actual);
+        assert!(c.explanations[0].contains("zlib-rs 0.6.0"), "{:?}", c.explanations);
+        // A different gzip header says something else happened; no guess is made.
+        actual.gzip.os = 3;
+        assert_eq!(compare(&expected, &actual).explanations, Vec::<String>::new());
+    }
+
+    #[test]
+    fn cmp_explain_other_package() {
+        let c = compare(&crate_of(BASE), &crate_named("demo-1.0.1", BASE));
+        assert!(c.explanations[0].contains("`demo-1.0.0` expected, `demo-1.0.1` found"), "{:?}", c.explanations);
+    }
+
+    #[test]
+    fn cmp_explain_manifest_rendering_when_the_original_is_the_same() {
+        let with_orig = |toml: &'static str| {
+            let mut files = BASE.to_vec();
+            files[0] = ("Cargo.toml", toml);
+            files.push(("Cargo.toml.orig", "[package]\nname = \"demo\"\n"));
+            crate_of(&files)
+        };
+        let c = compare(&with_orig("[package]\nname = \"demo\"\n"), &with_orig("[package]\nname = 'demo'\n"));
+        assert!(c.explanations.iter().any(|e| e.contains("only the normalized `Cargo.toml` differs")), "{c:?}");
+    }
+}
