@@ -87,6 +87,18 @@ fn unreadable_crate_exits_2_naming_the_file() {
 }
 
 #[test]
+fn json_errors_are_documents_too() {
+    let dir = tempfile::tempdir().unwrap();
+    write_crate(dir.path(), "a.crate", FILES);
+    let (code, stdout, stderr) = seal(dir.path(), &["diff", "a.crate", "missing.crate", "--format", "json"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("failed to read `missing.crate`"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["error"], "failed to read `missing.crate`");
+    assert_eq!(report["causes"][0], "the file could not be opened");
+}
+
+#[test]
 fn inspect_reports_entries_and_digest() {
     let dir = tempfile::tempdir().unwrap();
     write_crate(dir.path(), "a.crate", FILES);

@@ -13,7 +13,8 @@ use std::process::Command;
 use support::{Fixture, Sandbox, Slot, Tool};
 
 /// The `registry_deps` fixture with a build script that would leave `marker` beside the
-/// repository if anything ran it, committed, and packaged by cargo: (sandbox, repo, crate, marker).
+/// repository if anything ran it and a `NOTES.txt`, committed, and packaged by cargo:
+/// (sandbox, repo, crate, marker).
 fn published() -> (Sandbox, PathBuf, PathBuf, PathBuf) {
     let sandbox = Sandbox::new("verify");
     let fixture = Fixture::load("registry_deps");
@@ -21,6 +22,7 @@ fn published() -> (Sandbox, PathBuf, PathBuf, PathBuf) {
     let marker = sandbox.path.join("marker");
     let build = format!("fn main() {{ std::fs::write({:?}, \"ran\").unwrap(); }}\n", marker.display().to_string());
     std::fs::write(copy.root.join("build.rs"), build).unwrap();
+    std::fs::write(copy.root.join("NOTES.txt"), "notes only this fixture has\n").unwrap();
     let git = |args: &[&str]| {
         let out = Command::new("git")
             .args(["-c", "user.name=fixture", "-c", "user.email=fixture@example.invalid", "-c", "commit.gpgsign=false"])
@@ -30,6 +32,7 @@ fn published() -> (Sandbox, PathBuf, PathBuf, PathBuf) {
             .unwrap();
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
+    git(&["add", "NOTES.txt"]);
     git(&["commit", "-q", "-am", "a build script with a side effect"]);
     let out = sandbox.package(Tool::Cargo, &fixture, &[], &copy, &[]);
     assert!(out.status.success(), "{}", support::describe("cargo package", &out));
@@ -204,4 +207,20 @@ fn ver_other_compression_level_is_same_tar() {
     assert!(stdout.contains("compression"), "{stdout}");
     let (code, stdout, _) = verify(&recompressed, &repo, &["--accept", "same-tar"]);
     assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// VER-EXPORT: an object the repository lacks (a partial clone) is reported, not fatal; here the
+/// file is packaged, so the published crate has it and the rebuild does not.
+#[test]
+fn ver_missing_object_is_reported_and_the_rest_rebuilt() {
+    let (_sandbox, repo, krate, _) = published();
+    let out = Command::new("git").args(["rev-parse", "HEAD:NOTES.txt"]).current_dir(&repo).output().unwrap();
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    std::fs::remove_file(repo.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+
+    let (code, stdout, stderr) = verify(&krate, &repo, &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("not rebuilt: NOTES.txt: object {id} is not in the repository")), "{stdout}");
+    assert!(stdout.contains("extra        registry-deps-0.3.0/NOTES.txt"), "{stdout}");
+    assert!(stdout.contains("verdict: differs"), "{stdout}");
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::compare::{self, Comparison, Verdict};
 
 use super::inspect::{identity, load};
-use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Format, Shell};
+use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,10 +30,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let loaded = load(&args.a).and_then(|a| Ok((a, load(&args.b)?)));
     let ((a_path, a), (b_path, b)) = match loaded {
         Ok(loaded) => loaded,
-        Err(err) => {
-            shell.error(err.as_ref());
-            return EXIT_ERROR;
-        }
+        Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     let comparison = compare::compare(&a, &b);
     match args.format {

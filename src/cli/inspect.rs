@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::archive::cache::CrateArg;
 use crate::archive::read::{self, CrateFile};
 
-use super::{EXIT_ERROR, EXIT_OK, Format, Shell};
+use super::{EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,10 +24,7 @@ pub struct Args {
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let (path, file) = match load(&args.krate) {
         Ok(loaded) => loaded,
-        Err(err) => {
-            shell.error(err.as_ref());
-            return EXIT_ERROR;
-        }
+        Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     match args.format {
         Format::Human => human(&path, &file, shell),

@@ -56,6 +56,19 @@ enum Format {
     Json,
 }
 
+/// Reports an error that stopped a command and returns [`EXIT_ERROR`]: on standard error as cargo
+/// does, and for `--format json` also as `{"error": ..., "causes": [...]}` on standard output, so
+/// that a pipeline reading the report always gets a document (`CMP-JSON`).
+fn fail(shell: &mut Shell, format: Format, error: &dyn std::error::Error) -> u8 {
+    shell.error(error);
+    if format == Format::Json {
+        let causes: Vec<String> =
+            std::iter::successors(error.source(), |e| e.source()).map(|e| e.to_string()).collect();
+        shell.print(serde_json::json!({ "error": error.to_string(), "causes": causes }));
+    }
+    EXIT_ERROR
+}
+
 /// Cargo's home directory: `CARGO_HOME`, else `~/.cargo`.
 fn cargo_home() -> PathBuf {
     match std::env::var_os("CARGO_HOME") {

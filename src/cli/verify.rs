@@ -12,7 +12,7 @@ use crate::verify::{self, Request, Verification};
 
 use super::diff::{exit_code, render};
 use super::inspect::identity;
-use super::{EXIT_ERROR, Format, Shell};
+use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,10 +45,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let verification = request(&args).and_then(|request| Ok(verify::verify(&request)?));
     let verification = match verification {
         Ok(v) => v,
-        Err(err) => {
-            shell.error(err.as_ref());
-            return EXIT_ERROR;
-        }
+        Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     match args.format {
         Format::Human => human(&verification, shell),

@@ -82,6 +82,16 @@ pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
         let path = dest.join(&rel);
         let written = match entry.mode.kind() {
             EntryKind::Tree => std::fs::create_dir_all(&path).map_err(Into::into),
+            _ if entry.mode.is_blob_or_symlink() && !has_object(&scratch, entry.oid).map_err(write_error(&path))? => {
+                omitted.push(Omission {
+                    path: rel.clone(),
+                    reason: format!(
+                        "object {} is not in the repository (a partial or shallow clone?); fetch it to rebuild this file",
+                        entry.oid
+                    ),
+                });
+                Ok(())
+            }
             EntryKind::Blob | EntryKind::BlobExecutable => {
                 write_blob(&scratch, entry.oid, &path, entry.mode.kind() == EntryKind::BlobExecutable)
             }
@@ -113,11 +123,16 @@ pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
         written.map_err(write_error(&path))?;
     }
 
-    // The index is the tree, without the links that were not written.
+    // The index is the tree, without the entries that were not written.
     let mut index = scratch.index_from_tree(&tree_id).map_err(|e| write_error(dest)(Box::new(e)))?;
     index.remove_entries(|_, path, _| omitted.iter().any(|o| o.path.as_bytes() == path.as_bytes()));
     index.write(Default::default()).map_err(|e| write_error(dest)(Box::new(e)))?;
     Ok(Checkout { commit: commit_id.to_string(), omitted })
+}
+
+/// Whether the object database (with its alternates) holds `id`.
+fn has_object(repo: &gix::Repository, id: gix::ObjectId) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(repo.try_find_header(id)?.is_some())
 }
 
 fn write_blob(

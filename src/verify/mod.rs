@@ -70,8 +70,11 @@ pub enum Error {
     Scratch { path: PathBuf, source: std::io::Error },
     #[error("`{path_in_vcs}/Cargo.toml` does not exist at commit `{commit}`")]
     NoManifest { path_in_vcs: String, commit: String },
-    #[error("failed to rebuild the crate from commit `{commit}`")]
-    Rebuild { commit: String, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error(
+        "failed to rebuild the crate from commit `{commit}`{}",
+        if *offline { " (cargo ran offline: if it needs crates missing from its local cache, let it use the network with `verify --network`)" } else { "" }
+    )]
+    Rebuild { commit: String, offline: bool, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 /// VER-*: rebuilds the crate of `request` from its commit and compares.
@@ -98,8 +101,8 @@ pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
         return Err(Error::NoManifest { path_in_vcs, commit: checkout.commit });
     }
     let rebuild_error = |commit: &str| {
-        let commit = commit.to_owned();
-        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, source }
+        let (commit, offline) = (commit.to_owned(), request.cargo.offline);
+        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, offline, source }
     };
     let published_lock = published.entry("Cargo.lock");
     let lock_path = scratch_dir.join("published.Cargo.lock");
