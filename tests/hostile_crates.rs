@@ -173,7 +173,7 @@ fn assert_agrees_with_tar_crate(tar: &[u8]) {
 /// Asserts that `input` is not read as a gzip-compressed tar stream at all.
 fn assert_unreadable(input: &[u8]) {
     match read::read(input) {
-        Err(Error::Read(_)) => {}
+        Err(Error::Read { .. }) => {}
         other => panic!("expected Error::Read, got {other:?}"),
     }
 }
@@ -444,6 +444,33 @@ fn read_limits_too_many_entries() {
 fn read_refuse_not_gzip() {
     assert_unreadable(b"this is not a gzip stream, only text");
     assert_unreadable(&one_file(in_base("lib.rs").as_bytes()));
+}
+
+/// A damaged download names where the damage is: the entry whose data it cuts, the entry after
+/// which a header is bad, or the gzip checksum after the last entry.
+#[test]
+fn read_corrupt_archives_name_the_place() {
+    // Incompressible, so that half the gzip stream ends inside this entry's data.
+    let noise: Vec<u8> = (0u32..8000).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let tar = Tar::default().file(in_base("a.rs").as_bytes(), &noise).file(in_base("b.rs").as_bytes(), b"b").finish();
+    let place = |input: &[u8]| match read::read(input) {
+        Err(Error::Read { place, .. }) => place,
+        other => panic!("expected Error::Read, got {other:?}"),
+    };
+    let gz = gzip(&tar);
+    // A download cut short, inside the first entry's data.
+    assert_eq!(place(&gz[..gz.len() / 2]), read::Place::Entry(in_base("a.rs")));
+    // The second header's checksum broken (8000 bytes of data take 16 blocks).
+    let mut bad_header = tar.clone();
+    bad_header[BLOCK * 17 + 148] ^= 1;
+    assert_eq!(place(&gzip(&bad_header)), read::Place::After(in_base("a.rs")));
+    // The gzip trailer's CRC broken.
+    let mut bad_crc = gz.clone();
+    let at = bad_crc.len() - 8;
+    bad_crc[at] ^= 0xff;
+    assert_eq!(place(&bad_crc), read::Place::End);
+    let message = read::read(bad_crc.as_slice()).unwrap_err().to_string();
+    assert!(message.contains("after the last entry"), "{message}");
 }
 
 #[test]

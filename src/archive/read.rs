@@ -172,14 +172,43 @@ pub fn read_file(path: &Path) -> Result<CrateFile, FileError> {
 pub enum Error {
     #[error("the file could not be opened")]
     Open(#[source] io::Error),
-    #[error("not a readable gzip-compressed tar archive")]
-    Read(#[source] io::Error),
+    #[error("not a readable gzip-compressed tar archive: corrupt or truncated {place}")]
+    Read { place: Place, source: io::Error },
     #[error("entry `{path}` {reason}")]
     Refused { path: String, reason: Refusal },
     #[error("entry `{path}` is truncated: the archive ends inside it")]
     Truncated { path: String },
     #[error("the archive has more than {MAX_ENTRIES} entries or more than {MAX_PATH_TOTAL} bytes of paths")]
     TooManyEntries,
+}
+
+/// Where reading an archive failed, so that a corrupt download names the damaged entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The gzip header or the first tar header.
+    Start,
+    /// The data of this entry.
+    Entry(String),
+    /// The header after this entry (of the next entry or a long-name record).
+    After(String),
+    /// The end of the tar stream or the gzip trailer (its checksum).
+    End,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Start => f.write_str("at its start"),
+            Place::Entry(path) => write!(f, "inside entry `{path}`"),
+            Place::After(path) => write!(f, "after entry `{path}`"),
+            Place::End => f.write_str("after the last entry (tar trailer or gzip checksum)"),
+        }
+    }
+}
+
+/// Tags an I/O error with where it happened.
+fn at(place: Place) -> impl FnOnce(io::Error) -> Error {
+    move |source| Error::Read { place, source }
 }
 
 /// READ-REFUSE: what a `.crate` may not contain.
@@ -211,7 +240,7 @@ pub enum Refusal {
 pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     let mut file = Tap::new(input);
     let mut gzip_fixed = [0u8; 10];
-    file.read_exact(&mut gzip_fixed).map_err(Error::Read)?;
+    file.read_exact(&mut gzip_fixed).map_err(at(Place::Start))?;
     let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut file)));
     let mut archive = tar::Archive::new(Tap::new(decoder));
     let mut entries = Vec::new();
@@ -220,8 +249,9 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     let mut path_total = 0;
     let mut long_name: Option<Vec<u8>> = None;
     // Raw entries: the tar crate would read a long-name record of any claimed size into memory.
-    for entry in archive.entries().map_err(Error::Read)?.raw(true) {
-        let mut entry = entry.map_err(Error::Read)?;
+    for entry in archive.entries().map_err(at(Place::Start))?.raw(true) {
+        let after_last = || entries.last().map_or(Place::Start, |e: &ArchivedEntry| Place::After(e.path.clone()));
+        let mut entry = entry.map_err(|e| at(after_last())(e))?;
         let header = *entry.header().as_bytes();
         let kind = entry.header().entry_type();
         // As `tar::Archive` (and so cargo) reads them: only a GNU header makes a long name.
@@ -229,7 +259,7 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
             if let Some(first) = &long_name {
                 return Err(Error::Refused { path: shown(first), reason: Refusal::TwoLongNames });
             }
-            long_name = Some(read_long_name(&mut entry, &header)?);
+            long_name = Some(read_long_name(&mut entry, &header, after_last)?);
             continue;
         }
         let path_bytes = long_name.take();
@@ -254,15 +284,15 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
         if entries.len() == MAX_ENTRIES || path_total > MAX_PATH_TOTAL {
             return Err(Error::TooManyEntries);
         }
-        let size = entry.header().size().map_err(Error::Read)?;
-        let mode = entry.header().mode().map_err(Error::Read)?;
+        let size = entry.header().size().map_err(at(Place::Entry(path.clone())))?;
+        let mode = entry.header().mode().map_err(at(Place::Entry(path.clone())))?;
         let keep = size <= MAX_TEXT && size as usize <= text_budget;
         let mut hasher = Sha256::new();
         let mut kept = Vec::new();
         let mut read = 0u64;
         let mut buf = [0u8; 64 * 1024];
         loop {
-            let n = entry.read(&mut buf).map_err(Error::Read)?;
+            let n = entry.read(&mut buf).map_err(|e| at(Place::Entry(path.clone()))(e))?;
             if n == 0 {
                 break;
             }
@@ -295,8 +325,8 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     // Cargo's tar stream ends with two zero blocks; the reader has consumed the first.
     let mut tar = archive.into_inner();
     let mut rest = Vec::new();
-    (&mut tar).take(512 + 1).read_to_end(&mut rest).map_err(Error::Read)?;
-    let beyond = io::copy(&mut tar, &mut io::sink()).map_err(Error::Read)?;
+    (&mut tar).take(512 + 1).read_to_end(&mut rest).map_err(at(Place::End))?;
+    let beyond = io::copy(&mut tar, &mut io::sink()).map_err(at(Place::End))?;
     if rest.len() != 512 || rest.iter().any(|&b| b != 0) || beyond > 0 {
         anomalies.push(format!(
             "the tar stream does not end with exactly two zero blocks ({} bytes follow the first)",
@@ -306,7 +336,7 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     let (tar_sha256, tar_size, decoder) = tar.finish();
     let gzip = gzip_header(&gzip_fixed, decoder.header());
     let mut leftover = decoder.into_inner();
-    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(Error::Read)?;
+    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(at(Place::End))?;
     drop(leftover);
     if trailing > 0 {
         anomalies.push(format!("{trailing} bytes follow the gzip stream"));
@@ -315,14 +345,15 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     Ok(CrateFile { sha256, compressed_size, tar_sha256, tar_size, gzip, entries, anomalies })
 }
 
-fn read_long_name(entry: &mut impl Read, header: &[u8; 512]) -> Result<Vec<u8>, Error> {
+/// Reads a long-name record's name; `place` says where the record is, for errors.
+fn read_long_name(entry: &mut impl Read, header: &[u8; 512], place: impl FnOnce() -> Place) -> Result<Vec<u8>, Error> {
     let claimed = parse_octal(&header[124..136]).unwrap_or(u64::MAX);
     if claimed > MAX_LONG_NAME {
         let name = header.iter().position(|&b| b == 0).map_or(&header[..100], |end| &header[..end.min(100)]);
         return Err(Error::Refused { path: shown(name), reason: Refusal::LongName });
     }
     let mut name = Vec::with_capacity(claimed as usize);
-    entry.take(claimed).read_to_end(&mut name).map_err(Error::Read)?;
+    entry.take(claimed).read_to_end(&mut name).map_err(|e| at(place())(e))?;
     // The record ends in one NUL, as `tar::Archive` reads it; any other NUL is refused with the path.
     if name.last() == Some(&0) {
         name.pop();
