@@ -92,6 +92,9 @@ fn human(v: &Verification, shell: &mut Shell) {
     for o in &v.omitted {
         shell.print(format_args!("not rebuilt: {}: {}", o.path, o.reason));
     }
+    if v.comparison.verdict != Verdict::Identical {
+        shell.print("expected = rebuilt from the commit, found = published; missing = only in the rebuild");
+    }
     render(&v.comparison, shell);
 }
 
