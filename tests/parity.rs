@@ -81,28 +81,7 @@ macro_rules! failure_fixtures {
     };
 }
 
-parity_fixtures! {
-    order_traps,
-    long_paths,
-    walk_modes_dotfiles,
-    git_status_mix,
-    dirty_tracked,
-    registry_deps,
-    manifest_zoo,
-    unborn_msrv,
-    outside_git,
-    outside_walk,
-    outside_dirty,
-    include_rules,
-    exclude_rules,
-    workspace_member,
-    root_workspace,
-    minimal_noversion,
-    ws_virtual,
-    ws_root_nested,
-    ws_stale_lock,
-    ws_locked_range,
-}
+support::with_packaging_fixtures!(parity_fixtures);
 
 failure_fixtures! {
     fail_dirty,

@@ -55,28 +55,7 @@ macro_rules! fixtures {
     };
 }
 
-fixtures! {
-    order_traps,
-    long_paths,
-    walk_modes_dotfiles,
-    git_status_mix,
-    dirty_tracked,
-    registry_deps,
-    manifest_zoo,
-    unborn_msrv,
-    outside_git,
-    outside_walk,
-    outside_dirty,
-    include_rules,
-    exclude_rules,
-    workspace_member,
-    root_workspace,
-    minimal_noversion,
-    ws_virtual,
-    ws_root_nested,
-    ws_stale_lock,
-    ws_locked_range,
-}
+support::with_packaging_fixtures!(fixtures);
 
 /// With `core.fileMode=false` git does not see an exec bit set after the commit, so packaging
 /// takes it from the file while the commit says otherwise: not reproducible, and said so.

@@ -107,6 +107,16 @@ fn member<'a>(members: &'a mut [Member], rel: &str) -> &'a mut Member {
     members.iter_mut().find(|m| m.path.ends_with(rel)).unwrap_or_else(|| panic!("no {rel} in the crate"))
 }
 
+/// Verifies `krate` and asserts the verdict `differs` (exit 1) with the difference line `line`;
+/// returns the report.
+fn assert_differs(krate: &Path, repo: &Path, extra: &[&str], line: &str) -> String {
+    let (code, stdout, stderr) = verify(krate, repo, extra);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("verdict: differs"), "{stdout}");
+    assert!(stdout.contains(line), "no `{line}` in:\n{stdout}");
+    stdout
+}
+
 #[test]
 fn ver_cargo_made_crate_is_identical_and_nothing_runs() {
     let (_sandbox, repo, krate, marker) = published();
@@ -128,10 +138,7 @@ fn ver_edited_file_differs_and_is_named() {
     let tampered = repack(&krate, "edited", CARGO_LEVEL, |members| {
         member(members, "src/lib.rs").data = b"pub fn f() { /* injected */ }\n".to_vec();
     });
-    let (code, stdout, _) = verify(&tampered, &repo, &[]);
-    assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("verdict: differs"), "{stdout}");
-    assert!(stdout.contains("content      registry-deps-0.3.0/src/lib.rs"), "{stdout}");
+    let stdout = assert_differs(&tampered, &repo, &[], "content      registry-deps-0.3.0/src/lib.rs");
     assert!(stdout.contains("+pub fn f() { /* injected */ }"), "{stdout}");
 }
 
@@ -161,10 +168,7 @@ fn ver_added_file_is_extra() {
         header.set_path(&path).unwrap();
         members.push(Member { header, path, data: b"pub static PAYLOAD: &str = \"x\";\n".to_vec() });
     });
-    let (code, stdout, _) = verify(&tampered, &repo, &["--accept", "same-sources"]);
-    assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("verdict: differs"), "{stdout}");
-    assert!(stdout.contains("extra        registry-deps-0.3.0/src/payload.rs"), "{stdout}");
+    assert_differs(&tampered, &repo, &["--accept", "same-sources"], "extra        registry-deps-0.3.0/src/payload.rs");
 }
 
 #[test]
@@ -173,10 +177,7 @@ fn ver_removed_file_is_missing() {
     let tampered = repack(&krate, "removed", CARGO_LEVEL, |members| {
         members.retain(|m| !m.path.ends_with("build.rs"));
     });
-    let (code, stdout, _) = verify(&tampered, &repo, &[]);
-    assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("verdict: differs"), "{stdout}");
-    assert!(stdout.contains("missing      registry-deps-0.3.0/build.rs"), "{stdout}");
+    assert_differs(&tampered, &repo, &[], "missing      registry-deps-0.3.0/build.rs");
 }
 
 #[test]
@@ -218,9 +219,6 @@ fn ver_missing_object_is_reported_and_the_rest_rebuilt() {
     let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     std::fs::remove_file(repo.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
 
-    let (code, stdout, stderr) = verify(&krate, &repo, &[]);
-    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let stdout = assert_differs(&krate, &repo, &[], "extra        registry-deps-0.3.0/NOTES.txt");
     assert!(stdout.contains(&format!("not rebuilt: NOTES.txt: object {id} is not in the repository")), "{stdout}");
-    assert!(stdout.contains("extra        registry-deps-0.3.0/NOTES.txt"), "{stdout}");
-    assert!(stdout.contains("verdict: differs"), "{stdout}");
 }

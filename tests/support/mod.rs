@@ -43,6 +43,39 @@ const FIXTURE_GIT_ENV: &[(&str, &str)] = &[
     ("GIT_CONFIG_VALUE_2", "false"),
 ];
 
+/// Expands to `$callback! { name, ... }` with every fixture that packages successfully, so that
+/// each suite running them all (`tests/parity.rs`, `tests/reproducible.rs`) gets one `#[test]`
+/// per fixture from one list. Failure fixtures are listed in `tests/parity.rs`.
+#[allow(unused_macros, reason = "only the suites that run every fixture use it")]
+macro_rules! with_packaging_fixtures {
+    ($callback:ident) => {
+        $callback! {
+            order_traps,
+            long_paths,
+            walk_modes_dotfiles,
+            git_status_mix,
+            dirty_tracked,
+            registry_deps,
+            manifest_zoo,
+            unborn_msrv,
+            outside_git,
+            outside_walk,
+            outside_dirty,
+            include_rules,
+            exclude_rules,
+            workspace_member,
+            root_workspace,
+            minimal_noversion,
+            ws_virtual,
+            ws_root_nested,
+            ws_stale_lock,
+            ws_locked_range,
+        }
+    };
+}
+#[allow(unused_imports, reason = "only the suites that run every fixture use it")]
+pub(crate) use with_packaging_fixtures;
+
 /// A fixture script and the settings read from its leading comment block.
 pub struct Fixture {
     pub script: PathBuf,
