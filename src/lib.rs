@@ -14,6 +14,7 @@ pub mod lockfile;
 pub mod manifest;
 pub mod package;
 pub mod plan;
+pub mod provenance;
 pub mod vcs;
 pub mod verify;
 pub mod workspace;

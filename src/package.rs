@@ -58,11 +58,11 @@ pub enum Error {
     #[error("failed to verify package tarball")]
     Verify(#[source] lockfile::Error),
     #[error(
-        "`--verify-reproducible` rebuilds `{name}` from its git commit, but `{}` has none: it is not in a \
-         git repository, its `Cargo.toml` is ignored by git, or the repository has no commit yet",
+        "{needs}, but package `{name}` at `{}` has none: it is not in a git repository, its `Cargo.toml` \
+         is ignored by git, or the repository has no commit yet",
         root.display()
     )]
-    NoCommit { name: String, root: PathBuf },
+    NoCommit { name: String, root: PathBuf, needs: crate::vcs::NeedsCommit },
 }
 
 /// An archive entry before its contents are produced.
@@ -96,11 +96,13 @@ impl Selection {
         format!("{}-{}", self.manifest.name(), self.manifest.version())
     }
 
-    /// VER-REPRODUCE: the commit the package can be rebuilt from.
-    pub fn commit(&self) -> Result<&VcsInfo, Error> {
-        self.vcs
-            .as_ref()
-            .ok_or_else(|| Error::NoCommit { name: self.manifest.name().to_owned(), root: self.manifest.root.clone() })
+    /// VER-REPRODUCE, PROV-PACKAGE: the commit the package is made from, which `needs` requires.
+    pub fn commit(&self, needs: crate::vcs::NeedsCommit) -> Result<&VcsInfo, Error> {
+        self.vcs.as_ref().ok_or_else(|| Error::NoCommit {
+            name: self.manifest.name().to_owned(),
+            root: self.manifest.root.clone(),
+            needs,
+        })
     }
 }
 

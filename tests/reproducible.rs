@@ -28,12 +28,12 @@ fn check(name: &str) {
         let made = support::crates_in(&copy.target);
         if !copy.root.join(".git").exists() {
             assert_eq!(out.status.code(), Some(2), "{label}: {}", support::describe("package", &out));
-            assert!(stderr.contains("rebuilds `"), "{label}: {stderr}");
+            assert!(stderr.contains("rebuilds the package from its commit, but package"), "{label}: {stderr}");
             assert!(made.is_empty(), "{label}: left {made:?}");
         } else if args.iter().any(|a| a == "--allow-dirty") {
             assert_eq!(out.status.code(), Some(2), "{label}: {}", support::describe("package", &out));
             assert!(stderr.contains("contain changes that were not yet committed"), "{label}: {stderr}");
-            assert!(stderr.contains("rebuilds the package from the commit"), "{label}: {stderr}");
+            assert!(stderr.contains("rebuilds the package from its commit, which does not"), "{label}: {stderr}");
             assert!(made.is_empty(), "{label}: left {made:?}");
         } else {
             assert_eq!(out.status.code(), Some(0), "{label}: {}", support::describe("package", &out));

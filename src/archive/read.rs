@@ -20,6 +20,9 @@ pub const MAX_PATH_TOTAL: usize = 16 * 1024 * 1024;
 pub const MAX_TEXT: u64 = 64 * 1024;
 /// ...until this many bytes of text are kept in all.
 pub const MAX_TEXT_TOTAL: usize = 16 * 1024 * 1024;
+/// READ-LIMITS: files at the package root that `verify` and `attest` read are kept whatever
+/// their size, within the total.
+const KEPT_WHOLE: [&str; 3] = ["Cargo.toml", "Cargo.lock", ".cargo_vcs_info.json"];
 
 /// A `.crate` as read.
 #[derive(Debug, Clone)]
@@ -239,9 +242,38 @@ pub enum Refusal {
 /// Reads a whole `.crate` from `input` (READ-*).
 pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     let mut file = Tap::new(input);
+    let mut krate = read_layers(&mut file)?;
+    (krate.sha256, krate.compressed_size, _) = file.finish();
+    Ok(krate)
+}
+
+/// A file that should be a `.crate`, read once: its digest whatever it holds, and the archive.
+#[derive(Debug)]
+pub struct Digested {
+    /// sha256 of the whole file, hex.
+    pub sha256: String,
+    pub size: u64,
+    /// The archive, or why it is not a `.crate` cargo-seal reads.
+    pub archive: Result<CrateFile, Error>,
+}
+
+/// Reads the file at `path` in one pass; only failing to read the file itself is an error.
+pub fn digest_file(path: &Path) -> Result<Digested, FileError> {
+    let io_error = |e| FileError { path: path.to_owned(), source: Error::Open(e) };
+    let mut file = Tap::new(std::fs::File::open(path).map_err(io_error)?);
+    let archive = read_layers(&mut file);
+    // An archive that was refused part way is still digested to its end.
+    io::copy(&mut file, &mut io::sink()).map_err(io_error)?;
+    let (sha256, size, _) = file.finish();
+    let archive = archive.map(|krate| CrateFile { sha256: sha256.clone(), compressed_size: size, ..krate });
+    Ok(Digested { sha256, size, archive })
+}
+
+/// The gzip and tar layers of `file`; the caller takes the file's digest and size from the tap.
+fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
     let mut gzip_fixed = [0u8; 10];
     file.read_exact(&mut gzip_fixed).map_err(at(Place::Start))?;
-    let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut file)));
+    let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut *file)));
     let mut archive = tar::Archive::new(Tap::new(decoder));
     let mut entries = Vec::new();
     let mut seen = BTreeSet::new();
@@ -286,7 +318,12 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
         }
         let size = entry.header().size().map_err(at(Place::Entry(path.clone())))?;
         let mode = entry.header().mode().map_err(at(Place::Entry(path.clone())))?;
-        let keep = size <= MAX_TEXT && size as usize <= text_budget;
+        let limit = if path.split_once('/').is_some_and(|(_, rel)| KEPT_WHOLE.contains(&rel)) {
+            MAX_TEXT_TOTAL as u64
+        } else {
+            MAX_TEXT
+        };
+        let keep = size <= limit && size as usize <= text_budget;
         let mut hasher = Sha256::new();
         let mut kept = Vec::new();
         let mut read = 0u64;
@@ -341,8 +378,7 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
     if trailing > 0 {
         anomalies.push(format!("{trailing} bytes follow the gzip stream"));
     }
-    let (sha256, compressed_size, _) = file.finish();
-    Ok(CrateFile { sha256, compressed_size, tar_sha256, tar_size, gzip, entries, anomalies })
+    Ok(CrateFile { sha256: String::new(), compressed_size: 0, tar_sha256, tar_size, gzip, entries, anomalies })
 }
 
 /// Reads a long-name record's name; `place` says where the record is, for errors.

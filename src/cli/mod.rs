@@ -5,6 +5,7 @@
 mod diff;
 mod inspect;
 mod package;
+mod provenance;
 mod shell;
 mod verify;
 
@@ -45,6 +46,12 @@ enum Command {
     Diff(diff::Args),
     /// Rebuild a published crate from the commit it records and prove whether it matches
     Verify(verify::Args),
+    /// Make an ed25519 key pair for `attest` and `package --attest`
+    Keygen(provenance::KeygenArgs),
+    /// Sign an in-toto provenance statement for a `.crate`: this key vouches it was built from its commit
+    Attest(provenance::AttestArgs),
+    /// Check a signed provenance statement (DSSE envelope) against a `.crate` and a public key
+    VerifyAttestation(provenance::VerifyAttestationArgs),
 }
 
 /// How a report is printed.
@@ -99,6 +106,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
         Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
         Command::Verify(args) => verify::run(args, &mut Shell::from_env()),
+        Command::Keygen(args) => provenance::keygen(args, &mut Shell::from_env()),
+        Command::Attest(args) => provenance::attest(args, &mut Shell::from_env()),
+        Command::VerifyAttestation(args) => provenance::verify_attestation(args, &mut Shell::from_env()),
     }
 }
 

@@ -10,11 +10,12 @@ use cargo_util_schemas::messages::{PackageFile, PackageList};
 use super::diff::render;
 use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
-use crate::archive::HumanBytes;
+use crate::archive::{HumanBytes, read};
 use crate::compare::Verdict;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::package::{self, Options, Selection, Source, Written};
 use crate::plan::Plan;
+use crate::provenance::{self, PrivateKey};
 use crate::vcs::{self, VcsInfo};
 use crate::verify;
 use crate::workspace::{Packages, Workspace};
@@ -50,6 +51,10 @@ pub struct Args {
     /// TZ, and exit 1 if one byte differs
     #[arg(long, conflicts_with = "list")]
     verify_reproducible: bool,
+    /// Sign a provenance statement for each package with this ed25519 key, written beside it
+    /// as `<crate>.intoto.jsonl`
+    #[arg(long, value_name = "KEYFILE", conflicts_with = "list")]
+    attest: Option<PathBuf>,
     /// Don't include the lock file when packaging
     #[arg(long)]
     exclude_lockfile: bool,
@@ -90,7 +95,16 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         (false, 0) => Verbosity::Normal,
         _ => Verbosity::Verbose,
     };
-    match options(&args).and_then(|(options, ws)| package(&args, &options, &ws, shell)) {
+    // The key is read first: a missing or unreadable key stops the run before any work.
+    let key = match args.attest.as_deref().map(|path| super::provenance::signing_key(path, shell)).transpose() {
+        Ok(key) => key,
+        Err(err) => {
+            shell.error(&err);
+            return EXIT_ERROR;
+        }
+    };
+    let run = options(&args).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
+    match run {
         Ok(code) => code,
         Err(err) => {
             shell.error(&*err);
@@ -110,7 +124,13 @@ struct Made {
 }
 
 /// Packages the selected members; the exit code is [`EXIT_MISMATCH`] when one is not reproducible.
-fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) -> Result<u8, Box<dyn Error>> {
+fn package(
+    args: &Args,
+    options: &Options,
+    ws: &Workspace,
+    key: Option<&PrivateKey>,
+    shell: &mut Shell,
+) -> Result<u8, Box<dyn Error>> {
     let packages = if args.workspace {
         Packages::All { exclude: args.exclude.clone() }
     } else if args.package.is_empty() {
@@ -138,8 +158,8 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
             print_list(&selection, args.message_format, shell);
             continue;
         }
-        if args.verify_reproducible {
-            selection.commit()?;
+        if let vcs::Dirty::RequireCommit(needs) = options.dirty {
+            selection.commit(needs)?;
         }
         let manifest = &selection.manifest;
         if let Some(warning) = manifest.missing_metadata_warning() {
@@ -181,19 +201,41 @@ fn package(args: &Args, options: &Options, ws: &Workspace, shell: &mut Shell) ->
             package::verify(&made.written, &made.plan, options, siblings.as_ref())?;
         }
     }
-    let mut code = EXIT_OK;
+    let mut reproduced = vec![true; made.len()];
     if args.verify_reproducible {
-        for made in &made {
-            if !reproduce(made, options, siblings.as_ref(), shell)? {
-                code = EXIT_MISMATCH;
-            }
+        for (made, reproduced) in made.iter().zip(&mut reproduced) {
+            *reproduced = reproduce(made, options, siblings.as_ref(), shell)?;
         }
     }
+    // PROV-PACKAGE: a package that is not reproducible is not signed.
+    let envelopes = match key {
+        Some(key) => made
+            .iter()
+            .zip(&reproduced)
+            .filter(|(_, reproduced)| **reproduced)
+            .map(|(made, _)| Ok((made.written.dest.clone(), attest(made, key)?)))
+            .collect::<Result<Vec<_>, Box<dyn Error>>>()?,
+        None => Vec::new(),
+    };
     // A package that is not reproducible is still put in place: it is the evidence.
     for made in made {
         made.written.persist()?;
     }
-    Ok(code)
+    for (krate, envelope) in envelopes {
+        let path = provenance::envelope_path(&krate);
+        provenance::write(&envelope, &path)?;
+        let keyid = key.map(|k| k.public().keyid()).unwrap_or_default();
+        shell.status("Attested", format_args!("`{}` with key {keyid}", path.display()));
+    }
+    Ok(if reproduced.iter().all(|r| *r) { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// PROV-PACKAGE: the envelope for a package just made, from its archive as written, so that it
+/// is the one `cargo seal attest` gives for the same file.
+fn attest(made: &Made, key: &PrivateKey) -> Result<provenance::Envelope, Box<dyn Error>> {
+    let file = read::read_file(made.written.path())?;
+    let facts = provenance::facts(&made.written.dest, &file)?;
+    Ok(provenance::attest(&facts, key))
 }
 
 /// VER-REPRODUCE: rebuilds `made` from its commit under another umask and TZ; true when the
@@ -344,10 +386,11 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     cargo.target_dir = Some(ws.target_dir.clone());
     let options = Options {
         target_dir: ws.target_dir.clone(),
-        dirty: match (args.verify_reproducible, args.allow_dirty) {
-            (true, _) => vcs::Dirty::RefuseToReproduce,
-            (false, true) => vcs::Dirty::Allow,
-            (false, false) => vcs::Dirty::Refuse,
+        dirty: match (args.verify_reproducible, args.attest.is_some(), args.allow_dirty) {
+            (true, _, _) => vcs::Dirty::RequireCommit(vcs::NeedsCommit::Reproduce),
+            (false, true, _) => vcs::Dirty::RequireCommit(vcs::NeedsCommit::Attest),
+            (false, false, true) => vcs::Dirty::Allow,
+            (false, false, false) => vcs::Dirty::Refuse,
         },
         include_lockfile: !args.exclude_lockfile,
         registries: registries_from_env(),

@@ -1,6 +1,6 @@
 //! `cargo seal verify`: is a published crate what its repository holds at the recorded commit?
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -55,17 +55,28 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
 }
 
 fn request(args: &Args) -> Result<Request<'static>, Box<dyn std::error::Error>> {
+    let krate = CrateArg::parse(&args.krate).resolve(&super::cargo_home())?;
+    rebuild_request(krate, &args.repo, args.rev.clone(), args.network)
+}
+
+/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo.
+pub(super) fn rebuild_request(
+    krate: PathBuf,
+    repo: &Path,
+    rev: Option<String>,
+    network: bool,
+) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     Ok(Request {
-        krate: CrateArg::parse(&args.krate).resolve(&super::cargo_home())?,
-        repo: cwd.join(&args.repo),
-        rev: args.rev.clone(),
+        krate,
+        repo: cwd.join(repo),
+        rev,
         cargo: Cargo {
             program,
             cwd,
             target_dir: None,
-            offline: !args.network,
+            offline: !network,
             locked: false,
             frozen: false,
             env: Vec::new(),

@@ -9,19 +9,20 @@ use gix::dir::walk::EmissionMode;
 use crate::list::SourceFile;
 
 /// The contents of `.cargo_vcs_info.json`; field order and names are cargo's (`VCS-FILE`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VcsInfo {
     pub git: GitVcsInfo,
     /// The package directory relative to the repository root, `/`-separated; empty at the root.
+    #[serde(default)]
     pub path_in_vcs: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GitVcsInfo {
     /// The `HEAD` commit id.
     pub sha1: String,
     /// Present, and true, only when packaged files differ from `HEAD`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dirty: bool,
 }
 
@@ -56,9 +57,35 @@ pub enum Dirty {
     Refuse,
     /// Package them and record `"dirty": true` (`--allow-dirty`).
     Allow,
-    /// Refuse even with `--allow-dirty`: the package is to be rebuilt from the commit
-    /// (`--verify-reproducible`, VER-REPRODUCE), which does not hold them.
-    RefuseToReproduce,
+    /// Refuse even with `--allow-dirty`: the run needs the package to be its commit.
+    RequireCommit(NeedsCommit),
+}
+
+/// Why a run needs every packaged file to be as committed, `--allow-dirty` or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedsCommit {
+    /// `--verify-reproducible` rebuilds the package from the commit (VER-REPRODUCE).
+    Reproduce,
+    /// `--attest` signs that the package was built from the commit (PROV-PACKAGE).
+    Attest,
+}
+
+impl NeedsCommit {
+    pub fn flag(self) -> &'static str {
+        match self {
+            NeedsCommit::Reproduce => "--verify-reproducible",
+            NeedsCommit::Attest => "--attest",
+        }
+    }
+}
+
+impl std::fmt::Display for NeedsCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NeedsCommit::Reproduce => f.write_str("`--verify-reproducible` rebuilds the package from its commit"),
+            NeedsCommit::Attest => f.write_str("`--attest` signs that the package was built from its commit"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,11 +98,10 @@ pub enum Error {
     Dirty { files: Vec<String> },
     #[error(
         "{} files in the working directory contain changes that were not yet committed into git:\n\n{}\n\n\
-         `--verify-reproducible` rebuilds the package from the commit, which does not hold these changes; \
-         commit them (or drop `--verify-reproducible`)",
-        files.len(), files.join("\n")
+         {needs}, which does not hold these changes; commit them (or drop `{}`)",
+        files.len(), files.join("\n"), needs.flag()
     )]
-    DirtyToReproduce { files: Vec<String> },
+    DirtyForCommit { files: Vec<String>, needs: NeedsCommit },
     #[error("failed to read the git status of `{}`", path.display())]
     Git { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
 }
@@ -138,7 +164,7 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
         _ if dirty.is_empty() => {}
         Dirty::Allow => {}
         Dirty::Refuse => return Err(Error::Dirty { files: named() }),
-        Dirty::RefuseToReproduce => return Err(Error::DirtyToReproduce { files: named() }),
+        Dirty::RequireCommit(needs) => return Err(Error::DirtyForCommit { files: named(), needs }),
     }
     let head = repo.head().map_err(|e| git_error(&repo, e))?;
     let Some(id) = head.into_peeled_id().ok() else {

@@ -79,11 +79,15 @@ pub enum Error {
 
 /// VER-*: rebuilds the crate of `request` from its commit and compares.
 pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
-    let published = read::read_file(&request.krate)?;
+    verify_published(request, read::read_file(&request.krate)?)
+}
+
+/// VER-*: as [`verify`], for the crate of `request` already read.
+pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Result<Verification, Error> {
     let recorded = recorded_vcs_info(&published, &request.krate)?;
     let (rev, path_in_vcs) = match (&request.rev, recorded) {
-        (Some(rev), recorded) => (rev.clone(), recorded.map(|(_, path)| path).unwrap_or_default()),
-        (None, Some((sha1, path))) => (sha1, path),
+        (Some(rev), recorded) => (rev.clone(), recorded.map(|vcs| vcs.path_in_vcs).unwrap_or_default()),
+        (None, Some(vcs)) => (vcs.git.sha1, vcs.path_in_vcs),
         (None, None) => return Err(Error::NoVcsInfo { krate: request.krate.clone() }),
     };
 
@@ -186,15 +190,12 @@ fn rebuild(
     Ok(read::read(bytes.as_slice())?)
 }
 
-/// The commit and `path_in_vcs` a crate records, if it has a `.cargo_vcs_info.json`.
-fn recorded_vcs_info(published: &read::CrateFile, krate: &Path) -> Result<Option<(String, String)>, Error> {
+/// The `.cargo_vcs_info.json` a crate records, if it has one.
+pub fn recorded_vcs_info(published: &read::CrateFile, krate: &Path) -> Result<Option<VcsInfo>, Error> {
     let Some(entry) = published.entry(VCS_INFO_FILE) else {
         return Ok(None);
     };
-    let bad = |reason: &str| Error::BadVcsInfo { krate: krate.to_owned(), reason: reason.to_owned() };
-    let text = entry.text.as_deref().ok_or_else(|| bad("not UTF-8 text"))?;
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
-    let sha1 = json["git"]["sha1"].as_str().ok_or_else(|| bad("no `git.sha1`"))?;
-    let path = json["path_in_vcs"].as_str().unwrap_or_default();
-    Ok(Some((sha1.to_owned(), path.to_owned())))
+    let bad = |reason: String| Error::BadVcsInfo { krate: krate.to_owned(), reason };
+    let text = entry.text.as_deref().ok_or_else(|| bad("not UTF-8 text".to_owned()))?;
+    serde_json::from_str(text).map(Some).map_err(|e| bad(e.to_string()))
 }

@@ -1,0 +1,431 @@
+//! Signed provenance (spec: `spec/provenance.md`, `PROV-*`): an in-toto Statement v1 with a SLSA
+//! provenance v1 predicate, in a DSSE envelope signed with ed25519, saying "this key vouches that
+//! this `.crate` was packaged from that commit". [`attest`] writes one; [`check`] checks one,
+//! written by cargo-seal or any other DSSE signer, against a crate and a public key.
+
+pub mod dsse;
+pub mod keys;
+pub mod statement;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::archive::read::{self, CrateFile};
+use crate::compare::Verdict;
+use crate::verify::{self, Verification};
+
+pub use dsse::Envelope;
+pub use keys::{PrivateKey, PublicKey};
+pub use statement::Facts;
+
+/// PROV-DSSE: the payload type of every envelope cargo-seal writes.
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+/// PROV-NAME: `<crate file>.intoto.jsonl`, an in-toto bundle of one envelope.
+pub const ENVELOPE_SUFFIX: &str = ".intoto.jsonl";
+/// PROV-CHECK: an envelope file larger than this is not read.
+pub const MAX_ENVELOPE_FILE: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Read(#[from] read::FileError),
+    #[error("`{}` is not a `.crate` archive", krate.display())]
+    NotACrate { krate: PathBuf, source: read::Error },
+    #[error(transparent)]
+    Recorded(#[from] verify::Error),
+    #[error(
+        "`{}` has no `.cargo_vcs_info.json`: it was not packaged from a git commit, so there is no commit to \
+         vouch for; package it from a clean git checkout",
+        krate.display()
+    )]
+    NoCommit { krate: PathBuf },
+    #[error(
+        "`{}` was packaged with uncommitted changes (`\"dirty\": true` in `.cargo_vcs_info.json`), so it was \
+         not built from commit {commit}; commit the changes and package again",
+        krate.display()
+    )]
+    Dirty { krate: PathBuf, commit: String },
+    #[error("`Cargo.toml` in `{}` does not name the package: {reason}", krate.display())]
+    Manifest { krate: PathBuf, reason: String },
+    #[error("failed to write `{}`", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("failed to read `{}`", path.display())]
+    ReadEnvelope { path: PathBuf, source: std::io::Error },
+    #[error("`{}` is larger than {} MiB: not an attestation", path.display(), MAX_ENVELOPE_FILE >> 20)]
+    EnvelopeTooLarge { path: PathBuf },
+}
+
+/// PROV-FACTS: what a statement about `krate` says, read from the crate alone.
+pub fn facts(krate: &Path, file: &CrateFile) -> Result<Facts, Error> {
+    let vcs = verify::recorded_vcs_info(file, krate)?.ok_or_else(|| Error::NoCommit { krate: krate.to_owned() })?;
+    if vcs.git.dirty {
+        return Err(Error::Dirty { krate: krate.to_owned(), commit: vcs.git.sha1 });
+    }
+    let bad = |reason: &str| Error::Manifest { krate: krate.to_owned(), reason: reason.to_owned() };
+    let text = file.entry("Cargo.toml").ok_or_else(|| bad("the archive has no `Cargo.toml`"))?;
+    let text = text.text.as_deref().ok_or_else(|| bad("it is not UTF-8 text"))?;
+    let manifest: toml::Table = toml::from_str(text).map_err(|e| bad(e.message()))?;
+    let package = manifest.get("package").and_then(toml::Value::as_table).ok_or_else(|| bad("no `[package]`"))?;
+    let field = |key: &str| package.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+    let name = field("name").ok_or_else(|| bad("no `package.name`"))?;
+    let version = field("version").ok_or_else(|| bad("no `package.version`"))?;
+    Ok(Facts {
+        file_name: format!("{name}-{version}.crate"),
+        sha256: file.sha256.clone(),
+        package: name,
+        repository: field("repository"),
+        commit: vcs.git.sha1,
+        path_in_vcs: vcs.path_in_vcs,
+    })
+}
+
+/// PROV-STATEMENT, PROV-DSSE: the signed statement for `facts`.
+pub fn attest(facts: &Facts, key: &PrivateKey) -> Envelope {
+    dsse::sign(PAYLOAD_TYPE, &statement::render(facts), key)
+}
+
+/// What [`attest_crate`] made.
+#[derive(Debug)]
+pub struct Attestation {
+    pub facts: Facts,
+    /// `None` when the crate differs from its rebuild: nothing was signed.
+    pub envelope: Option<Envelope>,
+    /// The rebuild from the commit, when one was asked for.
+    pub verification: Option<Verification>,
+}
+
+/// PROV-ATTEST: reads the crate at `krate` and signs its statement; with `rebuild`, only after
+/// the crate proved byte-identical to a rebuild from its commit (`rebuild.krate` is `krate`).
+pub fn attest_crate(
+    krate: &Path,
+    key: &PrivateKey,
+    rebuild: Option<&verify::Request<'_>>,
+) -> Result<Attestation, Error> {
+    let file = read::read_file(krate)?;
+    let facts = facts(krate, &file)?;
+    let verification = rebuild.map(|request| verify::verify_published(request, file)).transpose()?;
+    let matches = verification.as_ref().is_none_or(|v| v.comparison.verdict == Verdict::Identical);
+    let envelope = matches.then(|| attest(&facts, key));
+    Ok(Attestation { facts, envelope, verification })
+}
+
+/// PROV-NAME: where the envelope for the crate at `krate` goes by default.
+pub fn envelope_path(krate: &Path) -> PathBuf {
+    let mut name = krate.as_os_str().to_owned();
+    name.push(ENVELOPE_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Writes `envelope` as one JSON line to `path`, whole or not at all.
+pub fn write(envelope: &Envelope, path: &Path) -> Result<(), Error> {
+    let write_error = |source| Error::Write { path: path.to_owned(), source };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new().prefix(".cargo-seal-").tempfile_in(dir).map_err(write_error)?;
+    temp.write_all(envelope.to_line().as_bytes()).map_err(write_error)?;
+    temp.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
+/// One check of an envelope (PROV-CHECK), in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CheckName {
+    Envelope,
+    Signature,
+    PayloadType,
+    Statement,
+    PredicateType,
+    Subject,
+    Commit,
+    Rebuild,
+}
+
+impl std::fmt::Display for CheckName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = serde_json::to_value(self).expect("unit variants serialize");
+        f.write_str(value.as_str().unwrap_or_default())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: CheckName,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// How one envelope of the file fares.
+#[derive(Debug, Serialize)]
+pub struct EnvelopeReport {
+    /// 1-based position in the file.
+    pub index: usize,
+    /// The checks run, up to and including the first that failed.
+    pub checks: Vec<Check>,
+    /// Things worth knowing that do not make the envelope invalid.
+    pub notes: Vec<String>,
+    /// The statement, once its signature is verified (never before).
+    pub statement: Option<serde_json::Value>,
+}
+
+impl EnvelopeReport {
+    fn new(index: usize) -> Self {
+        EnvelopeReport { index, checks: Vec::new(), notes: Vec::new(), statement: None }
+    }
+
+    pub fn valid(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+
+    pub fn failed(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| !c.passed)
+    }
+}
+
+/// PROV-CHECK: the verdict on an envelope file.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub valid: bool,
+    /// sha256 of the crate file.
+    pub sha256: String,
+    /// The verifying key's securesystemslib keyid.
+    pub keyid: String,
+    pub envelopes: Vec<EnvelopeReport>,
+    /// The rebuild from the commit, for `--repo`.
+    #[serde(skip)]
+    pub verification: Option<Verification>,
+}
+
+/// What to check an envelope file against.
+pub struct CheckRequest<'a> {
+    pub envelope: PathBuf,
+    pub krate: PathBuf,
+    pub key: &'a PublicKey,
+    /// `--repo`: also rebuild the crate from the stated commit (as `verify`).
+    pub rebuild: Option<verify::Request<'a>>,
+}
+
+/// PROV-CHECK: checks every envelope in the file (one JSON document or JSON lines); the file is
+/// valid when one envelope passes every check. Errors are only for what stops checking at all.
+pub fn check(request: &CheckRequest<'_>) -> Result<Report, Error> {
+    let text = read_envelope_file(&request.envelope)?;
+    let digested = read::digest_file(&request.krate)?;
+    let mut envelopes = Vec::new();
+    for (i, value) in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>().enumerate() {
+        let mut report = EnvelopeReport::new(i + 1);
+        let Ok(value) = value.map_err(|e| report.fail(CheckName::Envelope, format!("not JSON: {e}"))) else {
+            envelopes.push(report);
+            break; // the rest of the file cannot be split into documents
+        };
+        check_one(value, &digested, request, &mut report);
+        envelopes.push(report);
+    }
+    if envelopes.is_empty() {
+        let mut report = EnvelopeReport::new(1);
+        report.fail(CheckName::Envelope, "the file holds no JSON document".to_owned());
+        envelopes.push(report);
+    }
+    // VER-*: the rebuild depends on the crate and its commit only, which every envelope that got
+    // this far agrees on: one rebuild serves them all.
+    let mut verification = None;
+    if let (Some(rebuild), Ok(published)) = (&request.rebuild, &digested.archive)
+        && envelopes.iter().any(EnvelopeReport::valid)
+    {
+        let done = verify::verify_published(rebuild, published.clone())?;
+        let verdict = done.comparison.verdict;
+        for report in envelopes.iter_mut().filter(|r| r.valid()) {
+            if verdict == Verdict::Identical {
+                report.pass(CheckName::Rebuild, format!("byte-identical to the rebuild of commit {}", done.commit));
+            } else {
+                let detail = format!("the rebuild of commit {} differs: {}", done.commit, verdict.as_str());
+                report.fail(CheckName::Rebuild, detail);
+            }
+        }
+        verification = Some(done);
+    }
+    let valid = envelopes.iter().any(EnvelopeReport::valid);
+    Ok(Report { valid, sha256: digested.sha256, keyid: request.key.keyid(), envelopes, verification })
+}
+
+/// PROV-CHECK: the checks of one envelope, in DSSE's order: nothing of the payload is read before
+/// its signature is verified.
+fn check_one(
+    value: serde_json::Value,
+    krate: &read::Digested,
+    request: &CheckRequest<'_>,
+    report: &mut EnvelopeReport,
+) {
+    use CheckName::*;
+    let envelope: dsse::Envelope = match serde_json::from_value(value) {
+        Ok(envelope) => envelope,
+        Err(e) => return report.fail(Envelope, format!("not a DSSE envelope: {e}")),
+    };
+    let Some(body) = dsse::decode(&envelope.payload) else {
+        return report.fail(Envelope, "`payload` is not base64".to_owned());
+    };
+    if envelope.signatures.is_empty() {
+        return report.fail(Envelope, "the envelope has no signatures".to_owned());
+    }
+    report.pass(Envelope, format!("DSSE envelope with {} signature(s)", envelope.signatures.len()));
+
+    let key = request.key;
+    let outcomes: Vec<_> = envelope
+        .signatures
+        .iter()
+        .map(|s| (s.keyid.as_deref(), dsse::check(key, &envelope.payload_type, &body, &s.sig)))
+        .collect();
+    let valid = |keyid: fn(Option<&str>) -> bool| {
+        outcomes.iter().find(|(id, outcome)| *outcome == dsse::SignatureCheck::Valid && keyid(*id))
+    };
+    if let Some((Some(keyid), _)) = valid(|id| id.is_some()) {
+        if *keyid != key.keyid() {
+            report.notes.push(format!(
+                "the signature's keyid `{keyid}` is not this key's securesystemslib keyid `{}`: keyids are hints, \
+                 but securesystemslib finds keys by them",
+                key.keyid()
+            ));
+        }
+        report.pass(Signature, format!("ed25519 over the DSSE pre-authentication encoding, keyid {keyid}"));
+    } else if valid(|id| id.is_none()).is_some() {
+        return report.fail(
+            Signature,
+            "the signature verifies but has no `keyid`: in-toto and securesystemslib refuse such envelopes".to_owned(),
+        );
+    } else if outcomes.iter().any(|(_, o)| *o == dsse::SignatureCheck::OverPayload) {
+        return report.fail(
+            Signature,
+            "the signature is over the bare payload, not over the DSSE pre-authentication encoding \
+             (`DSSEv1 <len> <payloadType> <len> <payload>`)"
+                .to_owned(),
+        );
+    } else {
+        let ids: Vec<_> = outcomes.iter().map(|(id, _)| format!("`{}`", id.unwrap_or("(none)"))).collect();
+        return report.fail(
+            Signature,
+            format!("no signature verifies with key {} (signed by keyid {})", key.keyid(), ids.join(", ")),
+        );
+    }
+
+    let kind = &envelope.payload_type;
+    let in_toto = kind == PAYLOAD_TYPE
+        || kind.strip_prefix("application/vnd.in-toto.").is_some_and(|rest| rest.ends_with("+json"));
+    if !in_toto {
+        return report.fail(PayloadType, format!("`{kind}` is not an in-toto payload type (`{PAYLOAD_TYPE}`)"));
+    }
+    report.pass(PayloadType, kind.clone());
+
+    let statement: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(statement) => statement,
+        Err(e) => return report.fail(Statement, format!("the payload is not JSON: {e}")),
+    };
+    let field = |name: &str| statement.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+    let (kind, predicate_type) = (field("_type"), field("predicateType"));
+    report.statement = Some(statement.clone());
+    if kind != statement::STATEMENT_TYPE {
+        return report.fail(Statement, format!("`_type` is `{kind}`, not `{}`", statement::STATEMENT_TYPE));
+    }
+    report.pass(Statement, kind);
+    if predicate_type != statement::PREDICATE_TYPE {
+        return report.fail(
+            PredicateType,
+            format!("`predicateType` is `{predicate_type}`, not `{}`", statement::PREDICATE_TYPE),
+        );
+    }
+    report.pass(PredicateType, predicate_type);
+
+    let subjects = statement["subject"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let digest =
+        |s: &serde_json::Value| s.pointer("/digest/sha256").and_then(serde_json::Value::as_str).map(str::to_owned);
+    let name = |s: &serde_json::Value| s["name"].as_str().unwrap_or("_").to_owned();
+    match subjects.iter().find(|s| digest(s).is_some_and(|d| d.eq_ignore_ascii_case(&krate.sha256))) {
+        Some(subject) => report.pass(Subject, format!("`{}` sha256 {}", name(subject), krate.sha256)),
+        None => {
+            let named: Vec<_> =
+                subjects.iter().map(|s| format!("`{}` sha256 {}", name(s), digest(s).unwrap_or_default())).collect();
+            return report.fail(
+                Subject,
+                format!("the crate's sha256 {} is not a subject (the statement's: {})", krate.sha256, named.join(", ")),
+            );
+        }
+    }
+
+    let dependencies = statement.pointer("/predicate/buildDefinition/resolvedDependencies");
+    let stated: Vec<(String, Option<String>)> = dependencies
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            let commit = d.pointer("/digest/gitCommit")?.as_str()?.to_ascii_lowercase();
+            let path = d.pointer("/annotations/path_in_vcs").and_then(serde_json::Value::as_str).map(str::to_owned);
+            Some((commit, path))
+        })
+        .collect();
+    if stated.is_empty() {
+        if request.rebuild.is_some() {
+            return report.fail(
+                Commit,
+                "the statement names no git commit (`resolvedDependencies[].digest.gitCommit`) to rebuild from"
+                    .to_owned(),
+            );
+        }
+        report.notes.push("the statement names no git commit: the crate's origin was not checked".to_owned());
+        return;
+    }
+    let recorded = match &krate.archive {
+        Ok(file) => verify::recorded_vcs_info(file, &request.krate).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("the crate cannot be read: {e}")),
+    };
+    let vcs = match recorded {
+        Ok(Some(vcs)) => vcs,
+        Ok(None) => return report.fail(Commit, "the crate has no `.cargo_vcs_info.json` naming its commit".to_owned()),
+        Err(reason) => return report.fail(Commit, reason),
+    };
+    let Some((commit, path)) = stated.iter().find(|(commit, _)| commit.eq_ignore_ascii_case(&vcs.git.sha1)) else {
+        let named: Vec<_> = stated.iter().map(|(c, _)| c.as_str()).collect();
+        return report.fail(
+            Commit,
+            format!(
+                "the statement names commit {}, the crate's `.cargo_vcs_info.json` records {}",
+                named.join(", "),
+                vcs.git.sha1
+            ),
+        );
+    };
+    if let Some(path) = path.as_ref().filter(|p| **p != vcs.path_in_vcs) {
+        return report.fail(
+            Commit,
+            format!("the statement names path `{path}`, the crate records `path_in_vcs` `{}`", vcs.path_in_vcs),
+        );
+    }
+    if vcs.git.dirty {
+        return report.fail(Commit, format!("the crate was packaged with changes not in commit {commit} (`dirty`)"));
+    }
+    let at = if vcs.path_in_vcs.is_empty() { String::new() } else { format!(" in `{}`", vcs.path_in_vcs) };
+    report.pass(Commit, format!("{commit}{at}, as the crate's `.cargo_vcs_info.json` records"));
+}
+
+fn read_envelope_file(path: &Path) -> Result<String, Error> {
+    use std::io::Read as _;
+    let read_error = |source| Error::ReadEnvelope { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_ENVELOPE_FILE + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_ENVELOPE_FILE {
+        return Err(Error::EnvelopeTooLarge { path: path.to_owned() });
+    }
+    String::from_utf8(bytes).map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
+impl EnvelopeReport {
+    fn pass(&mut self, check: CheckName, detail: String) {
+        self.checks.push(Check { check, passed: true, detail });
+    }
+
+    fn fail(&mut self, check: CheckName, detail: String) {
+        self.checks.push(Check { check, passed: false, detail });
+    }
+}
