@@ -59,7 +59,7 @@ enum Command {
 enum Format {
     /// Text for people
     Human,
-    /// One JSON document on standard output (`spec/verify.md`)
+    /// One JSON document on standard output (described in `spec/`)
     Json,
 }
 

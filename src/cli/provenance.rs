@@ -192,13 +192,15 @@ fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
     shell.print(format_args!("key: keyid {}", report.keyid));
     let many = report.envelopes.len() > 1;
     for envelope in &report.envelopes {
-        let at = if many { format!("envelope {}: ", envelope.index) } else { String::new() };
+        if many {
+            shell.print(format_args!("envelope {} of {}:", envelope.index, report.envelopes.len()));
+        }
         for check in &envelope.checks {
             let outcome = if check.passed { "ok" } else { "FAILED" };
-            shell.print(format_args!("{at}{outcome:>6} {}: {}", check.check, check.detail));
+            shell.print(format_args!("{outcome:>8} {}: {}", check.check, check.detail));
         }
         for note in &envelope.notes {
-            shell.print(format_args!("{at}note: {note}"));
+            shell.print(format_args!("    note: {note}"));
         }
     }
     if let Some(v) = &report.verification
@@ -217,7 +219,7 @@ fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
                 .iter()
                 .filter_map(|e| {
                     let check = e.failed()?.check;
-                    Some(if many { format!("envelope {}: {check}", e.index) } else { check.to_string() })
+                    Some(if many { format!("`{check}` (envelope {})", e.index) } else { format!("`{check}`") })
                 })
                 .collect();
             shell.print(format_args!("invalid: {} failed", failed.join(", ")));

@@ -287,7 +287,7 @@ impl Sandbox {
 
     /// The environment both tools run in: the caller's, minus everything that could change what
     /// cargo does (cargo/rustc/git variables, user config), plus fixed values.
-    fn pin_tool_env(&self, cmd: &mut Command) {
+    pub fn pin_tool_env(&self, cmd: &mut Command) {
         for (key, _) in std::env::vars_os() {
             let key_str = key.to_string_lossy();
             if is_unpinned_var(&key_str) {

@@ -1,0 +1,75 @@
+"""The independent side of tests/provenance.rs: securesystemslib (pinned in requirements.txt)
+verifies envelopes that cargo-seal wrote, and signs envelopes of its own for cargo-seal to verify.
+
+    sslib.py verify ENVELOPE CRATE PUBLIC_KEY_PEM   exit 0 when every check holds
+    sslib.py sign CRATE PRIVATE_KEY_PEM OUT         a statement of its own making, pretty-printed
+"""
+
+import hashlib
+import json
+import sys
+import tarfile
+
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from securesystemslib.dsse import Envelope
+from securesystemslib.signer import CryptoSigner, SSlibKey
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def verify(envelope_path, crate_path, public_key_path):
+    with open(public_key_path, "rb") as f:
+        key = SSlibKey.from_crypto(load_pem_public_key(f.read()))
+    with open(envelope_path) as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    if len(lines) != 1:
+        sys.exit(f"expected one envelope line, found {len(lines)}")
+    envelope = Envelope.from_dict(json.loads(lines[0]))
+    envelope.verify([key], 1)  # raises VerificationError
+    if envelope.payload_type != PAYLOAD_TYPE:
+        sys.exit(f"payloadType {envelope.payload_type}")
+    statement = json.loads(envelope.payload)
+    if statement["_type"] != STATEMENT_TYPE or statement["predicateType"] != PREDICATE_TYPE:
+        sys.exit("not an in-toto statement of SLSA provenance v1")
+    digest = sha256(crate_path)
+    if not any(s["digest"].get("sha256") == digest for s in statement["subject"]):
+        sys.exit(f"sha256 {digest} is not a subject")
+    print(f"verified by keyid {key.keyid}")
+
+
+def sign(crate_path, private_key_path, out_path):
+    with tarfile.open(crate_path) as tar:
+        members = tar.getmembers()
+        base = members[0].name.split("/")[0]
+        vcs = json.load(tar.extractfile(f"{base}/.cargo_vcs_info.json"))
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": f"{base}.crate", "digest": {"sha256": sha256(crate_path)}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://example.com/another-packager/v1",
+                "externalParameters": {"path": vcs["path_in_vcs"]},
+                "resolvedDependencies": [{"digest": {"gitCommit": vcs["git"]["sha1"]}}],
+            },
+            "runDetails": {"builder": {"id": "https://example.com/another-builder"}},
+        },
+    }
+    with open(private_key_path, "rb") as f:
+        signer = CryptoSigner(load_pem_private_key(f.read(), None))
+    envelope = Envelope(payload=json.dumps(statement, indent=2).encode(), payload_type=PAYLOAD_TYPE, signatures={})
+    envelope.sign(signer)
+    with open(out_path, "w") as f:
+        json.dump(envelope.to_dict(), f, indent=2)
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    {"verify": verify, "sign": sign}[command](*args)
