@@ -7,11 +7,15 @@ fn seal(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-seal")).args(args).env("CARGO_TERM_COLOR", "never").output().expect("run")
 }
 
+/// Every subcommand's `--help`, one snapshot each (`cli__<name>_help.snap`).
 #[test]
-fn package_help() {
-    let output = seal(&["package", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+fn subcommand_help() {
+    for command in ["package", "inspect", "diff", "verify", "keygen", "attest", "verify-attestation"] {
+        let output = seal(&[command, "--help"]);
+        assert!(output.status.success(), "{command}");
+        let name = format!("{}_help", command.replace('-', "_"));
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&output.stdout));
+    }
 }
 
 #[test]
@@ -45,46 +49,4 @@ fn missing_manifest_names_the_directory() {
         Command::new(env!("CARGO_BIN_EXE_cargo-seal")).args(["package"]).current_dir(dir.path()).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `Cargo.toml`"));
-}
-
-#[test]
-fn inspect_help() {
-    let output = seal(&["inspect", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
-}
-
-#[test]
-fn diff_help() {
-    let output = seal(&["diff", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
-}
-
-#[test]
-fn verify_help() {
-    let output = seal(&["verify", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
-}
-
-#[test]
-fn keygen_help() {
-    let output = seal(&["keygen", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
-}
-
-#[test]
-fn attest_help() {
-    let output = seal(&["attest", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
-}
-
-#[test]
-fn verify_attestation_help() {
-    let output = seal(&["verify-attestation", "--help"]);
-    assert!(output.status.success());
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }

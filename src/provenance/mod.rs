@@ -31,8 +31,6 @@ pub const MAX_ENVELOPE_FILE: u64 = 16 * 1024 * 1024;
 pub enum Error {
     #[error(transparent)]
     Read(#[from] read::FileError),
-    #[error("`{}` is not a `.crate` archive", krate.display())]
-    NotACrate { krate: PathBuf, source: read::Error },
     #[error(transparent)]
     Recorded(#[from] verify::Error),
     #[error(
@@ -147,8 +145,16 @@ pub enum CheckName {
 
 impl std::fmt::Display for CheckName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let value = serde_json::to_value(self).expect("unit variants serialize");
-        f.write_str(value.as_str().unwrap_or_default())
+        f.write_str(match self {
+            CheckName::Envelope => "envelope",
+            CheckName::Signature => "signature",
+            CheckName::PayloadType => "payloadType",
+            CheckName::Statement => "statement",
+            CheckName::PredicateType => "predicateType",
+            CheckName::Subject => "subject",
+            CheckName::Commit => "commit",
+            CheckName::Rebuild => "rebuild",
+        })
     }
 }
 
@@ -214,14 +220,20 @@ pub struct CheckRequest<'a> {
 pub fn check(request: &CheckRequest<'_>) -> Result<Report, Error> {
     let text = read_envelope_file(&request.envelope)?;
     let digested = read::digest_file(&request.krate)?;
+    check_text(&text, digested, request)
+}
+
+/// PROV-CHECK: as [`check`], for the envelope file's `text` and the crate file as read.
+pub fn check_text(text: &str, digested: read::Digested, request: &CheckRequest<'_>) -> Result<Report, Error> {
     let mut envelopes = Vec::new();
-    for (i, value) in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>().enumerate() {
+    for (i, value) in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>().enumerate() {
         let mut report = EnvelopeReport::new(i + 1);
         let Ok(value) = value.map_err(|e| report.fail(CheckName::Envelope, format!("not JSON: {e}"))) else {
             envelopes.push(report);
             break; // the rest of the file cannot be split into documents
         };
-        check_one(value, &digested, request, &mut report);
+        // A failure is in the report.
+        let _ = check_one(value, &digested, request, &mut report);
         envelopes.push(report);
     }
     if envelopes.is_empty() {
@@ -251,37 +263,51 @@ pub fn check(request: &CheckRequest<'_>) -> Result<Report, Error> {
     Ok(Report { valid, sha256: digested.sha256, keyid: request.key.keyid(), envelopes, verification })
 }
 
+/// A check failed; the report says which and why.
+struct Failed;
+
 /// PROV-CHECK: the checks of one envelope, in DSSE's order: nothing of the payload is read before
-/// its signature is verified.
+/// its signature is verified. The first that fails ends them.
 fn check_one(
     value: serde_json::Value,
     krate: &read::Digested,
     request: &CheckRequest<'_>,
     report: &mut EnvelopeReport,
-) {
-    use CheckName::*;
-    let envelope: dsse::Envelope = match serde_json::from_value(value) {
-        Ok(envelope) => envelope,
-        Err(e) => return report.fail(Envelope, format!("not a DSSE envelope: {e}")),
-    };
-    let Some(body) = dsse::decode(&envelope.payload) else {
-        return report.fail(Envelope, "`payload` is not base64".to_owned());
-    };
-    if envelope.signatures.is_empty() {
-        return report.fail(Envelope, "the envelope has no signatures".to_owned());
-    }
-    report.pass(Envelope, format!("DSSE envelope with {} signature(s)", envelope.signatures.len()));
+) -> Result<(), Failed> {
+    let (envelope, body) = check_envelope(value, report)?;
+    check_signature(&envelope, &body, request.key, report)?;
+    let statement = check_statement(&envelope.payload_type, &body, report)?;
+    check_subject(&statement, &krate.sha256, report)?;
+    check_commit(&statement, krate, request, report)
+}
 
-    let key = request.key;
+fn check_envelope(value: serde_json::Value, report: &mut EnvelopeReport) -> Result<(dsse::Envelope, Vec<u8>), Failed> {
+    let envelope: dsse::Envelope = serde_json::from_value(value)
+        .map_err(|e| report.fail(CheckName::Envelope, format!("not a DSSE envelope: {e}")))?;
+    let body = dsse::decode(&envelope.payload)
+        .ok_or_else(|| report.fail(CheckName::Envelope, "`payload` is not base64".to_owned()))?;
+    if envelope.signatures.is_empty() {
+        return Err(report.fail(CheckName::Envelope, "the envelope has no signatures".to_owned()));
+    }
+    report.pass(CheckName::Envelope, format!("DSSE envelope with {} signature(s)", envelope.signatures.len()));
+    Ok((envelope, body))
+}
+
+fn check_signature(
+    envelope: &dsse::Envelope,
+    body: &[u8],
+    key: &PublicKey,
+    report: &mut EnvelopeReport,
+) -> Result<(), Failed> {
+    use dsse::SignatureCheck::{OverPayload, Valid};
     let outcomes: Vec<_> = envelope
         .signatures
         .iter()
-        .map(|s| (s.keyid.as_deref(), dsse::check(key, &envelope.payload_type, &body, &s.sig)))
+        .map(|s| (s.keyid.as_deref(), dsse::check(key, &envelope.payload_type, body, &s.sig)))
         .collect();
-    let valid = |keyid: fn(Option<&str>) -> bool| {
-        outcomes.iter().find(|(id, outcome)| *outcome == dsse::SignatureCheck::Valid && keyid(*id))
-    };
-    if let Some((Some(keyid), _)) = valid(|id| id.is_some()) {
+    let verifying =
+        |with_keyid: bool| outcomes.iter().find(|(id, outcome)| *outcome == Valid && id.is_some() == with_keyid);
+    let failure = if let Some((Some(keyid), _)) = verifying(true) {
         if *keyid != key.keyid() {
             report.notes.push(format!(
                 "the signature's keyid `{keyid}` is not this key's securesystemslib keyid `{}`: keyids are hints, \
@@ -289,70 +315,73 @@ fn check_one(
                 key.keyid()
             ));
         }
-        report.pass(Signature, format!("ed25519 over the DSSE pre-authentication encoding, keyid {keyid}"));
-    } else if valid(|id| id.is_none()).is_some() {
-        return report.fail(
-            Signature,
-            "the signature verifies but has no `keyid`: in-toto and securesystemslib refuse such envelopes".to_owned(),
-        );
-    } else if outcomes.iter().any(|(_, o)| *o == dsse::SignatureCheck::OverPayload) {
-        return report.fail(
-            Signature,
-            "the signature is over the bare payload, not over the DSSE pre-authentication encoding \
-             (`DSSEv1 <len> <payloadType> <len> <payload>`)"
-                .to_owned(),
-        );
+        report.pass(CheckName::Signature, format!("ed25519 over the DSSE pre-authentication encoding, keyid {keyid}"));
+        return Ok(());
+    } else if verifying(false).is_some() {
+        "the signature verifies but has no `keyid`: in-toto and securesystemslib refuse such envelopes".to_owned()
+    } else if outcomes.iter().any(|(_, outcome)| *outcome == OverPayload) {
+        "the signature is over the bare payload, not over the DSSE pre-authentication encoding \
+         (`DSSEv1 <len> <payloadType> <len> <payload>`)"
+            .to_owned()
     } else {
         let ids: Vec<_> = outcomes.iter().map(|(id, _)| format!("`{}`", id.unwrap_or("(none)"))).collect();
-        return report.fail(
-            Signature,
-            format!("no signature verifies with key {} (signed by keyid {})", key.keyid(), ids.join(", ")),
-        );
-    }
-
-    let kind = &envelope.payload_type;
-    let in_toto = kind == PAYLOAD_TYPE
-        || kind.strip_prefix("application/vnd.in-toto.").is_some_and(|rest| rest.ends_with("+json"));
-    if !in_toto {
-        return report.fail(PayloadType, format!("`{kind}` is not an in-toto payload type (`{PAYLOAD_TYPE}`)"));
-    }
-    report.pass(PayloadType, kind.clone());
-
-    let statement: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(statement) => statement,
-        Err(e) => return report.fail(Statement, format!("the payload is not JSON: {e}")),
+        format!("no signature verifies with key {} (signed by keyid {})", key.keyid(), ids.join(", "))
     };
+    Err(report.fail(CheckName::Signature, failure))
+}
+
+/// The payload type, and the payload as an in-toto statement of SLSA provenance.
+fn check_statement(payload_type: &str, body: &[u8], report: &mut EnvelopeReport) -> Result<serde_json::Value, Failed> {
+    let in_toto = payload_type == PAYLOAD_TYPE
+        || payload_type.strip_prefix("application/vnd.in-toto.").is_some_and(|rest| rest.ends_with("+json"));
+    if !in_toto {
+        let detail = format!("`{payload_type}` is not an in-toto payload type (`{PAYLOAD_TYPE}`)");
+        return Err(report.fail(CheckName::PayloadType, detail));
+    }
+    report.pass(CheckName::PayloadType, payload_type.to_owned());
+
+    let statement: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| report.fail(CheckName::Statement, format!("the payload is not JSON: {e}")))?;
+    report.statement = Some(statement.clone());
     let field = |name: &str| statement.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
     let (kind, predicate_type) = (field("_type"), field("predicateType"));
-    report.statement = Some(statement.clone());
     if kind != statement::STATEMENT_TYPE {
-        return report.fail(Statement, format!("`_type` is `{kind}`, not `{}`", statement::STATEMENT_TYPE));
+        let detail = format!("`_type` is `{kind}`, not `{}`", statement::STATEMENT_TYPE);
+        return Err(report.fail(CheckName::Statement, detail));
     }
-    report.pass(Statement, kind);
+    report.pass(CheckName::Statement, kind);
     if predicate_type != statement::PREDICATE_TYPE {
-        return report.fail(
-            PredicateType,
-            format!("`predicateType` is `{predicate_type}`, not `{}`", statement::PREDICATE_TYPE),
-        );
+        let detail = format!("`predicateType` is `{predicate_type}`, not `{}`", statement::PREDICATE_TYPE);
+        return Err(report.fail(CheckName::PredicateType, detail));
     }
-    report.pass(PredicateType, predicate_type);
+    report.pass(CheckName::PredicateType, predicate_type);
+    Ok(statement)
+}
 
+fn check_subject(statement: &serde_json::Value, sha256: &str, report: &mut EnvelopeReport) -> Result<(), Failed> {
     let subjects = statement["subject"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let digest =
-        |s: &serde_json::Value| s.pointer("/digest/sha256").and_then(serde_json::Value::as_str).map(str::to_owned);
-    let name = |s: &serde_json::Value| s["name"].as_str().unwrap_or("_").to_owned();
-    match subjects.iter().find(|s| digest(s).is_some_and(|d| d.eq_ignore_ascii_case(&krate.sha256))) {
-        Some(subject) => report.pass(Subject, format!("`{}` sha256 {}", name(subject), krate.sha256)),
-        None => {
-            let named: Vec<_> =
-                subjects.iter().map(|s| format!("`{}` sha256 {}", name(s), digest(s).unwrap_or_default())).collect();
-            return report.fail(
-                Subject,
-                format!("the crate's sha256 {} is not a subject (the statement's: {})", krate.sha256, named.join(", ")),
-            );
-        }
+    fn digest(subject: &serde_json::Value) -> Option<&str> {
+        subject.pointer("/digest/sha256").and_then(serde_json::Value::as_str)
     }
+    let name = |s: &serde_json::Value| s["name"].as_str().unwrap_or("_").to_owned();
+    if let Some(subject) = subjects.iter().find(|s| digest(s).is_some_and(|d| d.eq_ignore_ascii_case(sha256))) {
+        report.pass(CheckName::Subject, format!("`{}` sha256 {sha256}", name(subject)));
+        return Ok(());
+    }
+    let named: Vec<_> =
+        subjects.iter().map(|s| format!("`{}` sha256 {}", name(s), digest(s).unwrap_or_default())).collect();
+    let detail = format!("the crate's sha256 {sha256} is not a subject (the statement's: {})", named.join(", "));
+    Err(report.fail(CheckName::Subject, detail))
+}
 
+/// The stated commit is the one the crate records; skipped (with a note) when the statement
+/// names none and nothing is to be rebuilt.
+fn check_commit(
+    statement: &serde_json::Value,
+    krate: &read::Digested,
+    request: &CheckRequest<'_>,
+    report: &mut EnvelopeReport,
+) -> Result<(), Failed> {
     let dependencies = statement.pointer("/predicate/buildDefinition/resolvedDependencies");
     let stated: Vec<(String, Option<String>)> = dependencies
         .and_then(serde_json::Value::as_array)
@@ -366,46 +395,41 @@ fn check_one(
         .collect();
     if stated.is_empty() {
         if request.rebuild.is_some() {
-            return report.fail(
-                Commit,
-                "the statement names no git commit (`resolvedDependencies[].digest.gitCommit`) to rebuild from"
-                    .to_owned(),
-            );
+            let detail =
+                "the statement names no git commit (`resolvedDependencies[].digest.gitCommit`) to rebuild from";
+            return Err(report.fail(CheckName::Commit, detail.to_owned()));
         }
         report.notes.push("the statement names no git commit: the crate's origin was not checked".to_owned());
-        return;
+        return Ok(());
     }
     let recorded = match &krate.archive {
         Ok(file) => verify::recorded_vcs_info(file, &request.krate).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the crate cannot be read: {e}")),
     };
-    let vcs = match recorded {
-        Ok(Some(vcs)) => vcs,
-        Ok(None) => return report.fail(Commit, "the crate has no `.cargo_vcs_info.json` naming its commit".to_owned()),
-        Err(reason) => return report.fail(Commit, reason),
-    };
+    let vcs = recorded
+        .and_then(|vcs| vcs.ok_or_else(|| "the crate has no `.cargo_vcs_info.json` naming its commit".to_owned()))
+        .map_err(|reason| report.fail(CheckName::Commit, reason))?;
     let Some((commit, path)) = stated.iter().find(|(commit, _)| commit.eq_ignore_ascii_case(&vcs.git.sha1)) else {
         let named: Vec<_> = stated.iter().map(|(c, _)| c.as_str()).collect();
-        return report.fail(
-            Commit,
-            format!(
-                "the statement names commit {}, the crate's `.cargo_vcs_info.json` records {}",
-                named.join(", "),
-                vcs.git.sha1
-            ),
+        let detail = format!(
+            "the statement names commit {}, the crate's `.cargo_vcs_info.json` records {}",
+            named.join(", "),
+            vcs.git.sha1
         );
+        return Err(report.fail(CheckName::Commit, detail));
     };
     if let Some(path) = path.as_ref().filter(|p| **p != vcs.path_in_vcs) {
-        return report.fail(
-            Commit,
-            format!("the statement names path `{path}`, the crate records `path_in_vcs` `{}`", vcs.path_in_vcs),
-        );
+        let detail =
+            format!("the statement names path `{path}`, the crate records `path_in_vcs` `{}`", vcs.path_in_vcs);
+        return Err(report.fail(CheckName::Commit, detail));
     }
     if vcs.git.dirty {
-        return report.fail(Commit, format!("the crate was packaged with changes not in commit {commit} (`dirty`)"));
+        let detail = format!("the crate was packaged with changes not in commit {commit} (`dirty`)");
+        return Err(report.fail(CheckName::Commit, detail));
     }
     let at = if vcs.path_in_vcs.is_empty() { String::new() } else { format!(" in `{}`", vcs.path_in_vcs) };
-    report.pass(Commit, format!("{commit}{at}, as the crate's `.cargo_vcs_info.json` records"));
+    report.pass(CheckName::Commit, format!("{commit}{at}, as the crate's `.cargo_vcs_info.json` records"));
+    Ok(())
 }
 
 fn read_envelope_file(path: &Path) -> Result<String, Error> {
@@ -425,7 +449,8 @@ impl EnvelopeReport {
         self.checks.push(Check { check, passed: true, detail });
     }
 
-    fn fail(&mut self, check: CheckName, detail: String) {
+    fn fail(&mut self, check: CheckName, detail: String) -> Failed {
         self.checks.push(Check { check, passed: false, detail });
+        Failed
     }
 }
