@@ -123,7 +123,12 @@ pub fn write(envelope: &Envelope, path: &Path) -> Result<(), Error> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new().prefix(".cargo-seal-").tempfile_in(dir).map_err(write_error)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".seal-").suffix(".intoto.tmp");
+    // A public document: the mode of a newly created file (0666 less the umask), not a temporary's.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder.tempfile_in(dir).map_err(write_error)?;
     temp.write_all(envelope.to_line().as_bytes()).map_err(write_error)?;
     temp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
