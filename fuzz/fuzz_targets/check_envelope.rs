@@ -14,7 +14,7 @@ fn check(text: &str, key: &PrivateKey) -> provenance::Report {
     let public = key.public();
     let request = CheckRequest { envelope: "fuzz.jsonl".into(), krate: "fuzz.crate".into(), key: &public, rebuild: None };
     // A crate file that is not an archive: only its digest is known.
-    let digested = read::Digested { sha256: "00".repeat(32), size: 0, archive: read::read(&b""[..]).map(|_| unreachable!()) };
+    let digested = read::Digested { sha256: "00".repeat(32), archive: read::read(&b""[..]).map(|_| unreachable!()) };
     provenance::check_text(text, digested, &request).expect("no file is read, nothing is rebuilt")
 }
 

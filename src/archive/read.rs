@@ -252,7 +252,6 @@ pub fn read(input: impl Read) -> Result<CrateFile, Error> {
 pub struct Digested {
     /// sha256 of the whole file, hex.
     pub sha256: String,
-    pub size: u64,
     /// The archive, or why it is not a `.crate` cargo-seal reads.
     pub archive: Result<CrateFile, Error>,
 }
@@ -266,7 +265,7 @@ pub fn digest_file(path: &Path) -> Result<Digested, FileError> {
     io::copy(&mut file, &mut io::sink()).map_err(io_error)?;
     let (sha256, size, _) = file.finish();
     let archive = archive.map(|krate| CrateFile { sha256: sha256.clone(), compressed_size: size, ..krate });
-    Ok(Digested { sha256, size, archive })
+    Ok(Digested { sha256, archive })
 }
 
 /// The gzip and tar layers of `file`; the caller takes the file's digest and size from the tap.
@@ -516,5 +515,21 @@ mod tests {
         };
         let line = format!("0644 demo-1.0.0/a {empty}\n");
         assert_eq!(content_digest(&[entry]), format!("sha256:{:x}", Sha256::digest(line.as_bytes())));
+    }
+
+    /// A file that is not a `.crate`, or stops being one part way, is still digested whole.
+    #[test]
+    fn digest_file_digests_what_it_cannot_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        io::Write::write_all(&mut gzip, &[0x55; 4096]).unwrap();
+        let gzip = gzip.finish().unwrap();
+        for (name, bytes) in [("empty", Vec::new()), ("text", b"not gzip".repeat(1000)), ("not-tar", gzip)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let digested = digest_file(&path).unwrap();
+            assert_eq!(digested.sha256, format!("{:x}", Sha256::digest(&bytes)), "{name}");
+            assert!(digested.archive.is_err(), "{name}");
+        }
     }
 }
