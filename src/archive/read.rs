@@ -517,6 +517,25 @@ mod tests {
         assert_eq!(content_digest(&[entry]), format!("sha256:{:x}", Sha256::digest(line.as_bytes())));
     }
 
+    /// READ-LIMITS: a large root `Cargo.lock` is kept as text, a large source file is not.
+    #[test]
+    fn read_limits_keep_root_files_whole() {
+        let big = "# line\n".repeat(20_000);
+        let mut tar = tar::Builder::new(Vec::new());
+        for path in ["demo-1.0.0/Cargo.lock", "demo-1.0.0/src/Cargo.lock"] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(big.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, path, big.as_bytes()).unwrap();
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        io::Write::write_all(&mut gzip, &tar.into_inner().unwrap()).unwrap();
+        let krate = read(gzip.finish().unwrap().as_slice()).unwrap();
+        assert_eq!(krate.entry("Cargo.lock").unwrap().text.as_deref(), Some(big.as_str()));
+        assert_eq!(krate.entry("src/Cargo.lock").unwrap().text, None);
+    }
+
     /// A file that is not a `.crate`, or stops being one part way, is still digested whole.
     #[test]
     fn digest_file_digests_what_it_cannot_read() {
