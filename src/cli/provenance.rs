@@ -9,6 +9,7 @@ use crate::archive::cache::CrateArg;
 use crate::provenance::{self, CheckRequest, Report, keys};
 
 use super::diff::render;
+use super::verify::rebuild_request;
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -100,10 +101,8 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     let key = signing_key(&args.key, shell)?;
     let arg = CrateArg::parse(&args.krate);
     let krate = arg.resolve(&super::cargo_home())?;
-    let rebuild = match &args.repo {
-        Some(repo) => Some(super::verify::rebuild_request(krate.clone(), repo, None, args.network)?),
-        None => None,
-    };
+    let rebuild =
+        args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
     if let Some(request) = &rebuild {
         shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), request.repo.display()));
     }
@@ -154,17 +153,7 @@ struct NotSigned {
 }
 
 pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell) -> u8 {
-    let report = (|| -> Result<Report, Box<dyn std::error::Error>> {
-        let key = keys::load_public(&args.key)?;
-        let krate = CrateArg::parse(&args.krate).resolve(&super::cargo_home())?;
-        let rebuild = match &args.repo {
-            Some(repo) => Some(super::verify::rebuild_request(krate.clone(), repo, None, args.network)?),
-            None => None,
-        };
-        let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild };
-        Ok(provenance::check(&request)?)
-    })();
-    let report = match report {
+    let report = match check(&args) {
         Ok(report) => report,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
@@ -185,6 +174,15 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
         }
     }
     if report.valid { EXIT_OK } else { EXIT_MISMATCH }
+}
+
+fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
+    let key = keys::load_public(&args.key)?;
+    let krate = CrateArg::parse(&args.krate).resolve(&super::cargo_home())?;
+    let rebuild =
+        args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
+    let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild };
+    Ok(provenance::check(&request)?)
 }
 
 fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
