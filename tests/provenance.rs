@@ -1,5 +1,6 @@
 //! Signed provenance (`PROV-*`) against independent tools: envelopes from `cargo seal attest`
-//! verify with Python's securesystemslib (pinned in `testdata/provenance/requirements.txt`,
+//! verify with Python's securesystemslib, and their statements validate with in-toto-attestation's
+//! schema (both pinned in `testdata/provenance/requirements.txt`,
 //! installed by `testdata/provenance/venv.sh`, which `.ci/run` runs and these tests run when the
 //! virtualenv is missing), envelopes securesystemslib signs verify with `verify-attestation`,
 //! OpenSSL reads the keys `keygen` writes and gives the same signatures, and every forgery is

@@ -1,5 +1,7 @@
 """The independent side of tests/provenance.rs: securesystemslib (pinned in requirements.txt)
-verifies envelopes that cargo-seal wrote, and signs envelopes of its own for cargo-seal to verify.
+verifies envelopes that cargo-seal wrote, in-toto-attestation validates their statement and
+parses the SLSA provenance predicate strictly (unknown fields fail), and securesystemslib signs
+envelopes of its own for cargo-seal to verify.
 
     sslib.py verify ENVELOPE CRATE PUBLIC_KEY_PEM   exit 0 when every check holds
     sslib.py sign CRATE PRIVATE_KEY_PEM OUT         a statement of its own making, pretty-printed
@@ -11,6 +13,10 @@ import sys
 import tarfile
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from google.protobuf import json_format
+from in_toto_attestation.predicates.provenance.v1 import provenance_pb2
+from in_toto_attestation.v1 import statement_pb2
+from in_toto_attestation.v1.statement import Statement
 from securesystemslib.dsse import Envelope
 from securesystemslib.signer import CryptoSigner, SSlibKey
 
@@ -41,6 +47,8 @@ def verify(envelope_path, crate_path, public_key_path):
     digest = sha256(crate_path)
     if not any(s["digest"].get("sha256") == digest for s in statement["subject"]):
         sys.exit(f"sha256 {digest} is not a subject")
+    Statement.copy_from_pb(json_format.Parse(envelope.payload, statement_pb2.Statement())).validate()
+    json_format.ParseDict(statement["predicate"], provenance_pb2.Provenance())
     print(f"verified by keyid {key.keyid}")
 
 
