@@ -393,3 +393,47 @@ fn prov_keys_from_ssh_keygen_and_raw_hex() {
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["keyid"], keys::load_public(&ssh_public).unwrap().keyid());
 }
+
+/// RFC 8032 §7.1 TEST 1's key as PKCS#8 v1 PEM: a fixed key makes envelopes and reports stable.
+const RFC8032_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n";
+
+/// The envelope for the fixture's crate under the RFC 8032 key, and `verify-attestation`'s report
+/// on it and on a forgery. The crate comes from real cargo at the fixture's fixed commit, so the
+/// bytes only change when the statement, the signing or the report does (PROV-STATEMENT, PROV-DSSE).
+#[test]
+fn prov_golden_envelope_and_reports() {
+    let p = published();
+    let key = p.sandbox.path.join("keys").join("rfc8032");
+    std::fs::write(&key, RFC8032_PEM).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let krate = p.krate.strip_prefix(&p.sandbox.path).unwrap();
+    let envelope = Path::new("order-traps.intoto.jsonl");
+    let attest =
+        ["attest".as_ref(), krate.as_os_str(), "--key".as_ref(), key.as_os_str(), "-o".as_ref(), envelope.as_os_str()];
+    let out = seal(&p.sandbox, &attest);
+    assert_eq!(out.status.code(), Some(0), "{}", support::describe("attest", &out));
+    let line = std::fs::read_to_string(p.sandbox.path.join(envelope)).unwrap();
+    let decoded = String::from_utf8(payload(&serde_json::from_str(&line).unwrap())).unwrap();
+    insta::assert_snapshot!("golden_statement", decoded);
+    insta::assert_snapshot!("golden_envelope", line);
+
+    let public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let report = |envelope: &Path| {
+        let args = [
+            "verify-attestation".as_ref(),
+            envelope.as_os_str(),
+            "--crate".as_ref(),
+            krate.as_os_str(),
+            "--key".as_ref(),
+            public.as_ref(),
+        ];
+        let out = seal(&p.sandbox, &args);
+        format!("exit {:?}\n{}", out.status.code(), String::from_utf8_lossy(&out.stdout))
+    };
+    insta::assert_snapshot!("report_valid", report(envelope));
+    let forged = line.replacen("\"sig\":\"", "\"sig\":\"A", 1).replacen("\"keyid\":", "\"x\":", 1);
+    let bundle = Path::new("bundle.intoto.jsonl");
+    std::fs::write(p.sandbox.path.join(bundle), format!("{forged}{line}")).unwrap();
+    insta::assert_snapshot!("report_bundle", report(bundle));
+}
