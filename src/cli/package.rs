@@ -221,10 +221,10 @@ fn package(
     for made in made {
         made.written.persist()?;
     }
+    let keyid = key.map(|k| k.public().keyid()).unwrap_or_default();
     for (krate, envelope) in envelopes {
         let path = provenance::envelope_path(&krate);
         provenance::write(&envelope, &path)?;
-        let keyid = key.map(|k| k.public().keyid()).unwrap_or_default();
         shell.status("Attested", format_args!("`{}` with key {keyid}", path.display()));
     }
     Ok(if reproduced.iter().all(|r| *r) { EXIT_OK } else { EXIT_MISMATCH })
