@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::manifest::TomlManifest;
 
-use crate::lockfile::{self, Cargo, LocalRegistry};
+use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
 use crate::manifest::{self, Manifest, PublishContext};
 use crate::plan::{Contents, Entry, Generated, ORIGINAL_MANIFEST_FILE, Plan, VCS_INFO_FILE};
 use crate::vcs::{self, VcsInfo};
@@ -128,8 +128,12 @@ pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<Members
 /// LOCK-REFRESH: cargo brings an existing workspace lock file up to date before it looks at any
 /// package's files, so a stale tracked lock counts as a change.
 pub fn refresh_lockfile(ws: &Workspace, options: &Options) -> Result<(), Error> {
-    if options.include_lockfile && ws.lockfile().exists() {
-        lockfile::refresh(&options.cargo, &ws.root.manifest_path)?;
+    if options.include_lockfile
+        && ws.lockfile().exists()
+        && let Some(member) = ws.members().first()
+    {
+        let member = PackageSpec { name: &member.name, version: &member.version, dir: member.dir() };
+        lockfile::refresh(&options.cargo, &ws.root.manifest_path, &member, &scratch_dir(options))?;
     }
     Ok(())
 }
@@ -322,7 +326,7 @@ pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalReg
                     Generated::Manifest => manifest_text.clone().into_bytes(),
                     Generated::Lockfile => lockfile::generate(
                         &options.cargo,
-                        manifest.name(),
+                        &PackageSpec { name: manifest.name(), version: &manifest.version(), dir: &manifest.root },
                         &manifest_text,
                         based_on.as_deref(),
                         siblings,

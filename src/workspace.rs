@@ -21,6 +21,8 @@ pub struct Workspace {
     /// Cargo's target directory for this workspace (`--target-dir`, `CARGO_TARGET_DIR`,
     /// `build.target-dir`, else `<root>/target`).
     pub target_dir: PathBuf,
+    /// Where cargo keeps intermediate build files (`build.build-dir`, else the target directory).
+    pub build_dir: PathBuf,
     /// In cargo's package-id order: name, then version, then path.
     members: Vec<Member>,
 }
@@ -37,7 +39,7 @@ pub struct Member {
 }
 
 impl Member {
-    fn dir(&self) -> &Path {
+    pub fn dir(&self) -> &Path {
         self.manifest_path.parent().unwrap_or(Path::new("/"))
     }
 
@@ -105,7 +107,9 @@ impl Workspace {
             })
             .collect();
         members.sort_by(|a, b| (&a.name, &a.version, &a.manifest_path).cmp(&(&b.name, &b.version, &b.manifest_path)));
-        Ok(Workspace { root, target_dir: metadata.target_directory.into_std_path_buf(), members })
+        let target_dir = metadata.target_directory.into_std_path_buf();
+        let build_dir = metadata.build_directory.map_or_else(|| target_dir.clone(), |dir| dir.into_std_path_buf());
+        Ok(Workspace { root, target_dir, build_dir, members })
     }
 
     /// The members to package, and warnings about `--exclude` specs that named nothing.
@@ -141,6 +145,11 @@ impl Workspace {
             return Err(Error::Empty { root: self.root.dir.clone() });
         }
         Ok((selected, warnings))
+    }
+
+    /// Every member, in package-id order.
+    pub fn members(&self) -> &[Member] {
+        &self.members
     }
 
     /// Path of the workspace's `Cargo.lock`, whether or not it exists.

@@ -377,6 +377,7 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
         program,
         cwd,
         target_dir,
+        build_dir: None,
         offline: args.offline,
         locked: args.locked,
         frozen: args.frozen,
@@ -384,6 +385,7 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     };
     let ws = Workspace::load(&cargo, &manifest_path)?;
     cargo.target_dir = Some(ws.target_dir.clone());
+    cargo.build_dir = Some(ws.build_dir.clone());
     let options = Options {
         target_dir: ws.target_dir.clone(),
         dirty: match (args.verify_reproducible, args.attest.is_some(), args.allow_dirty) {

@@ -76,6 +76,7 @@ pub(super) fn rebuild_request(
             program,
             cwd,
             target_dir: None,
+            build_dir: None,
             offline: !network,
             locked: false,
             frozen: false,

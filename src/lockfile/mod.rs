@@ -4,9 +4,9 @@
 //! Cargo 1.95 resolves in two steps. First it brings the workspace's own `Cargo.lock` up to date
 //! (and writes it back) if one exists. Then it resolves a throw-away workspace holding only the
 //! normalized manifest, starting from that lock, and serializes the result without the lock-format
-//! bump that writing a lock file to disk would apply. We reproduce both steps with
-//! `cargo update --workspace`, which resolves from the previous lock and keeps every locked
-//! version, then undo the format bump. Members made earlier in the same run are resolved from a
+//! bump that writing a lock file to disk would apply. We reproduce both steps with a cargo command
+//! that runs cargo's own workspace resolve and lock writer and nothing else ([`Cargo::resolve_ws`],
+//! LOCK-RUN), then undo the format bump. Members made earlier in the same run are resolved from a
 //! local registry laid over crates.io ([`LocalRegistry`]).
 
 mod registry;
@@ -14,6 +14,7 @@ mod registry;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::lockfile::{TomlLockfile, TomlLockfileSourceId};
 
 pub use registry::LocalRegistry;
@@ -29,6 +30,9 @@ pub struct Cargo {
     /// Cargo's own caches go here (`--target-dir`), never into the package's directory; `None`
     /// leaves the choice to cargo's configuration.
     pub target_dir: Option<PathBuf>,
+    /// Where cargo keeps its record of the compiler (`.rustc_info.json`) for this workspace: its
+    /// build directory, which is the target directory unless configured otherwise.
+    pub build_dir: Option<PathBuf>,
     pub offline: bool,
     pub locked: bool,
     pub frozen: bool,
@@ -63,6 +67,46 @@ impl Cargo {
         } else {
             Err(Error::Cargo { command: shown, stderr: String::from_utf8_lossy(&output.stderr).trim_end().to_owned() })
         }
+    }
+
+    /// LOCK-RUN: runs cargo's workspace resolve on the workspace of `manifest` (the same
+    /// `resolve_ws` that `cargo package` runs), which writes the workspace's `Cargo.lock` when the
+    /// resolve changed it and reports only added or changed packages. `cargo update` would also
+    /// query the registry, one request at a time, for every package of the old and new lock.
+    /// The command is `cargo clean -p <package>` against a private target directory, where it
+    /// finds nothing to delete; `package` is a path package of the workspace (a full package-id
+    /// spec, so that no registry package of the same name is fetched). Cargo's record of the
+    /// compiler is borrowed from the workspace's build directory, and left there when cargo had
+    /// to make it, as `cargo package` leaves it.
+    fn resolve_ws(
+        &self,
+        manifest: &Path,
+        package: &PackageSpec<'_>,
+        strict: bool,
+        overlay: Option<&LocalRegistry>,
+        scratch: &Path,
+    ) -> Result<(), Error> {
+        let scratch_error = |source| Error::Scratch { path: scratch.to_owned(), source };
+        let build_dir = scratch.join("target");
+        std::fs::create_dir_all(&build_dir).map_err(scratch_error)?;
+        let kept = self.build_dir.as_ref().or(self.target_dir.as_ref()).map(|dir| dir.join(RUSTC_INFO));
+        let borrowed = kept.as_ref().is_some_and(|kept| std::fs::copy(kept, build_dir.join(RUSTC_INFO)).is_ok());
+
+        let manifest = manifest.to_string_lossy();
+        let spec = package.to_string();
+        let mut args = vec!["clean", "--quiet", "--manifest-path", &manifest, "--package", &spec];
+        args.extend(self.network_flags(strict));
+        let mut command = self.command(&args, overlay);
+        command.env("CARGO_TARGET_DIR", &build_dir).env("CARGO_BUILD_BUILD_DIR", &build_dir);
+        self.run(command)?;
+
+        if let Some(kept) = kept.filter(|_| !borrowed)
+            && let Some(dir) = kept.parent()
+        {
+            // Only a cache: a directory that cannot take it costs the next run one probe.
+            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::copy(build_dir.join(RUSTC_INFO), &kept));
+        }
+        Ok(())
     }
 
     fn network_flags(&self, strict: bool) -> Vec<&'static str> {
@@ -100,13 +144,40 @@ pub enum Error {
     Version1 { path: PathBuf },
 }
 
-/// LOCK-REFRESH: brings the package's existing `Cargo.lock` up to date, as `cargo package` does
-/// before packaging; `--locked`/`--frozen` make a stale lock an error instead.
-pub fn refresh(cargo: &Cargo, manifest: &Path) -> Result<(), Error> {
-    let manifest = manifest.to_string_lossy();
-    let mut args = vec!["update", "--workspace", "--quiet", "--manifest-path", &manifest];
-    args.extend(cargo.network_flags(true));
-    cargo.run(cargo.command(&args, None))
+/// Cargo's record of the compiler in a build directory.
+const RUSTC_INFO: &str = ".rustc_info.json";
+
+/// A path package, named as `cargo clean -p` takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageSpec<'a> {
+    pub name: &'a str,
+    pub version: &'a semver::Version,
+    /// The package's directory, as cargo names it (absolute, not canonicalized further).
+    pub dir: &'a Path,
+}
+
+impl std::fmt::Display for PackageSpec<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut spec = PackageIdSpec::new(self.name.to_owned()).with_version(self.version.clone().into());
+        if let Ok(url) = url::Url::from_file_path(self.dir) {
+            spec = spec.with_url(url).with_kind(SourceKind::Path);
+        }
+        spec.fmt(f)
+    }
+}
+
+/// LOCK-REFRESH: brings the workspace's existing `Cargo.lock` up to date, as `cargo package` does
+/// before packaging; `--locked`/`--frozen` make a stale lock an error instead. `member` is any
+/// member of the workspace; scratch files go in a temporary directory under `scratch_parent`.
+pub fn refresh(cargo: &Cargo, manifest: &Path, member: &PackageSpec<'_>, scratch_parent: &Path) -> Result<(), Error> {
+    let scratch = scratch_dir(scratch_parent)?;
+    cargo.resolve_ws(manifest, member, true, None, scratch.path())
+}
+
+fn scratch_dir(parent: &Path) -> Result<tempfile::TempDir, Error> {
+    let scratch_error = |source| Error::Scratch { path: parent.to_owned(), source };
+    std::fs::create_dir_all(parent).map_err(scratch_error)?;
+    tempfile::Builder::new().prefix(".seal-lock-").tempdir_in(parent).map_err(scratch_error)
 }
 
 /// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package `member` whose normalized
@@ -115,18 +186,18 @@ pub fn refresh(cargo: &Cargo, manifest: &Path) -> Result<(), Error> {
 /// files go in a temporary directory under `scratch_parent`, removed afterwards.
 pub fn generate(
     cargo: &Cargo,
-    member: &str,
+    member: &PackageSpec<'_>,
     manifest_text: &str,
     previous: Option<&Path>,
     overlay: Option<&LocalRegistry>,
     scratch_parent: &Path,
 ) -> Result<String, Error> {
-    let scratch_error = |source| Error::Scratch { path: scratch_parent.to_owned(), source };
-    std::fs::create_dir_all(scratch_parent).map_err(scratch_error)?;
-    let scratch = tempfile::Builder::new().prefix(".seal-lock-").tempdir_in(scratch_parent).map_err(scratch_error)?;
+    let scratch = scratch_dir(scratch_parent)?;
     let scratch_error = |source| Error::Scratch { path: scratch.path().to_owned(), source };
-    let manifest = scratch.path().join("Cargo.toml");
-    let lock = scratch.path().join("Cargo.lock");
+    let dir = scratch.path().join("package");
+    std::fs::create_dir(&dir).map_err(scratch_error)?;
+    let manifest = dir.join("Cargo.toml");
+    let lock = dir.join("Cargo.lock");
     // An empty `[workspace]` makes the scratch package its own workspace, as cargo's ephemeral
     // workspace is, whatever directories lie above it.
     std::fs::write(&manifest, format!("{manifest_text}\n[workspace]\n")).map_err(scratch_error)?;
@@ -137,21 +208,19 @@ pub fn generate(
         None => None,
     };
     let scratch_previous = match (&previous_text, previous) {
-        (Some(text), Some(path)) => {
-            Some(with_path_identities(text, member).map_err(|source| Error::Parse { path: path.to_owned(), source })?)
-        }
+        (Some(text), Some(path)) => Some(
+            with_path_identities(text, member.name).map_err(|source| Error::Parse { path: path.to_owned(), source })?,
+        ),
         _ => None,
     };
     if let Some(text) = &scratch_previous {
         std::fs::write(&lock, text).map_err(scratch_error)?;
     }
 
-    let manifest_arg = manifest.to_string_lossy();
-    let mut args = vec!["update", "--workspace", "--quiet", "--manifest-path", &manifest_arg];
     // The scratch resolve is never `--locked`: cargo checks the user's lock (see `refresh`),
     // not the scratch one, which loses path dependencies and so always changes.
-    args.extend(cargo.network_flags(false));
-    cargo.run(cargo.command(&args, overlay))?;
+    let package = PackageSpec { dir: &dir, ..*member };
+    cargo.resolve_ws(&manifest, &package, false, overlay, scratch.path())?;
     let resolved = std::fs::read_to_string(&lock).map_err(scratch_error)?;
 
     Ok(match previous_text {

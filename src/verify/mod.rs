@@ -167,6 +167,8 @@ fn rebuild(
 ) -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = request.cargo.clone();
     cargo.cwd = package_dir.to_owned();
+    // The rebuild's own target directory is new; cargo's record of the compiler is still borrowed
+    // from the user's build directory when there is one (`--verify-reproducible`).
     cargo.target_dir = Some(scratch_dir.join("target"));
     let ws = Workspace::load(&cargo, &package_dir.join("Cargo.toml"))?;
     let options = Options {
