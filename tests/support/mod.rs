@@ -70,6 +70,7 @@ macro_rules! with_packaging_fixtures {
             ws_root_nested,
             ws_stale_lock,
             ws_locked_range,
+            ws_lock_comments,
         }
     };
 }
