@@ -80,8 +80,14 @@ pub enum Error {
 }
 
 impl Workspace {
-    /// Asks cargo for the workspace of the package or workspace manifest at `manifest_path`.
+    /// Asks cargo for the workspace of the package or workspace manifest at `manifest_path`,
+    /// unless the package is provably a workspace of its own (`WS-STANDALONE`).
     pub fn load(cargo: &Cargo, manifest_path: &Path) -> Result<Self, Error> {
+        if cargo.plain_config
+            && let Some(ws) = Self::standalone(cargo, manifest_path)?
+        {
+            return Ok(ws);
+        }
         let metadata_error = |source| Error::Metadata { manifest: manifest_path.to_owned(), source };
         let mut command = cargo_metadata::MetadataCommand::new();
         command.cargo_path(&cargo.program).current_dir(&cargo.cwd).manifest_path(manifest_path).no_deps();
@@ -110,6 +116,34 @@ impl Workspace {
         let target_dir = metadata.target_directory.into_std_path_buf();
         let build_dir = metadata.build_directory.map_or_else(|| target_dir.clone(), |dir| dir.into_std_path_buf());
         Ok(Workspace { root, target_dir, build_dir, members })
+    }
+
+    /// WS-STANDALONE: a package whose manifest has no `[workspace]` table and no
+    /// `package.workspace` key, and none of whose ancestor directories holds a `Cargo.toml`, is
+    /// the only member of a workspace rooted at its own directory: cargo looks for a root only
+    /// there. Its target directory is the configured one, else `<root>/target`, and there is no
+    /// separate build directory (`plain_config`). `None` when any of this does not hold.
+    fn standalone(cargo: &Cargo, manifest_path: &Path) -> Result<Option<Self>, Error> {
+        let dir = manifest_path.parent().unwrap_or(Path::new("/"));
+        if dir.ancestors().skip(1).any(|ancestor| ancestor.join("Cargo.toml").exists()) {
+            return Ok(None);
+        }
+        let root = WorkspaceRoot::load(manifest_path)?;
+        if root.has_workspace_table() {
+            return Ok(None);
+        }
+        let manifest = Manifest::load(manifest_path, &root)?;
+        if manifest.package().workspace.is_some() {
+            return Ok(None);
+        }
+        let target_dir = cargo.target_dir.clone().unwrap_or_else(|| dir.join("target"));
+        let member = Member {
+            name: manifest.name().to_owned(),
+            version: manifest.version(),
+            manifest_path: manifest_path.to_owned(),
+            default: true,
+        };
+        Ok(Some(Workspace { root, build_dir: target_dir.clone(), target_dir, members: vec![member] }))
     }
 
     /// The members to package, and warnings about `--exclude` specs that named nothing.

@@ -13,6 +13,7 @@ use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::{HumanBytes, read};
 use crate::compare::Verdict;
 use crate::lockfile::{Cargo, LocalRegistry};
+use crate::manifest::normalize_path;
 use crate::package::{self, Options, Selection, Source, Written};
 use crate::plan::Plan;
 use crate::provenance::{self, PrivateKey};
@@ -367,17 +368,15 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     let dir = manifest_path.parent().unwrap_or(Path::new("/"));
     let dir = dir.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", dir.display())))?;
     let manifest_path = dir.join("Cargo.toml");
-    let target_dir = args
-        .target_dir
-        .clone()
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
-        .map(|dir| cwd.join(dir));
+    let config = CargoConfig::read(&cwd);
+    let target_dir = args.target_dir.as_ref().map(|dir| normalize_path(&cwd.join(dir))).or(config.target_dir);
     let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     let mut cargo = Cargo {
         program,
         cwd,
         target_dir,
         build_dir: None,
+        plain_config: config.plain,
         offline: args.offline,
         locked: args.locked,
         frozen: args.frozen,
@@ -400,6 +399,33 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
         cargo,
     };
     Ok((options, ws))
+}
+
+/// What cargo's configuration (its files from the current directory up and in `CARGO_HOME`,
+/// and `CARGO_*` variables) says before any cargo process runs.
+struct CargoConfig {
+    /// `build.target-dir` (`CARGO_TARGET_DIR`, `CARGO_BUILD_TARGET_DIR`), absolute.
+    target_dir: Option<PathBuf>,
+    /// Read, and free of what would make a cargo process decide otherwise than the rules that
+    /// leave cargo out assume: `build.build-dir`, `[patch]`, `include`.
+    plain: bool,
+}
+
+impl CargoConfig {
+    fn read(cwd: &Path) -> Self {
+        let env_target_dir = || std::env::var_os("CARGO_TARGET_DIR").map(|dir| normalize_path(&cwd.join(dir)));
+        let Ok(config) = cargo_config2::Config::load_with_cwd(cwd) else {
+            return CargoConfig { target_dir: env_target_dir(), plain: false };
+        };
+        let files_plain = cargo_config2::Walk::new(cwd).all(|file| {
+            let table = std::fs::read_to_string(&file).ok().and_then(|text| text.parse::<toml::Table>().ok());
+            table.is_some_and(|table| !table.contains_key("patch") && !table.contains_key("include"))
+        });
+        CargoConfig {
+            target_dir: config.build.target_dir.map(|dir| normalize_path(&cwd.join(dir))),
+            plain: files_plain && config.build.build_dir.is_none(),
+        }
+    }
 }
 
 /// How cargo names crates.io: its sparse index unless `registries.crates-io.protocol` is `git`.

@@ -77,6 +77,7 @@ pub(super) fn rebuild_request(
             cwd,
             target_dir: None,
             build_dir: None,
+            plain_config: false,
             offline: !network,
             locked: false,
             frozen: false,

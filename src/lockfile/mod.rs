@@ -16,6 +16,9 @@ use std::process::Command;
 
 use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::lockfile::{TomlLockfile, TomlLockfileSourceId};
+use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlTarget};
+
+use crate::archive::read;
 
 pub use registry::LocalRegistry;
 
@@ -33,6 +36,10 @@ pub struct Cargo {
     /// Where cargo keeps its record of the compiler (`.rustc_info.json`) for this workspace: its
     /// build directory, which is the target directory unless configured otherwise.
     pub build_dir: Option<PathBuf>,
+    /// The caller read cargo's configuration, and it holds nothing that the rules for leaving
+    /// cargo out assume absent: no `build.build-dir`, no `[patch]`, no `include`
+    /// (`WS-STANDALONE`, `LOCK-NODEPS`).
+    pub plain_config: bool,
     pub offline: bool,
     pub locked: bool,
     pub frozen: bool,
@@ -75,9 +82,7 @@ impl Cargo {
     /// query the registry, one request at a time, for every package of the old and new lock.
     /// The command is `cargo clean -p <package>` against a private target directory, where it
     /// finds nothing to delete; `package` is a path package of the workspace (a full package-id
-    /// spec, so that no registry package of the same name is fetched). Cargo's record of the
-    /// compiler is borrowed from the workspace's build directory, and left there when cargo had
-    /// to make it, as `cargo package` leaves it.
+    /// spec, so that no registry package of the same name is fetched).
     fn resolve_ws(
         &self,
         manifest: &Path,
@@ -86,17 +91,24 @@ impl Cargo {
         overlay: Option<&LocalRegistry>,
         scratch: &Path,
     ) -> Result<(), Error> {
+        let manifest = manifest.to_string_lossy();
+        let spec = package.to_string();
+        let mut args = vec!["clean", "--quiet", "--manifest-path", &manifest, "--package", &spec];
+        args.extend(self.network_flags(strict));
+        self.run_in_scratch(&args, overlay, scratch)
+    }
+
+    /// Runs `cargo <args>` with its target and build directories in `<scratch>/target`. Cargo's
+    /// record of the compiler is borrowed from the workspace's build directory, and left there
+    /// when cargo had to make it, as `cargo package` leaves it.
+    fn run_in_scratch(&self, args: &[&str], overlay: Option<&LocalRegistry>, scratch: &Path) -> Result<(), Error> {
         let scratch_error = |source| Error::Scratch { path: scratch.to_owned(), source };
         let build_dir = scratch.join("target");
         std::fs::create_dir_all(&build_dir).map_err(scratch_error)?;
         let kept = self.build_dir.as_ref().or(self.target_dir.as_ref()).map(|dir| dir.join(RUSTC_INFO));
         let borrowed = kept.as_ref().is_some_and(|kept| std::fs::copy(kept, build_dir.join(RUSTC_INFO)).is_ok());
 
-        let manifest = manifest.to_string_lossy();
-        let spec = package.to_string();
-        let mut args = vec!["clean", "--quiet", "--manifest-path", &manifest, "--package", &spec];
-        args.extend(self.network_flags(strict));
-        let mut command = self.command(&args, overlay);
+        let mut command = self.command(args, overlay);
         command.env("CARGO_TARGET_DIR", &build_dir).env("CARGO_BUILD_BUILD_DIR", &build_dir);
         self.run(command)?;
 
@@ -107,6 +119,51 @@ impl Cargo {
             let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::copy(build_dir.join(RUSTC_INFO), &kept));
         }
         Ok(())
+    }
+
+    /// LOCK-RUN without a previous lock: every package of the resolve is new, and every command
+    /// but `cargo package` reports each new package with a registry query. So cargo packages a
+    /// stand-in in `dir`: the normalized manifest (already there) and an empty file at each path
+    /// it names, which is all `cargo package` reads besides the manifest. The lock is the one in
+    /// the archive it makes. `None` when the manifest names a path outside `dir`.
+    fn resolve_by_packaging(
+        &self,
+        dir: &Path,
+        manifest: &TomlManifest,
+        overlay: Option<&LocalRegistry>,
+        scratch: &Path,
+    ) -> Result<Option<String>, Error> {
+        let scratch_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Scratch { path, source }
+        };
+        let files = named_files(manifest);
+        if files.iter().any(|file| !is_inside(file)) {
+            return Ok(None);
+        }
+        for file in files {
+            let path = dir.join(file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
+            }
+            std::fs::write(&path, "").map_err(scratch_error(&path))?;
+        }
+        let manifest_path = dir.join("Cargo.toml");
+        let manifest_arg = manifest_path.to_string_lossy();
+        let mut args = vec!["package", "--quiet", "--no-verify", "--allow-dirty", "--manifest-path", &manifest_arg];
+        args.extend(self.network_flags(false));
+        self.run_in_scratch(&args, overlay, scratch)?;
+
+        // The one archive cargo made (a manifest without a version is packaged as 0.0.0).
+        let out = scratch.join("target").join("package");
+        let krate = std::fs::read_dir(&out)
+            .map_err(scratch_error(&out))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .find(|path| path.extension().is_some_and(|ext| ext == "crate"))
+            .ok_or_else(|| Error::NoLock { path: out.clone() })?;
+        let archive = read::read_file(&krate).map_err(|source| Error::Stand { path: krate.clone(), source })?;
+        let lock = archive.entry("Cargo.lock").and_then(|entry| entry.text.clone());
+        lock.map(Some).ok_or_else(|| Error::NoLock { path: krate })
     }
 
     fn network_flags(&self, strict: bool) -> Vec<&'static str> {
@@ -137,6 +194,12 @@ pub enum Error {
     Registry { file: PathBuf, registry: PathBuf, source: std::io::Error },
     #[error("failed to parse lock file `{}`", path.display())]
     Parse { path: PathBuf, source: toml::de::Error },
+    #[error("failed to parse the normalized manifest written to `{}`", path.display())]
+    Manifest { path: PathBuf, source: toml::de::Error },
+    #[error("failed to read the archive cargo made to resolve the lock file, `{}`", path.display())]
+    Stand { path: PathBuf, source: read::FileError },
+    #[error("the archive cargo made to resolve the lock file, `{}`, has no `Cargo.lock`", path.display())]
+    NoLock { path: PathBuf },
     #[error(
         "`{}` uses lock file format version 1, which cargo would rewrite; run `cargo update --workspace` \
          to upgrade it, then package again", path.display()
@@ -192,6 +255,14 @@ pub fn generate(
     overlay: Option<&LocalRegistry>,
     scratch_parent: &Path,
 ) -> Result<String, Error> {
+    if cargo.plain_config
+        && previous.is_none()
+        && let Ok(normalized) = toml::from_str::<TomlManifest>(manifest_text)
+        && let Some(lock) = without_dependencies(&normalized, member)
+    {
+        let own = std::fs::read_to_string(member.dir.join("Cargo.lock")).ok();
+        return Ok(with_comments(&lock, own.as_deref()));
+    }
     let scratch = scratch_dir(scratch_parent)?;
     let scratch_error = |source| Error::Scratch { path: scratch.path().to_owned(), source };
     let dir = scratch.path().join("package");
@@ -217,11 +288,24 @@ pub fn generate(
         std::fs::write(&lock, text).map_err(scratch_error)?;
     }
 
-    // The scratch resolve is never `--locked`: cargo checks the user's lock (see `refresh`),
-    // not the scratch one, which loses path dependencies and so always changes.
-    let package = PackageSpec { dir: &dir, ..*member };
-    cargo.resolve_ws(&manifest, &package, false, overlay, scratch.path())?;
-    let resolved = std::fs::read_to_string(&lock).map_err(scratch_error)?;
+    let packaged = match &scratch_previous {
+        None => {
+            let normalized: TomlManifest =
+                toml::from_str(manifest_text).map_err(|source| Error::Manifest { path: manifest.clone(), source })?;
+            cargo.resolve_by_packaging(&dir, &normalized, overlay, scratch.path())?
+        }
+        Some(_) => None,
+    };
+    let resolved = match packaged {
+        Some(resolved) => resolved,
+        None => {
+            // The scratch resolve is never `--locked`: cargo checks the user's lock (see
+            // `refresh`), not the scratch one, which loses path dependencies and so always changes.
+            let package = PackageSpec { dir: &dir, ..*member };
+            cargo.resolve_ws(&manifest, &package, false, overlay, scratch.path())?;
+            std::fs::read_to_string(&lock).map_err(scratch_error)?
+        }
+    };
 
     let resolved = match previous_text {
         // Cargo left the file alone: the resolve serializes to the same lines.
@@ -264,6 +348,55 @@ fn with_comments(text: &str, own: Option<&str>) -> String {
     }
     out.push_str(&text[body_start..]);
     out
+}
+
+/// LOCK-NODEPS: the lock of a package that depends on nothing, resolved without a previous lock:
+/// the package alone, in the format its `rust-version` selects (LOCK-VERSION). `None` when the
+/// normalized manifest declares a dependency of any kind.
+fn without_dependencies(manifest: &TomlManifest, member: &PackageSpec<'_>) -> Option<String> {
+    let platforms = manifest.target.iter().flat_map(|targets| targets.values());
+    let tables = [manifest.dependencies.as_ref(), manifest.dev_dependencies(), manifest.build_dependencies()]
+        .into_iter()
+        .chain(platforms.flat_map(|p| [p.dependencies.as_ref(), p.dev_dependencies(), p.build_dependencies()]));
+    if tables.flatten().any(|table| !table.is_empty()) {
+        return None;
+    }
+    let rust_version = manifest.package()?.rust_version.as_ref().and_then(|v| v.as_value());
+    let at_least =
+        |minor| rust_version.map(|v| v.to_partial()).is_none_or(|v| (v.major, v.minor.unwrap_or(0)) >= (1, minor));
+    // Formats 1 and 2 write no marker; format 1 keeps the empty line that ends each block.
+    let (marker, end) = match () {
+        () if at_least(83) => ("version = 4\n\n", ""),
+        () if at_least(53) => ("version = 3\n\n", ""),
+        () if at_least(41) => ("", ""),
+        () => ("", "\n"),
+    };
+    Some(format!("{marker}[[package]]\nname = \"{}\"\nversion = \"{}\"\n{end}", member.name, member.version))
+}
+
+/// The files a manifest names, relative to its directory: targets, build scripts, readme and
+/// license file.
+fn named_files(manifest: &TomlManifest) -> Vec<&str> {
+    let targets = manifest
+        .lib
+        .iter()
+        .chain([&manifest.bin, &manifest.example, &manifest.test, &manifest.bench].into_iter().flatten().flatten());
+    let mut files: Vec<&str> =
+        targets.filter_map(|t: &TomlTarget| t.path.as_ref()).map(|p| p.0.to_str().unwrap_or("")).collect();
+    if let Some(package) = manifest.package() {
+        files.extend(package.normalized_build().ok().flatten().unwrap_or_default().iter().map(String::as_str));
+        if let Some(StringOrBool::String(readme)) = package.readme.as_ref().and_then(|v| v.as_value()) {
+            files.push(readme);
+        }
+        files.extend(package.license_file.as_ref().and_then(|v| v.as_value()).map(String::as_str));
+    }
+    files
+}
+
+/// Whether `path` is a non-empty relative path that stays inside its base directory.
+fn is_inside(path: &str) -> bool {
+    let path = Path::new(path);
+    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 /// The previous lock as the scratch workspace must read it (LOCK-RESOLVE). In the real workspace

@@ -90,6 +90,13 @@ impl WorkspaceRoot {
     }
 }
 
+impl WorkspaceRoot {
+    /// Whether the root manifest has a `[workspace]` table.
+    pub fn has_workspace_table(&self) -> bool {
+        self.table.is_some()
+    }
+}
+
 fn parse(path: &Path) -> Result<TomlManifest, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
     toml::from_str(&text).map_err(|source| Error::Parse { path: path.to_owned(), source })

@@ -1,0 +1,113 @@
+//! Packages that need no cargo process (`WS-STANDALONE`, `LOCK-NODEPS`): a package that is its
+//! own workspace and depends on nothing. Each test packages with real cargo 1.95 and then with
+//! cargo-seal whose `CARGO` names a program that does not exist, so that any cargo process it
+//! started would fail the run, and compares the bytes and where they were written.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{Sandbox, Tool};
+
+/// A package with no dependencies and no lock file, in `dir`.
+fn write_package(dir: &Path, rust_version: Option<&str>) {
+    fs::create_dir_all(dir.join("src")).unwrap();
+    let rust_version = rust_version.map(|v| format!("rust-version = \"{v}\"\n")).unwrap_or_default();
+    fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"standalone\"\nversion = \"0.3.0\"\nedition = \"2015\"\n{rust_version}\
+             license = \"MIT\"\ndescription = \"no dependencies\"\n"
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+}
+
+/// `tool package --no-verify <args>` in `dir`; cargo-seal gets a `CARGO` that cannot run.
+fn package(sandbox: &Sandbox, tool: Tool, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = match tool {
+        Tool::Cargo => Command::new(env!("CARGO")),
+        _ => Command::new(env!("CARGO_BIN_EXE_cargo-seal")),
+    };
+    command.arg("package").arg("--no-verify").args(args).current_dir(dir);
+    sandbox.pin_tool_env(&mut command);
+    command.envs(env.iter().copied());
+    if tool != Tool::Cargo {
+        command.env("CARGO", dir.join("no-cargo-here"));
+    }
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", support::describe("package", &out));
+    out
+}
+
+#[test]
+fn lock_nodeps_format_follows_rust_version() {
+    // LOCK-VERSION: 4 from 1.83 or without rust-version, 3 from 1.53, no marker below.
+    for rust_version in
+        [None, Some("1.83"), Some("1.82.1"), Some("1.53"), Some("1.52"), Some("1.41"), Some("1.40"), Some("1.31")]
+    {
+        let sandbox = Sandbox::new("standalone-lock");
+        let (a, b) = (sandbox.path.join("a"), sandbox.path.join("b"));
+        write_package(&a, rust_version);
+        write_package(&b, rust_version);
+        package(&sandbox, Tool::Cargo, &a, &["--target-dir", "../a-target"], &[]);
+        package(&sandbox, Tool::Seal, &b, &["--target-dir", "../b-target"], &[]);
+        let name = "package/standalone-0.3.0.crate";
+        let (cargo, seal) = (sandbox.path.join("a-target").join(name), sandbox.path.join("b-target").join(name));
+        assert!(
+            fs::read(&cargo).unwrap() == fs::read(&seal).unwrap(),
+            "rust-version {rust_version:?}: {} differs from cargo's {}",
+            seal.display(),
+            cargo.display()
+        );
+    }
+}
+
+#[test]
+fn standalone_target_dir_follows_cargo_config() {
+    // WS-STANDALONE: the target directory from a configuration file (relative to the directory
+    // holding `.cargo/`), from `CARGO_BUILD_TARGET_DIR` (relative to the current directory),
+    // and `<package>/target` without either.
+    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+        ("[build]\ntarget-dir = \"../from-config\"\n", &[], "from-config"),
+        ("", &[("CARGO_BUILD_TARGET_DIR", "../from-env")], "from-env"),
+        ("", &[], "pkg/target"),
+    ];
+    for (config, env, expected) in cases {
+        let sandbox = Sandbox::new("standalone-target");
+        let dir = sandbox.path.join("pkg");
+        write_package(&dir, None);
+        if !config.is_empty() {
+            fs::create_dir_all(dir.join(".cargo")).unwrap();
+            fs::write(dir.join(".cargo/config.toml"), config).unwrap();
+        }
+        let crate_path = sandbox.path.join(expected).join("package/standalone-0.3.0.crate");
+        package(&sandbox, Tool::Cargo, &dir, &[], env);
+        let cargo = fs::read(&crate_path).unwrap_or_else(|e| panic!("cargo wrote no {}: {e}", crate_path.display()));
+        fs::remove_file(&crate_path).unwrap();
+        package(&sandbox, Tool::Seal, &dir, &[], env);
+        let seal =
+            fs::read(&crate_path).unwrap_or_else(|e| panic!("cargo-seal wrote no {}: {e}", crate_path.display()));
+        assert!(cargo == seal, "{expected}: the archives differ");
+    }
+}
+
+#[test]
+fn packages_with_dependencies_still_ask_cargo() {
+    // Control: the same run with a dependency needs cargo, and fails without it.
+    let sandbox = Sandbox::new("standalone-control");
+    let dir = sandbox.path.join("pkg");
+    write_package(&dir, None);
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    fs::write(dir.join("Cargo.toml"), format!("{manifest}\n[dependencies]\nitoa = \"1\"\n")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+    command.args(["package", "--no-verify", "--offline"]).current_dir(&dir);
+    sandbox.pin_tool_env(&mut command);
+    command.env("CARGO", dir.join("no-cargo-here"));
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(support::SEAL_ERROR_EXIT_CODE), "{}", support::describe("package", &out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-cargo-here"), "{}", support::describe("package", &out));
+}
