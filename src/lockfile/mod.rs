@@ -163,7 +163,7 @@ impl Cargo {
             .ok_or_else(|| Error::NoLock { path: out.clone() })?;
         let archive = read::read_file(&krate).map_err(|source| Error::Stand { path: krate.clone(), source })?;
         let lock = archive.entry("Cargo.lock").and_then(|entry| entry.text.clone());
-        lock.map(Some).ok_or_else(|| Error::NoLock { path: krate })
+        lock.map(Some).ok_or(Error::NoLock { path: krate })
     }
 
     fn network_flags(&self, strict: bool) -> Vec<&'static str> {
