@@ -2,7 +2,9 @@
 //! own workspace and depends on nothing. Each test packages with real cargo 1.95 and then with
 //! cargo-seal whose `CARGO` names a program that does not exist, so that any cargo process it
 //! started would fail the run, and compares the bytes and where they were written.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
+#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
 mod support;
 
 use std::fs;
@@ -29,6 +31,7 @@ fn write_package(dir: &Path, rust_version: Option<&str>) {
 /// `tool package --no-verify <args>` in `dir`; cargo-seal gets a `CARGO` that cannot run.
 fn package(sandbox: &Sandbox, tool: Tool, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = match tool {
+        // The cargo that runs the tests, as the parity suite's (which checks it is 1.95).
         Tool::Cargo => Command::new(env!("CARGO")),
         _ => Command::new(env!("CARGO_BIN_EXE_cargo-seal")),
     };
