@@ -74,7 +74,9 @@ fn standalone_target_dir_follows_cargo_config() {
     // WS-STANDALONE: the target directory from a configuration file (relative to the directory
     // holding `.cargo/`), from `CARGO_BUILD_TARGET_DIR` (relative to the current directory),
     // and `<package>/target` without either.
-    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+    /// A configuration file, variables, and where the archive goes relative to the sandbox.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 3] = [
         ("[build]\ntarget-dir = \"../from-config\"\n", &[], "from-config"),
         ("", &[("CARGO_BUILD_TARGET_DIR", "../from-env")], "from-env"),
         ("", &[], "pkg/target"),
