@@ -87,7 +87,19 @@ pub struct Selection {
     /// Sorted in archive order.
     pub entries: Vec<Selected>,
     pub vcs: Option<VcsInfo>,
+    /// LOCK-OWN: the package is its workspace's root and only member, and the root manifest
+    /// has no `[patch]` or `[replace]`.
+    pub own_workspace: bool,
     pub warnings: Vec<String>,
+}
+
+/// What the lock step knows of the run besides the package.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LockContext<'a> {
+    /// LOCK-SIBLINGS: the packages of this run that others depend on.
+    pub siblings: Option<&'a LocalRegistry>,
+    /// LOCK-OWN: cargo brought the workspace lock up to date in this run (`LOCK-REFRESH`).
+    pub refreshed: bool,
 }
 
 impl Selection {
@@ -126,16 +138,17 @@ pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<Members
 }
 
 /// LOCK-REFRESH: cargo brings an existing workspace lock file up to date before it looks at any
-/// package's files, so a stale tracked lock counts as a change.
-pub fn refresh_lockfile(ws: &Workspace, options: &Options) -> Result<(), Error> {
+/// package's files, so a stale tracked lock counts as a change. True when it did.
+pub fn refresh_lockfile(ws: &Workspace, options: &Options) -> Result<bool, Error> {
     if options.include_lockfile
         && ws.lockfile().exists()
         && let Some(member) = ws.members().first()
     {
         let member = PackageSpec { name: &member.name, version: &member.version, dir: member.dir() };
         lockfile::refresh(&options.cargo, &ws.root.manifest_path, &member, &scratch_dir(options))?;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Selects the files of one package of `ws` (spec: `SEL-*`, `VCS-*`).
@@ -165,7 +178,8 @@ pub fn select(manifest: Manifest, ws: &Workspace, options: &Options) -> Result<S
     let lockfile = options.include_lockfile.then(|| ws.lockfile());
     let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), lockfile, &mut warnings)?;
     entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
-    Ok(Selection { manifest, entries, vcs, warnings })
+    let own_workspace = ws.members().len() == 1 && manifest.root == ws.root.dir && !ws.root.is_patched();
+    Ok(Selection { manifest, entries, vcs, own_workspace, warnings })
 }
 
 /// SEL-ARCHIVE: from listed files to archive entries (cargo's `build_ar_list`).
@@ -307,7 +321,7 @@ pub struct Planned {
 
 /// Produces every entry's contents: the normalized manifest, the lock file (resolved with the
 /// packages already in `siblings`), the VCS file, and the size and mode of each copied file.
-pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalRegistry>) -> Result<Planned, Error> {
+pub fn plan(selection: &Selection, options: &Options, lock: LockContext<'_>) -> Result<Planned, Error> {
     let manifest = &selection.manifest;
     let packaged: BTreeSet<PathBuf> = selection.entries.iter().map(|e| e.rel_path.clone()).collect();
     let (published, warnings) = manifest::prepare_for_publish(
@@ -324,15 +338,10 @@ pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalReg
             Source::Generate(kind, based_on) => {
                 let data = match kind {
                     Generated::Manifest => manifest_text.clone().into_bytes(),
-                    Generated::Lockfile => lockfile::generate(
-                        &options.cargo,
-                        &PackageSpec { name: manifest.name(), version: &manifest.version(), dir: &manifest.root },
-                        &manifest_text,
-                        based_on.as_deref(),
-                        siblings,
-                        &scratch_dir(options),
-                    )?
-                    .into_bytes(),
+                    Generated::Lockfile => {
+                        lockfile_text(selection, &published, &manifest_text, based_on.as_deref(), options, lock)?
+                            .into_bytes()
+                    }
                     Generated::VcsInfo => selection.vcs.as_ref().map(VcsInfo::to_json).unwrap_or_default().into_bytes(),
                 };
                 Contents::Generated { kind: *kind, data }
@@ -341,6 +350,38 @@ pub fn plan(selection: &Selection, options: &Options, siblings: Option<&LocalReg
         entries.push(Entry { rel_path: selected.rel_path.clone(), contents });
     }
     Ok(Planned { plan: Plan::new(selection.base_name(), entries), published, warnings })
+}
+
+/// The archive's `Cargo.lock`, resolved from `previous` (LOCK-RESOLVE), or the workspace lock
+/// itself where LOCK-OWN proves that cargo would resolve it to the same lines.
+fn lockfile_text(
+    selection: &Selection,
+    published: &TomlManifest,
+    manifest_text: &str,
+    previous: Option<&Path>,
+    options: &Options,
+    lock: LockContext<'_>,
+) -> Result<String, Error> {
+    let manifest = &selection.manifest;
+    let version = manifest.version();
+    let member = PackageSpec { name: manifest.name(), version: &version, dir: &manifest.root };
+    let cargo = &options.cargo;
+    // With `--locked`, cargo leaves a lock that parses to the same resolve as it is, whatever
+    // its lines; a dependency normalization drops makes the package's resolve smaller.
+    let proven = lock.refreshed
+        && selection.own_workspace
+        && cargo.plain_config
+        && !cargo.locked
+        && !cargo.frozen
+        && manifest::dependency_tables(&manifest.normalized).map(|t| t.len()).sum::<usize>()
+            == manifest::dependency_tables(published).map(|t| t.len()).sum::<usize>();
+    if proven
+        && let Some(previous) = previous
+        && let Some(text) = lockfile::refreshed_own(previous, &member)?
+    {
+        return Ok(text);
+    }
+    Ok(lockfile::generate(cargo, &member, manifest_text, previous, lock.siblings, &scratch_dir(options))?)
 }
 
 /// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.

@@ -90,6 +90,7 @@ failure_fixtures! {
     fail_missing_readme,
     fail_ws_root_dirty,
     fail_ws_unpublished_sibling,
+    fail_versionless_dep,
 }
 
 /// Cargo runs external subcommands as `cargo-seal seal package ...`; that argv must produce the

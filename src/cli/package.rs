@@ -143,7 +143,7 @@ fn package(
     for warning in &members.warnings {
         shell.warn(warning);
     }
-    package::refresh_lockfile(ws, options)?;
+    let refreshed = package::refresh_lockfile(ws, options)?;
     // LOCK-SIBLINGS: only a run whose packages depend on each other needs them "published".
     let siblings = (!args.list && members.depend_on_each_other && (options.include_lockfile || !args.no_verify))
         .then(|| package::sibling_registry(options))
@@ -168,7 +168,8 @@ fn package(
         }
         let id = format!("{} v{} ({})", manifest.name(), manifest.version(), manifest.root.display());
         shell.status("Packaging", &id);
-        let planned = package::plan(&selection, options, siblings.as_ref())?;
+        let planned =
+            package::plan(&selection, options, package::LockContext { siblings: siblings.as_ref(), refreshed })?;
         for warning in &planned.warnings {
             shell.warn(warning);
         }

@@ -350,15 +350,36 @@ fn with_comments(text: &str, own: Option<&str>) -> String {
     out
 }
 
+/// LOCK-OWN: the archived lock of a package that is the only member of its workspace, read from
+/// the workspace lock that cargo brought up to date in this run (`refreshed`): the same lines,
+/// when that lock holds the package and registry packages only. `None` when it holds anything
+/// else (a path, git or patched package, a `[root]`, `[metadata]` or `[[patch.unused]]`), and
+/// cargo must resolve.
+pub fn refreshed_own(refreshed: &Path, member: &PackageSpec<'_>) -> Result<Option<String>, Error> {
+    let text =
+        std::fs::read_to_string(refreshed).map_err(|source| Error::Scratch { path: refreshed.to_owned(), source })?;
+    let lock: TomlLockfile =
+        toml::from_str(&text).map_err(|source| Error::Parse { path: refreshed.to_owned(), source })?;
+    if lock.root.is_some() || lock.metadata.is_some() || !lock.patch.unused.is_empty() {
+        return Ok(None);
+    }
+    let version = member.version.to_string();
+    let mut own = 0;
+    for package in lock.package.iter().flatten() {
+        match &package.source {
+            None if package.name == member.name && package.version == version => own += 1,
+            Some(source) if matches!(source.kind(), SourceKind::Registry | SourceKind::SparseRegistry) => {}
+            _ => return Ok(None),
+        }
+    }
+    Ok((own == 1).then(|| canonical_lines(&text)))
+}
+
 /// LOCK-NODEPS: the lock of a package that depends on nothing, resolved without a previous lock:
 /// the package alone, in the format its `rust-version` selects (LOCK-VERSION). `None` when the
 /// normalized manifest declares a dependency of any kind.
 fn without_dependencies(manifest: &TomlManifest, member: &PackageSpec<'_>) -> Option<String> {
-    let platforms = manifest.target.iter().flat_map(|targets| targets.values());
-    let tables = [manifest.dependencies.as_ref(), manifest.dev_dependencies(), manifest.build_dependencies()]
-        .into_iter()
-        .chain(platforms.flat_map(|p| [p.dependencies.as_ref(), p.dev_dependencies(), p.build_dependencies()]));
-    if tables.flatten().any(|table| !table.is_empty()) {
+    if crate::manifest::dependency_tables(manifest).any(|table| !table.is_empty()) {
         return None;
     }
     let rust_version = manifest.package()?.rust_version.as_ref().and_then(|v| v.as_value());

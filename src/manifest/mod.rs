@@ -8,9 +8,12 @@ mod normalize;
 mod publish;
 mod targets;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlPackage, TomlWorkspace};
+use cargo_util_schemas::manifest::{
+    InheritableDependency, PackageName, StringOrBool, TomlManifest, TomlPackage, TomlWorkspace,
+};
 
 pub use publish::{PublishContext, prepare_for_publish, render};
 
@@ -61,6 +64,8 @@ pub struct WorkspaceRoot {
     pub dir: PathBuf,
     table: Option<TomlWorkspace>,
     resolver: String,
+    /// The root manifest has a `[patch]` or `[replace]` table.
+    patched: bool,
 }
 
 impl WorkspaceRoot {
@@ -68,6 +73,7 @@ impl WorkspaceRoot {
     pub fn load(path: &Path) -> Result<Self, Error> {
         let original = parse(path)?;
         let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let patched = original.patch.is_some() || original.replace.is_some();
         let table = original.workspace;
         let package = original.package.or(original.project);
         // Cargo's `Workspace::resolve_behavior`: `[workspace] resolver`, else the root package's
@@ -86,7 +92,7 @@ impl WorkspaceRoot {
             }),
             (None, None) => "1".to_owned(),
         };
-        Ok(WorkspaceRoot { manifest_path: path.to_owned(), dir, table, resolver })
+        Ok(WorkspaceRoot { manifest_path: path.to_owned(), dir, table, resolver, patched })
     }
 }
 
@@ -94,6 +100,11 @@ impl WorkspaceRoot {
     /// Whether the root manifest has a `[workspace]` table.
     pub fn has_workspace_table(&self) -> bool {
         self.table.is_some()
+    }
+
+    /// Whether the root manifest has a `[patch]` or `[replace]` table.
+    pub fn is_patched(&self) -> bool {
+        self.patched
     }
 }
 
@@ -194,6 +205,18 @@ impl Manifest {
             "manifest has no {list}\n  = note: see https://doc.rust-lang.org/cargo/reference/manifest.html#package-metadata for more info"
         ))
     }
+}
+
+/// Every dependency table of a manifest: `[dependencies]`, `[dev-dependencies]`,
+/// `[build-dependencies]`, then the same for each `[target.<cfg>]`.
+pub fn dependency_tables(
+    manifest: &TomlManifest,
+) -> impl Iterator<Item = &BTreeMap<PackageName, InheritableDependency>> {
+    let platforms = manifest.target.iter().flat_map(|targets| targets.values());
+    [manifest.dependencies.as_ref(), manifest.dev_dependencies(), manifest.build_dependencies()]
+        .into_iter()
+        .chain(platforms.flat_map(|p| [p.dependencies.as_ref(), p.dev_dependencies(), p.build_dependencies()]))
+        .flatten()
 }
 
 /// Lexical path normalization as cargo's `paths::normalize_path` (spec: `MAN-PATHS`): `.` is

@@ -186,7 +186,9 @@ fn rebuild(
             *based_on = published_lock.map(Path::to_path_buf);
         }
     }
-    let planned = package::plan(&selection, &options, request.siblings)?;
+    // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
+    let lock = package::LockContext { siblings: request.siblings, refreshed: false };
+    let planned = package::plan(&selection, &options, lock)?;
     let mut bytes = Vec::new();
     archive::write(&planned.plan, &mut bytes)?;
     Ok(read::read(bytes.as_slice())?)

@@ -71,6 +71,8 @@ macro_rules! with_packaging_fixtures {
             ws_stale_lock,
             ws_locked_range,
             ws_lock_comments,
+            own_lock_crlf,
+            own_lock_stale,
         }
     };
 }
