@@ -35,7 +35,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
 
 /// Finds and reads the crate an argument names.
 pub(super) fn load(arg: &str) -> Result<(PathBuf, CrateFile), Box<dyn std::error::Error>> {
-    let path = CrateArg::parse(arg).resolve(&super::cargo_home())?;
+    let path = CrateArg::parse(arg).resolve(&super::environment::cargo_home())?;
     let file = read::read_file(&path)?;
     Ok((path, file))
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods, reason = "the CLI layer is where the environment is read")]
 
 mod diff;
+mod environment;
 mod inspect;
 mod package;
 mod provenance;
@@ -10,7 +11,6 @@ mod shell;
 mod verify;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -74,14 +74,6 @@ fn fail(shell: &mut Shell, format: Format, error: &dyn std::error::Error) -> u8 
         shell.print(serde_json::json!({ "error": error.to_string(), "causes": causes }));
     }
     EXIT_ERROR
-}
-
-/// Cargo's home directory: `CARGO_HOME`, else `~/.cargo`.
-fn cargo_home() -> PathBuf {
-    match std::env::var_os("CARGO_HOME") {
-        Some(home) if !home.is_empty() => PathBuf::from(home),
-        _ => std::env::home_dir().unwrap_or_default().join(".cargo"),
-    }
 }
 
 /// Runs the program with the process's arguments.

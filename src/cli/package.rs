@@ -1,6 +1,5 @@
 //! `cargo seal package`.
 
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -8,6 +7,7 @@ use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::messages::{PackageFile, PackageList};
 
 use super::diff::render;
+use super::environment;
 use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::{HumanBytes, read};
@@ -369,11 +369,10 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     let dir = manifest_path.parent().unwrap_or(Path::new("/"));
     let dir = dir.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", dir.display())))?;
     let manifest_path = dir.join("Cargo.toml");
-    let config = CargoConfig::read(&cwd);
+    let config = environment::CargoConfig::read(&cwd);
     let target_dir = args.target_dir.as_ref().map(|dir| normalize_path(&cwd.join(dir))).or(config.target_dir);
-    let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     let mut cargo = Cargo {
-        program,
+        program: environment::cargo_program(),
         cwd,
         target_dir,
         build_dir: None,
@@ -395,54 +394,9 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
             (false, false, false) => vcs::Dirty::Refuse,
         },
         include_lockfile: !args.exclude_lockfile,
-        registries: registries_from_env(),
-        publish_source: crates_io_source(),
+        registries: environment::registries_from_env(),
+        publish_source: environment::crates_io_source(),
         cargo,
     };
     Ok((options, ws))
-}
-
-/// What cargo's configuration (its files from the current directory up and in `CARGO_HOME`,
-/// and `CARGO_*` variables) says before any cargo process runs.
-struct CargoConfig {
-    /// `build.target-dir` (`CARGO_TARGET_DIR`, `CARGO_BUILD_TARGET_DIR`), absolute.
-    target_dir: Option<PathBuf>,
-    /// Read, and free of what would make a cargo process decide otherwise than the rules that
-    /// leave cargo out assume: `build.build-dir`, `[patch]`, `include`.
-    plain: bool,
-}
-
-impl CargoConfig {
-    fn read(cwd: &Path) -> Self {
-        let env_target_dir = || std::env::var_os("CARGO_TARGET_DIR").map(|dir| normalize_path(&cwd.join(dir)));
-        let Ok(config) = cargo_config2::Config::load_with_cwd(cwd) else {
-            return CargoConfig { target_dir: env_target_dir(), plain: false };
-        };
-        let files_plain = cargo_config2::Walk::new(cwd).all(|file| {
-            let table = std::fs::read_to_string(&file).ok().and_then(|text| text.parse::<toml::Table>().ok());
-            table.is_some_and(|table| !table.contains_key("patch") && !table.contains_key("include"))
-        });
-        CargoConfig {
-            target_dir: config.build.target_dir.map(|dir| normalize_path(&cwd.join(dir))),
-            plain: files_plain && config.build.build_dir.is_none(),
-        }
-    }
-}
-
-/// How cargo names crates.io: its sparse index unless `registries.crates-io.protocol` is `git`.
-pub(super) fn crates_io_source() -> String {
-    match std::env::var("CARGO_REGISTRIES_CRATES_IO_PROTOCOL").as_deref() {
-        Ok("git") => "registry+https://github.com/rust-lang/crates.io-index".to_owned(),
-        _ => "sparse+https://index.crates.io/".to_owned(),
-    }
-}
-
-/// `CARGO_REGISTRIES_<NAME>_INDEX` variables, the environment form of `registries.<name>.index`.
-pub(super) fn registries_from_env() -> BTreeMap<String, String> {
-    std::env::vars()
-        .filter_map(|(key, value)| {
-            let name = key.strip_prefix("CARGO_REGISTRIES_")?.strip_suffix("_INDEX")?;
-            Some((name.to_ascii_lowercase().replace('_', "-"), value))
-        })
-        .collect()
 }

@@ -100,7 +100,7 @@ pub(super) fn attest(args: AttestArgs, shell: &mut Shell) -> u8 {
 fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Error>> {
     let key = signing_key(&args.key, shell)?;
     let arg = CrateArg::parse(&args.krate);
-    let krate = arg.resolve(&super::cargo_home())?;
+    let krate = arg.resolve(&super::environment::cargo_home())?;
     let rebuild =
         args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
     if let Some(request) = &rebuild {
@@ -178,7 +178,7 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
 
 fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
     let key = keys::load_public(&args.key)?;
-    let krate = CrateArg::parse(&args.krate).resolve(&super::cargo_home())?;
+    let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let rebuild =
         args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild };

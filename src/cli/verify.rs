@@ -11,6 +11,7 @@ use crate::lockfile::Cargo;
 use crate::verify::{self, Request, Verification};
 
 use super::diff::{exit_code, render};
+use super::environment;
 use super::inspect::identity;
 use super::{Format, Shell};
 
@@ -55,7 +56,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
 }
 
 fn request(args: &Args) -> Result<Request<'static>, Box<dyn std::error::Error>> {
-    let krate = CrateArg::parse(&args.krate).resolve(&super::cargo_home())?;
+    let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     rebuild_request(krate, &args.repo, args.rev.clone(), args.network)
 }
 
@@ -67,16 +68,17 @@ pub(super) fn rebuild_request(
     network: bool,
 ) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
-    let program = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     Ok(Request {
         krate,
         repo: cwd.join(repo),
         rev,
         cargo: Cargo {
-            program,
+            program: environment::cargo_program(),
             cwd,
             target_dir: None,
-            build_dir: None,
+            // The rebuild's target directory is new: cargo's record of the compiler is kept in
+            // this tool's cache instead, so that each rebuild need not ask rustc again.
+            build_dir: environment::cache_dir(),
             plain_config: false,
             offline: !network,
             locked: false,
@@ -84,8 +86,8 @@ pub(super) fn rebuild_request(
             env: Vec::new(),
         },
         scratch_parent: std::env::temp_dir(),
-        registries: super::package::registries_from_env(),
-        publish_source: super::package::crates_io_source(),
+        registries: environment::registries_from_env(),
+        publish_source: environment::crates_io_source(),
         siblings: None,
     })
 }

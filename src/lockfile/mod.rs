@@ -105,18 +105,25 @@ impl Cargo {
         let scratch_error = |source| Error::Scratch { path: scratch.to_owned(), source };
         let build_dir = scratch.join("target");
         std::fs::create_dir_all(&build_dir).map_err(scratch_error)?;
+        let scratch_info = build_dir.join(RUSTC_INFO);
         let kept = self.build_dir.as_ref().or(self.target_dir.as_ref()).map(|dir| dir.join(RUSTC_INFO));
-        let borrowed = kept.as_ref().is_some_and(|kept| std::fs::copy(kept, build_dir.join(RUSTC_INFO)).is_ok());
+        let borrowed = kept.as_ref().and_then(|kept| std::fs::read(kept).ok());
+        if let Some(info) = &borrowed {
+            std::fs::write(&scratch_info, info).map_err(scratch_error)?;
+        }
 
         let mut command = self.command(args, overlay);
         command.env("CARGO_TARGET_DIR", &build_dir).env("CARGO_BUILD_BUILD_DIR", &build_dir);
         self.run(command)?;
 
-        if let Some(kept) = kept.filter(|_| !borrowed)
+        // Cargo rewrites its record when it had to ask rustc (none yet, or another toolchain).
+        if let Some(kept) = kept
+            && let Ok(info) = std::fs::read(&scratch_info)
+            && borrowed.as_ref() != Some(&info)
             && let Some(dir) = kept.parent()
         {
             // Only a cache: a directory that cannot take it costs the next run one probe.
-            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::copy(build_dir.join(RUSTC_INFO), &kept));
+            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&kept, info));
         }
         Ok(())
     }

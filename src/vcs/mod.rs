@@ -59,6 +59,9 @@ pub enum Dirty {
     Allow,
     /// Refuse even with `--allow-dirty`: the run needs the package to be its commit.
     RequireCommit(NeedsCommit),
+    /// The tree was just written from its commit (`verify`): clean by construction, so no status
+    /// is computed.
+    Exported,
 }
 
 /// Why a run needs every packaged file to be as committed, `--allow-dirty` or not.
@@ -135,10 +138,36 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
         return Ok(None);
     }
 
+    let dirty = if cx.dirty == Dirty::Exported { Vec::new() } else { dirty_files(&repo, &workdir, cx)? };
+
+    let named = || {
+        let mut files: Vec<String> = dirty.iter().map(|p| relative_to(p, cx.cwd)).collect();
+        files.sort_unstable();
+        files
+    };
+    match cx.dirty {
+        _ if dirty.is_empty() => {}
+        Dirty::Allow | Dirty::Exported => {}
+        Dirty::Refuse => return Err(Error::Dirty { files: named() }),
+        Dirty::RequireCommit(needs) => return Err(Error::DirtyForCommit { files: named(), needs }),
+    }
+    let head = repo.head().map_err(|e| git_error(&repo, e))?;
+    let Some(id) = head.into_peeled_id().ok() else {
+        // VCS-WHEN: an unborn HEAD (no commit yet) means no file.
+        return Ok(None);
+    };
+    let path_in_vcs = rel_manifest.parent().and_then(Path::to_str).unwrap_or("").replace('\\', "/");
+    Ok(Some(VcsInfo { git: GitVcsInfo { sha1: id.to_string(), dirty: !dirty.is_empty() }, path_in_vcs }))
+}
+
+/// VCS-DIRTY: modified, staged, untracked, or ignored-but-present paths under the package.
+/// VCS-DIRTY: the packaged files, and the files outside the package it depends on, that differ
+/// from the commit.
+fn dirty_files(repo: &gix::Repository, workdir: &Path, cx: &Context<'_>) -> Result<Vec<PathBuf>, Error> {
     let mut dirty_paths = Vec::new();
-    let pkg_prefix = cx.root.strip_prefix(&workdir).ok().filter(|p| !p.as_os_str().is_empty());
-    collect_statuses(&repo, &workdir, pkg_prefix, &mut dirty_paths)?;
-    status_submodules(&repo, &mut dirty_paths)?;
+    let pkg_prefix = cx.root.strip_prefix(workdir).ok().filter(|p| !p.as_os_str().is_empty());
+    collect_statuses(repo, workdir, pkg_prefix, &mut dirty_paths)?;
+    status_submodules(repo, &mut dirty_paths)?;
 
     let mut dirty: Vec<PathBuf> = cx
         .files
@@ -153,29 +182,10 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
         })
         .map(|file| file.path.clone())
         .collect();
-    dirty.extend(dirty_outside_package(&repo, &workdir, cx)?);
-
-    let named = || {
-        let mut files: Vec<String> = dirty.iter().map(|p| relative_to(p, cx.cwd)).collect();
-        files.sort_unstable();
-        files
-    };
-    match cx.dirty {
-        _ if dirty.is_empty() => {}
-        Dirty::Allow => {}
-        Dirty::Refuse => return Err(Error::Dirty { files: named() }),
-        Dirty::RequireCommit(needs) => return Err(Error::DirtyForCommit { files: named(), needs }),
-    }
-    let head = repo.head().map_err(|e| git_error(&repo, e))?;
-    let Some(id) = head.into_peeled_id().ok() else {
-        // VCS-WHEN: an unborn HEAD (no commit yet) means no file.
-        return Ok(None);
-    };
-    let path_in_vcs = rel_manifest.parent().and_then(Path::to_str).unwrap_or("").replace('\\', "/");
-    Ok(Some(VcsInfo { git: GitVcsInfo { sha1: id.to_string(), dirty: !dirty.is_empty() }, path_in_vcs }))
+    dirty.extend(dirty_outside_package(repo, workdir, cx)?);
+    Ok(dirty)
 }
 
-/// VCS-DIRTY: modified, staged, untracked, or ignored-but-present paths under the package.
 fn collect_statuses(
     repo: &gix::Repository,
     workdir: &Path,

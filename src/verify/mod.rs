@@ -173,7 +173,7 @@ fn rebuild(
     let ws = Workspace::load(&cargo, &package_dir.join("Cargo.toml"))?;
     let options = Options {
         target_dir: scratch_dir.join("target"),
-        dirty: crate::vcs::Dirty::Refuse,
+        dirty: crate::vcs::Dirty::Exported,
         include_lockfile: published_lock.is_some(),
         registries: request.registries.clone(),
         publish_source: request.publish_source.clone(),
