@@ -170,6 +170,16 @@ pub fn read_file(path: &Path) -> Result<CrateFile, FileError> {
     read(file).map_err(in_file)
 }
 
+/// The first entries of the `.crate` at `path`, up to the one after which every package-relative
+/// path of `until` has been seen (all of them if one is missing): what a caller needs before the
+/// whole archive is read.
+pub fn read_head(path: &Path, until: &[&str]) -> Result<Vec<ArchivedEntry>, FileError> {
+    let in_file = |source| FileError { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(|e| in_file(Error::Open(e)))?;
+    let decoder = flate2::read::GzDecoder::new(BufReader::new(file));
+    read_entries(&mut tar::Archive::new(decoder), until).map_err(in_file)
+}
+
 /// Why an archive was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -274,6 +284,34 @@ fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
     file.read_exact(&mut gzip_fixed).map_err(at(Place::Start))?;
     let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut *file)));
     let mut archive = tar::Archive::new(Tap::new(decoder));
+    let entries = read_entries(&mut archive, &[])?;
+
+    let mut anomalies = Vec::new();
+    // Cargo's tar stream ends with two zero blocks; the reader has consumed the first.
+    let mut tar = archive.into_inner();
+    let mut rest = Vec::new();
+    (&mut tar).take(512 + 1).read_to_end(&mut rest).map_err(at(Place::End))?;
+    let beyond = io::copy(&mut tar, &mut io::sink()).map_err(at(Place::End))?;
+    if rest.len() != 512 || rest.iter().any(|&b| b != 0) || beyond > 0 {
+        anomalies.push(format!(
+            "the tar stream does not end with exactly two zero blocks ({} bytes follow the first)",
+            rest.len() as u64 + beyond
+        ));
+    }
+    let (tar_sha256, tar_size, decoder) = tar.finish();
+    let gzip = gzip_header(&gzip_fixed, decoder.header());
+    let mut leftover = decoder.into_inner();
+    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(at(Place::End))?;
+    drop(leftover);
+    if trailing > 0 {
+        anomalies.push(format!("{trailing} bytes follow the gzip stream"));
+    }
+    Ok(CrateFile { sha256: String::new(), compressed_size: 0, tar_sha256, tar_size, gzip, entries, anomalies })
+}
+
+/// The entries of `archive` (READ-REFUSE, READ-LIMITS), all of them, or only up to the one after
+/// which every package-relative path of `until` has been seen.
+fn read_entries<R: Read>(archive: &mut tar::Archive<R>, until: &[&str]) -> Result<Vec<ArchivedEntry>, Error> {
     let mut entries = Vec::new();
     let mut seen = BTreeSet::new();
     let mut text_budget = MAX_TEXT_TOTAL;
@@ -281,6 +319,9 @@ fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
     let mut long_name: Option<Vec<u8>> = None;
     // Raw entries: the tar crate would read a long-name record of any claimed size into memory.
     for entry in archive.entries().map_err(at(Place::Start))?.raw(true) {
+        if !until.is_empty() && until.iter().all(|rel| entries.iter().any(|e: &ArchivedEntry| e.rel_path() == *rel)) {
+            return Ok(entries);
+        }
         let after_last = || entries.last().map_or(Place::Start, |e: &ArchivedEntry| Place::After(e.path.clone()));
         let mut entry = entry.map_err(|e| at(after_last())(e))?;
         let header = *entry.header().as_bytes();
@@ -356,28 +397,7 @@ fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
     if let Some(name) = long_name {
         return Err(Error::Truncated { path: shown(&name) });
     }
-
-    let mut anomalies = Vec::new();
-    // Cargo's tar stream ends with two zero blocks; the reader has consumed the first.
-    let mut tar = archive.into_inner();
-    let mut rest = Vec::new();
-    (&mut tar).take(512 + 1).read_to_end(&mut rest).map_err(at(Place::End))?;
-    let beyond = io::copy(&mut tar, &mut io::sink()).map_err(at(Place::End))?;
-    if rest.len() != 512 || rest.iter().any(|&b| b != 0) || beyond > 0 {
-        anomalies.push(format!(
-            "the tar stream does not end with exactly two zero blocks ({} bytes follow the first)",
-            rest.len() as u64 + beyond
-        ));
-    }
-    let (tar_sha256, tar_size, decoder) = tar.finish();
-    let gzip = gzip_header(&gzip_fixed, decoder.header());
-    let mut leftover = decoder.into_inner();
-    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(at(Place::End))?;
-    drop(leftover);
-    if trailing > 0 {
-        anomalies.push(format!("{trailing} bytes follow the gzip stream"));
-    }
-    Ok(CrateFile { sha256: String::new(), compressed_size: 0, tar_sha256, tar_size, gzip, entries, anomalies })
+    Ok(entries)
 }
 
 /// Reads a long-name record's name; `place` says where the record is, for errors.
@@ -534,6 +554,29 @@ mod tests {
         let krate = read(gzip.finish().unwrap().as_slice()).unwrap();
         assert_eq!(krate.entry("Cargo.lock").unwrap().text.as_deref(), Some(big.as_str()));
         assert_eq!(krate.entry("src/Cargo.lock").unwrap().text, None);
+    }
+
+    /// `read_head` stops after the entries it was asked for, and reads on to the end when one of
+    /// them is missing.
+    #[test]
+    fn head_stops_after_the_named_entries() {
+        let mut tar = tar::Builder::new(Vec::new());
+        for path in ["demo-1.0.0/.cargo_vcs_info.json", "demo-1.0.0/Cargo.lock", "demo-1.0.0/src/lib.rs"] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(2);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, path, &b"{}"[..]).unwrap();
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        io::Write::write_all(&mut gzip, &tar.into_inner().unwrap()).unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), gzip.finish().unwrap()).unwrap();
+        let paths = |until: &[&str]| -> Vec<String> {
+            read_head(file.path(), until).unwrap().into_iter().map(|e| e.rel_path().to_owned()).collect()
+        };
+        assert_eq!(paths(&[".cargo_vcs_info.json", "Cargo.lock"]), [".cargo_vcs_info.json", "Cargo.lock"]);
+        assert_eq!(paths(&["Cargo.lock", "Cargo.toml"]), [".cargo_vcs_info.json", "Cargo.lock", "src/lib.rs"]);
     }
 
     /// A file that is not a `.crate`, or stops being one part way, is still digested whole.

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::archive::read::{self, CrateFile};
 use crate::compare::Verdict;
+use crate::plan::VCS_INFO_FILE;
 use crate::verify::{self, Verification};
 
 pub use dsse::Envelope;
@@ -57,7 +58,8 @@ pub enum Error {
 
 /// PROV-FACTS: what a statement about `krate` says, read from the crate alone.
 pub fn facts(krate: &Path, file: &CrateFile) -> Result<Facts, Error> {
-    let vcs = verify::recorded_vcs_info(file, krate)?.ok_or_else(|| Error::NoCommit { krate: krate.to_owned() })?;
+    let vcs = verify::recorded_vcs_info(file.entry(VCS_INFO_FILE), krate)?
+        .ok_or_else(|| Error::NoCommit { krate: krate.to_owned() })?;
     if vcs.git.dirty {
         return Err(Error::Dirty { krate: krate.to_owned(), commit: vcs.git.sha1 });
     }
@@ -408,7 +410,7 @@ fn check_commit(
         return Ok(());
     }
     let recorded = match &krate.archive {
-        Ok(file) => verify::recorded_vcs_info(file, &request.krate).map_err(|e| e.to_string()),
+        Ok(file) => verify::recorded_vcs_info(file.entry(VCS_INFO_FILE), &request.krate).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the crate cannot be read: {e}")),
     };
     let vcs = recorded

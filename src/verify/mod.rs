@@ -77,14 +77,53 @@ pub enum Error {
     Rebuild { commit: String, offline: bool, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
-/// VER-*: rebuilds the crate of `request` from its commit and compares.
+/// VER-*: rebuilds the crate of `request` from its commit and compares. The whole archive is
+/// read (digests, every entry) while the commit is checked out and rebuilt from what its first
+/// entries record.
 pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
-    verify_published(request, read::read_file(&request.krate)?)
+    let krate = &request.krate;
+    std::thread::scope(|scope| {
+        let published = scope.spawn(|| read::read_file(krate));
+        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock"])
+            .map_err(Error::from)
+            .and_then(|head| rebuild_published(request, &head));
+        // A damaged archive is the finding, whatever the rebuild made of its first entries.
+        let published = published.join().expect("reading an archive does not panic")?;
+        Ok(finish(request, published, rebuilt?))
+    })
 }
 
 /// VER-*: as [`verify`], for the crate of `request` already read.
 pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Result<Verification, Error> {
-    let recorded = recorded_vcs_info(&published, &request.krate)?;
+    let rebuilt = rebuild_published(request, &published.entries)?;
+    Ok(finish(request, published, rebuilt))
+}
+
+/// A crate rebuilt from the commit its entries record.
+struct Rebuilt {
+    archive: read::CrateFile,
+    checkout: export::Checkout,
+    path_in_vcs: String,
+}
+
+fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -> Verification {
+    let comparison = compare::compare(&rebuilt.archive, &published);
+    Verification {
+        krate: request.krate.clone(),
+        published,
+        rebuilt: rebuilt.archive,
+        commit: rebuilt.checkout.commit,
+        path_in_vcs: rebuilt.path_in_vcs,
+        omitted: rebuilt.checkout.omitted,
+        comparison,
+    }
+}
+
+/// Checks out the commit that `entries` (of the published crate, its first ones suffice)
+/// record, or `--rev`, and rebuilds the crate there with the published lock.
+fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt, Error> {
+    let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
+    let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
     let (rev, path_in_vcs) = match (&request.rev, recorded) {
         (Some(rev), recorded) => (rev.clone(), recorded.map(|vcs| vcs.path_in_vcs).unwrap_or_default()),
         (None, Some(vcs)) => (vcs.git.sha1, vcs.path_in_vcs),
@@ -108,7 +147,7 @@ pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Re
         let (commit, offline) = (commit.to_owned(), request.cargo.offline);
         move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, offline, source }
     };
-    let published_lock = published.entry("Cargo.lock");
+    let published_lock = find("Cargo.lock");
     let lock_path = scratch_dir.join("published.Cargo.lock");
     if let Some(lock) = published_lock {
         let text = lock.text.as_deref().ok_or_else(|| {
@@ -117,18 +156,9 @@ pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Re
         std::fs::write(&lock_path, text).map_err(scratch_error)?;
     }
 
-    let rebuilt = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
+    let archive = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
         .map_err(rebuild_error(&checkout.commit))?;
-    let comparison = compare::compare(&rebuilt, &published);
-    Ok(Verification {
-        krate: request.krate.clone(),
-        published,
-        rebuilt,
-        commit: checkout.commit,
-        path_in_vcs,
-        omitted: checkout.omitted,
-        comparison,
-    })
+    Ok(Rebuilt { archive, checkout, path_in_vcs })
 }
 
 /// VER-REPRODUCE: rebuilds `krate`, just packaged from the git work tree at `package_root`, from
@@ -194,9 +224,9 @@ fn rebuild(
     Ok(read::read(bytes.as_slice())?)
 }
 
-/// The `.cargo_vcs_info.json` a crate records, if it has one.
-pub fn recorded_vcs_info(published: &read::CrateFile, krate: &Path) -> Result<Option<VcsInfo>, Error> {
-    let Some(entry) = published.entry(VCS_INFO_FILE) else {
+/// The `.cargo_vcs_info.json` a crate records (its `entry`), if it has one.
+pub fn recorded_vcs_info(entry: Option<&read::ArchivedEntry>, krate: &Path) -> Result<Option<VcsInfo>, Error> {
+    let Some(entry) = entry else {
         return Ok(None);
     };
     let bad = |reason: String| Error::BadVcsInfo { krate: krate.to_owned(), reason };
