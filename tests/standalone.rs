@@ -114,5 +114,8 @@ fn packages_with_dependencies_still_ask_cargo() {
     command.env("CARGO", dir.join("no-cargo-here"));
     let out = command.output().unwrap();
     assert_eq!(out.status.code(), Some(support::SEAL_ERROR_EXIT_CODE), "{}", support::describe("package", &out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no-cargo-here"), "{}", support::describe("package", &out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let names_manifest = format!("cargo could not resolve the dependencies of `{}`", dir.join("Cargo.toml").display());
+    assert!(stderr.contains(&names_manifest), "{}", support::describe("package", &out));
+    assert!(stderr.contains("no-cargo-here"), "{}", support::describe("package", &out));
 }

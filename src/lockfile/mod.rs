@@ -4,190 +4,27 @@
 //! Cargo 1.95 resolves in two steps. First it brings the workspace's own `Cargo.lock` up to date
 //! (and writes it back) if one exists. Then it resolves a throw-away workspace holding only the
 //! normalized manifest, starting from that lock, and serializes the result without the lock-format
-//! bump that writing a lock file to disk would apply. We reproduce both steps with a cargo command
-//! that runs cargo's own workspace resolve and lock writer and nothing else ([`Cargo::resolve_ws`],
-//! LOCK-RUN), then undo the format bump. Members made earlier in the same run are resolved from a
-//! local registry laid over crates.io ([`LocalRegistry`]).
+//! bump that writing a lock file to disk would apply. We reproduce both steps with cargo commands
+//! that run cargo's own workspace resolve and lock writer and nothing else (LOCK-RUN, `cargo.rs`),
+//! then undo the format bump; where the rules prove the answer, cargo is not run (`proven.rs`).
+//! Members made earlier in the same run are resolved from a local registry laid over crates.io
+//! ([`LocalRegistry`]).
 
+mod cargo;
+mod proven;
 mod registry;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::lockfile::{TomlLockfile, TomlLockfileSourceId};
-use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlTarget};
+use cargo_util_schemas::manifest::TomlManifest;
 
 use crate::archive::read;
 
+pub use cargo::{Cargo, PackageSpec};
+pub use proven::refreshed_own;
+use proven::without_dependencies;
 pub use registry::LocalRegistry;
-
-/// How to run cargo.
-#[derive(Debug, Clone)]
-pub struct Cargo {
-    /// The cargo executable (`$CARGO` when run as `cargo seal`).
-    pub program: PathBuf,
-    /// The directory cargo runs in: its configuration files are found from there, as for the
-    /// `cargo package` this replaces.
-    pub cwd: PathBuf,
-    /// Cargo's own caches go here (`--target-dir`), never into the package's directory; `None`
-    /// leaves the choice to cargo's configuration.
-    pub target_dir: Option<PathBuf>,
-    /// Where cargo keeps its record of the compiler (`.rustc_info.json`) for this workspace: its
-    /// build directory, which is the target directory unless configured otherwise.
-    pub build_dir: Option<PathBuf>,
-    /// The caller read cargo's configuration, and it holds nothing that the rules for leaving
-    /// cargo out assume absent: no `build.build-dir`, no `[patch]`, no `include`
-    /// (`WS-STANDALONE`, `LOCK-NODEPS`).
-    pub plain_config: bool,
-    pub offline: bool,
-    pub locked: bool,
-    pub frozen: bool,
-    /// Variables set for every cargo process (`--verify-reproducible` runs cargo under another
-    /// `TZ`).
-    pub env: Vec<(String, String)>,
-}
-
-impl Cargo {
-    /// `cargo <args>` run where the user ran us, with its caches in the target directory and
-    /// the packages of this run visible through `overlay`, if any.
-    pub(crate) fn command(&self, args: &[&str], overlay: Option<&LocalRegistry>) -> Command {
-        let mut command = Command::new(&self.program);
-        command.args(args).current_dir(&self.cwd).envs(self.env.iter().map(|(k, v)| (k, v)));
-        command.env("CARGO_TERM_COLOR", "never");
-        if let Some(dir) = &self.target_dir {
-            command.env("CARGO_TARGET_DIR", dir);
-        }
-        if let Some(overlay) = overlay {
-            let (key, value) = overlay.env();
-            command.env(key, value);
-        }
-        command
-    }
-
-    /// Runs cargo, returning its error output as the error when it fails.
-    pub(crate) fn run(&self, mut command: Command) -> Result<(), Error> {
-        let shown = format!("{command:?}");
-        let output = command.output().map_err(|source| Error::Spawn { program: self.program.clone(), source })?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(Error::Cargo { command: shown, stderr: String::from_utf8_lossy(&output.stderr).trim_end().to_owned() })
-        }
-    }
-
-    /// LOCK-RUN: runs cargo's workspace resolve on the workspace of `manifest` (the same
-    /// `resolve_ws` that `cargo package` runs), which writes the workspace's `Cargo.lock` when the
-    /// resolve changed it and reports only added or changed packages. `cargo update` would also
-    /// query the registry, one request at a time, for every package of the old and new lock.
-    /// The command is `cargo clean -p <package>` against a private target directory, where it
-    /// finds nothing to delete; `package` is a path package of the workspace (a full package-id
-    /// spec, so that no registry package of the same name is fetched).
-    fn resolve_ws(
-        &self,
-        manifest: &Path,
-        package: &PackageSpec<'_>,
-        strict: bool,
-        overlay: Option<&LocalRegistry>,
-        scratch: &Path,
-    ) -> Result<(), Error> {
-        let manifest = manifest.to_string_lossy();
-        let spec = package.to_string();
-        let mut args = vec!["clean", "--quiet", "--manifest-path", &manifest, "--package", &spec];
-        args.extend(self.network_flags(strict));
-        self.run_in_scratch(&args, overlay, scratch)
-    }
-
-    /// Runs `cargo <args>` with its target and build directories in `<scratch>/target`. Cargo's
-    /// record of the compiler is borrowed from the workspace's build directory, and left there
-    /// when cargo had to make it, as `cargo package` leaves it.
-    fn run_in_scratch(&self, args: &[&str], overlay: Option<&LocalRegistry>, scratch: &Path) -> Result<(), Error> {
-        let scratch_error = |source| Error::Scratch { path: scratch.to_owned(), source };
-        let build_dir = scratch.join("target");
-        std::fs::create_dir_all(&build_dir).map_err(scratch_error)?;
-        let scratch_info = build_dir.join(RUSTC_INFO);
-        let kept = self.build_dir.as_ref().or(self.target_dir.as_ref()).map(|dir| dir.join(RUSTC_INFO));
-        let borrowed = kept.as_ref().and_then(|kept| std::fs::read(kept).ok());
-        if let Some(info) = &borrowed {
-            std::fs::write(&scratch_info, info).map_err(scratch_error)?;
-        }
-
-        let mut command = self.command(args, overlay);
-        command.env("CARGO_TARGET_DIR", &build_dir).env("CARGO_BUILD_BUILD_DIR", &build_dir);
-        self.run(command)?;
-
-        // Cargo rewrites its record when it had to ask rustc (none yet, or another toolchain).
-        if let Some(kept) = kept
-            && let Ok(info) = std::fs::read(&scratch_info)
-            && borrowed.as_ref() != Some(&info)
-            && let Some(dir) = kept.parent()
-        {
-            // Only a cache: a directory that cannot take it costs the next run one probe.
-            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&kept, info));
-        }
-        Ok(())
-    }
-
-    /// LOCK-RUN without a previous lock: every package of the resolve is new, and every command
-    /// but `cargo package` reports each new package with a registry query. So cargo packages a
-    /// stand-in in `dir`: the normalized manifest (already there) and an empty file at each path
-    /// it names, which is all `cargo package` reads besides the manifest. The lock is the one in
-    /// the archive it makes. `None` when the manifest names a path outside `dir`.
-    fn resolve_by_packaging(
-        &self,
-        dir: &Path,
-        manifest: &TomlManifest,
-        overlay: Option<&LocalRegistry>,
-        scratch: &Path,
-    ) -> Result<Option<String>, Error> {
-        let scratch_error = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Scratch { path, source }
-        };
-        let files = named_files(manifest);
-        if files.iter().any(|file| !is_inside(file)) {
-            return Ok(None);
-        }
-        for file in files {
-            let path = dir.join(file);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(scratch_error(parent))?;
-            }
-            std::fs::write(&path, "").map_err(scratch_error(&path))?;
-        }
-        let manifest_path = dir.join("Cargo.toml");
-        let manifest_arg = manifest_path.to_string_lossy();
-        let mut args = vec!["package", "--quiet", "--no-verify", "--allow-dirty", "--manifest-path", &manifest_arg];
-        args.extend(self.network_flags(false));
-        self.run_in_scratch(&args, overlay, scratch)?;
-
-        // The one archive cargo made (a manifest without a version is packaged as 0.0.0).
-        let out = scratch.join("target").join("package");
-        let krate = std::fs::read_dir(&out)
-            .map_err(scratch_error(&out))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .find(|path| path.extension().is_some_and(|ext| ext == "crate"))
-            .ok_or_else(|| Error::NoLock { path: out.clone() })?;
-        let archive = read::read_file(&krate).map_err(|source| Error::Stand { path: krate.clone(), source })?;
-        let lock = archive.entry("Cargo.lock").and_then(|entry| entry.text.clone());
-        lock.map(Some).ok_or(Error::NoLock { path: krate })
-    }
-
-    fn network_flags(&self, strict: bool) -> Vec<&'static str> {
-        let mut flags = Vec::new();
-        if self.frozen {
-            flags.push(if strict { "--frozen" } else { "--offline" });
-        } else {
-            if self.offline {
-                flags.push("--offline");
-            }
-            if self.locked && strict {
-                flags.push("--locked");
-            }
-        }
-        flags
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -195,6 +32,8 @@ pub enum Error {
     Spawn { program: PathBuf, source: std::io::Error },
     #[error("`{command}` failed:\n{stderr}")]
     Cargo { command: String, stderr: String },
+    #[error("cargo could not resolve the dependencies of `{}`", manifest.display())]
+    Resolve { manifest: PathBuf, source: Box<Error> },
     #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]
     Scratch { path: PathBuf, source: std::io::Error },
     #[error("failed to add `{}` to the temporary registry in `{}`", file.display(), registry.display())]
@@ -214,34 +53,18 @@ pub enum Error {
     Version1 { path: PathBuf },
 }
 
-/// Cargo's record of the compiler in a build directory.
-const RUSTC_INFO: &str = ".rustc_info.json";
-
-/// A path package, named as `cargo clean -p` takes it.
-#[derive(Debug, Clone, Copy)]
-pub struct PackageSpec<'a> {
-    pub name: &'a str,
-    pub version: &'a semver::Version,
-    /// The package's directory, as cargo names it (absolute, not canonicalized further).
-    pub dir: &'a Path,
-}
-
-impl std::fmt::Display for PackageSpec<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut spec = PackageIdSpec::new(self.name.to_owned()).with_version(self.version.clone().into());
-        if let Ok(url) = url::Url::from_file_path(self.dir) {
-            spec = spec.with_url(url).with_kind(SourceKind::Path);
-        }
-        spec.fmt(f)
-    }
-}
-
 /// LOCK-REFRESH: brings the workspace's existing `Cargo.lock` up to date, as `cargo package` does
 /// before packaging; `--locked`/`--frozen` make a stale lock an error instead. `member` is any
 /// member of the workspace; scratch files go in a temporary directory under `scratch_parent`.
 pub fn refresh(cargo: &Cargo, manifest: &Path, member: &PackageSpec<'_>, scratch_parent: &Path) -> Result<(), Error> {
     let scratch = scratch_dir(scratch_parent)?;
-    cargo.resolve_ws(manifest, member, true, None, scratch.path())
+    cargo.resolve_ws(manifest, member, true, None, scratch.path()).map_err(resolving(manifest))
+}
+
+/// Names the manifest whose resolve failed: the commands cargo runs for it are not the user's.
+fn resolving(manifest: &Path) -> impl FnOnce(Error) -> Error {
+    let manifest = manifest.to_owned();
+    move |source| Error::Resolve { manifest, source: Box::new(source) }
 }
 
 fn scratch_dir(parent: &Path) -> Result<tempfile::TempDir, Error> {
@@ -299,7 +122,9 @@ pub fn generate(
         None => {
             let normalized: TomlManifest =
                 toml::from_str(manifest_text).map_err(|source| Error::Manifest { path: manifest.clone(), source })?;
-            cargo.resolve_by_packaging(&dir, &normalized, overlay, scratch.path())?
+            cargo
+                .resolve_by_packaging(&dir, &normalized, overlay, scratch.path())
+                .map_err(resolving(&member.dir.join("Cargo.toml")))?
         }
         Some(_) => None,
     };
@@ -309,7 +134,9 @@ pub fn generate(
             // The scratch resolve is never `--locked`: cargo checks the user's lock (see
             // `refresh`), not the scratch one, which loses path dependencies and so always changes.
             let package = PackageSpec { dir: &dir, ..*member };
-            cargo.resolve_ws(&manifest, &package, false, overlay, scratch.path())?;
+            cargo
+                .resolve_ws(&manifest, &package, false, overlay, scratch.path())
+                .map_err(resolving(&member.dir.join("Cargo.toml")))?;
             std::fs::read_to_string(&lock).map_err(scratch_error)?
         }
     };
@@ -357,76 +184,6 @@ fn with_comments(text: &str, own: Option<&str>) -> String {
     out
 }
 
-/// LOCK-OWN: the archived lock of a package that is the only member of its workspace, read from
-/// the workspace lock that cargo brought up to date in this run (`refreshed`): the same lines,
-/// when that lock holds the package and registry packages only. `None` when it holds anything
-/// else (a path, git or patched package, a `[root]`, `[metadata]` or `[[patch.unused]]`), and
-/// cargo must resolve.
-pub fn refreshed_own(refreshed: &Path, member: &PackageSpec<'_>) -> Result<Option<String>, Error> {
-    let text =
-        std::fs::read_to_string(refreshed).map_err(|source| Error::Scratch { path: refreshed.to_owned(), source })?;
-    let lock: TomlLockfile =
-        toml::from_str(&text).map_err(|source| Error::Parse { path: refreshed.to_owned(), source })?;
-    if lock.root.is_some() || lock.metadata.is_some() || !lock.patch.unused.is_empty() {
-        return Ok(None);
-    }
-    let version = member.version.to_string();
-    let mut own = 0;
-    for package in lock.package.iter().flatten() {
-        match &package.source {
-            None if package.name == member.name && package.version == version => own += 1,
-            Some(source) if matches!(source.kind(), SourceKind::Registry | SourceKind::SparseRegistry) => {}
-            _ => return Ok(None),
-        }
-    }
-    Ok((own == 1).then(|| canonical_lines(&text)))
-}
-
-/// LOCK-NODEPS: the lock of a package that depends on nothing, resolved without a previous lock:
-/// the package alone, in the format its `rust-version` selects (LOCK-VERSION). `None` when the
-/// normalized manifest declares a dependency of any kind.
-fn without_dependencies(manifest: &TomlManifest, member: &PackageSpec<'_>) -> Option<String> {
-    if crate::manifest::dependency_tables(manifest).any(|table| !table.is_empty()) {
-        return None;
-    }
-    let rust_version = manifest.package()?.rust_version.as_ref().and_then(|v| v.as_value());
-    let at_least =
-        |minor| rust_version.map(|v| v.to_partial()).is_none_or(|v| (v.major, v.minor.unwrap_or(0)) >= (1, minor));
-    // Formats 1 and 2 write no marker; format 1 keeps the empty line that ends each block.
-    let (marker, end) = match () {
-        () if at_least(83) => ("version = 4\n\n", ""),
-        () if at_least(53) => ("version = 3\n\n", ""),
-        () if at_least(41) => ("", ""),
-        () => ("", "\n"),
-    };
-    Some(format!("{marker}[[package]]\nname = \"{}\"\nversion = \"{}\"\n{end}", member.name, member.version))
-}
-
-/// The files a manifest names, relative to its directory: targets, build scripts, readme and
-/// license file.
-fn named_files(manifest: &TomlManifest) -> Vec<&str> {
-    let targets = manifest
-        .lib
-        .iter()
-        .chain([&manifest.bin, &manifest.example, &manifest.test, &manifest.bench].into_iter().flatten().flatten());
-    let mut files: Vec<&str> =
-        targets.filter_map(|t: &TomlTarget| t.path.as_ref()).map(|p| p.0.to_str().unwrap_or("")).collect();
-    if let Some(package) = manifest.package() {
-        files.extend(package.normalized_build().ok().flatten().unwrap_or_default().iter().map(String::as_str));
-        if let Some(StringOrBool::String(readme)) = package.readme.as_ref().and_then(|v| v.as_value()) {
-            files.push(readme);
-        }
-        files.extend(package.license_file.as_ref().and_then(|v| v.as_value()).map(String::as_str));
-    }
-    files
-}
-
-/// Whether `path` is a non-empty relative path that stays inside its base directory.
-fn is_inside(path: &str) -> bool {
-    let path = Path::new(path);
-    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
-}
-
 /// The previous lock as the scratch workspace must read it (LOCK-RESOLVE). In the real workspace
 /// cargo reads the entries without `source` as path packages (the member, its siblings, their
 /// path dependencies); in the scratch directory only the member is one, and cargo would drop the
@@ -455,7 +212,7 @@ fn with_path_identities(text: &str, member: &str) -> Result<String, toml::de::Er
 
 /// The lines of `text` joined with `\n` and ending in one: what cargo serializes for a resolve
 /// whose lines equal an existing lock file's (which may use CRLF or lack the final newline).
-fn canonical_lines(text: &str) -> String {
+pub(super) fn canonical_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         out.push_str(line);
