@@ -7,6 +7,9 @@ seal/cargo ratios taken pair by pair, so that a drift in the machine's speed can
 
 Usage: bench/compare.py [--runs N] [--work DIR] [--slow] [CASE ...]
 
+Set TMPDIR to a directory on the same file system as --work: `verify` checks out in the
+temporary directory, the command it is compared with in --work.
+
 Needs `cargo seal` on PATH (`cargo install --path .`), git, GNU time (`/usr/bin/time`, for peak
 memory) and the network for crates.io and the repositories below; a `<NAME>_REPO` variable naming
 a local clone replaces a download, and `<NAME>_REV` another revision. Cases: fresh, indicatif,
@@ -57,6 +60,20 @@ def checkout(work, name):
         run(["git", "clone", "-q", url, str(dest)])
     if rev:
         run(["git", "checkout", "-q", rev], cwd=dest)
+    return dest
+
+
+def without_lock(work, name):
+    """A copy of `checkout(work, name)` whose last commit removes its Cargo.lock: the lock is then
+    resolved from nothing."""
+    source = checkout(work, name)
+    dest = work / f"{name}-nolock"
+    if not dest.exists():
+        run(["git", "clone", "-q", str(source), str(dest)])
+        run(["git", "checkout", "-q", subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True,
+                                                     text=True, check=True).stdout.strip()], cwd=dest)
+        run(["git", "rm", "-q", "Cargo.lock"], cwd=dest)
+        run(["git", "commit", "-qm", "no lock"], cwd=dest)
     return dest
 
 
@@ -151,9 +168,12 @@ def main():
         for offline in (True, False):
             package_pair("fresh `cargo new` crate", make_fresh(work), args.runs, offline=offline)
     if "indicatif" in wanted:
-        root = checkout(work, "indicatif")
         for offline in (True, False):
-            package_pair("indicatif 0.18.4, no Cargo.lock", root, args.runs, offline=offline)
+            package_pair("indicatif 0.18.4, committed Cargo.lock", checkout(work, "indicatif"), args.runs,
+                         offline=offline)
+        for offline in (True, False):
+            package_pair("indicatif 0.18.4, no Cargo.lock", without_lock(work, "indicatif"), args.runs,
+                         offline=offline)
     if "ratatui" in wanted:
         root = checkout(work, "ratatui")
         for offline in (True, False):
