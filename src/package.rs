@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::manifest::TomlManifest;
 
+use crate::git::Repos;
 use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
 use crate::manifest::{self, Manifest, PublishContext};
 use crate::plan::{Contents, Entry, Generated, ORIGINAL_MANIFEST_FILE, Plan, VCS_INFO_FILE};
@@ -151,21 +152,24 @@ pub fn refresh_lockfile(ws: &Workspace, options: &Options) -> Result<bool, Error
     Ok(false)
 }
 
-/// Selects the files of one package of `ws` (spec: `SEL-*`, `VCS-*`).
-pub fn select(manifest: Manifest, ws: &Workspace, options: &Options) -> Result<Selection, Error> {
+/// Selects the files of one package of `ws` (spec: `SEL-*`, `VCS-*`), in the git repositories
+/// of the run (`repos`), each opened once.
+pub fn select(manifest: Manifest, ws: &Workspace, options: &Options, repos: &mut Repos) -> Result<Selection, Error> {
     let mut warnings = manifest.warnings.clone();
     let root = manifest.root.clone();
     if !manifest.include().is_empty() && !manifest.exclude().is_empty() {
         warnings
             .push("both package.include and package.exclude are specified; the exclude list will be ignored".into());
     }
-    let listing = list::list_files(&root, &manifest.path, manifest.include(), manifest.exclude())
+    let repo = repos.discover(&root);
+    let listing = list::list_files(&root, &manifest.path, manifest.include(), manifest.exclude(), repo)
         .map_err(|source| Error::List { root: root.clone(), source })?;
 
     let metadata_paths = |p: Option<&str>| p.map(|p| manifest::normalize_path(&root.join(p)));
     let metadata_files: Vec<PathBuf> =
         [metadata_paths(manifest.license_file()), metadata_paths(manifest.readme())].into_iter().flatten().collect();
     let vcs = vcs::inspect(&vcs::Context {
+        repo,
         root: &root,
         manifest: &manifest.path,
         workspace_manifest: &ws.root.manifest_path,

@@ -12,6 +12,7 @@ use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::{HumanBytes, read};
 use crate::compare::Verdict;
+use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::normalize_path;
 use crate::package::{self, Options, Selection, Source, Written};
@@ -150,8 +151,9 @@ fn package(
         .transpose()?;
 
     let mut made = Vec::with_capacity(members.manifests.len());
+    let mut repos = Repos::default();
     for manifest in members.manifests {
-        let selection = package::select(manifest, ws, options)?;
+        let selection = package::select(manifest, ws, options, &mut repos)?;
         for warning in &selection.warnings {
             shell.warn(warning);
         }

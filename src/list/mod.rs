@@ -48,14 +48,24 @@ pub enum Error {
     Walk { path: PathBuf, source: walkdir::Error },
 }
 
-/// Lists the files of the package at `root` (an absolute, canonical directory).
-pub fn list_files(root: &Path, manifest: &Path, include: &[String], exclude: &[String]) -> Result<Listing, Error> {
-    let repo = if include.is_empty() { discover_repo(root)? } else { None };
+/// Lists the files of the package at `root` (an absolute, canonical directory), in `repo` (the
+/// repository that holds `root`, with its work tree) if there is one.
+pub fn list_files(
+    root: &Path,
+    manifest: &Path,
+    include: &[String],
+    exclude: &[String],
+    repo: Option<(&gix::Repository, &Path)>,
+) -> Result<Listing, Error> {
+    let repo = match repo {
+        Some((repo, workdir)) if include.is_empty() && tracks_manifest(repo, workdir, root)? => Some(repo),
+        _ => None,
+    };
     let filter = Filter::new(root, manifest, include, exclude, repo.is_none())?;
     let mut files = Vec::new();
     let lister = match repo {
         Some(repo) => {
-            list_git(root, &repo, &filter, &mut files)?;
+            list_git(root, repo, &filter, &mut files)?;
             Lister::Git
         }
         None => {
@@ -70,16 +80,10 @@ fn git_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static
     Error::Git { path: path.to_owned(), source: Box::new(source) }
 }
 
-/// SEL-LISTER: git decides only if a repository above `root` tracks `<root>/Cargo.toml`.
-fn discover_repo(root: &Path) -> Result<Option<gix::Repository>, Error> {
-    let Ok(repo) = gix::discover(root) else {
-        return Ok(None);
-    };
-    let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
-        return Ok(None);
-    };
-    let Ok(rel) = root.strip_prefix(&workdir) else {
-        return Ok(None);
+/// SEL-LISTER: git decides only if the repository above `root` tracks `<root>/Cargo.toml`.
+fn tracks_manifest(repo: &gix::Repository, workdir: &Path, root: &Path) -> Result<bool, Error> {
+    let Ok(rel) = root.strip_prefix(workdir) else {
+        return Ok(false);
     };
     let index = repo.index_or_empty().map_err(|e| git_error(repo.path(), e))?;
     let mut manifest = unix_path(rel);
@@ -87,7 +91,7 @@ fn discover_repo(root: &Path) -> Result<Option<gix::Repository>, Error> {
         manifest.push(b'/');
     }
     manifest.push_str("Cargo.toml");
-    Ok(index.entry_index_by_path(manifest.as_ref()).is_ok().then_some(repo))
+    Ok(index.entry_index_by_path(manifest.as_ref()).is_ok())
 }
 
 /// SEL-GIT: tracked files and untracked, unignored ones; `target/` only where tracked; nested

@@ -35,6 +35,8 @@ impl VcsInfo {
 
 /// What the VCS check needs to know about the package.
 pub struct Context<'a> {
+    /// The repository that holds the package, with its work tree (canonical), if any.
+    pub repo: Option<(&'a gix::Repository, &'a Path)>,
     pub root: &'a Path,
     /// The package's `Cargo.toml`.
     pub manifest: &'a Path,
@@ -116,29 +118,26 @@ fn git_error(repo: &gix::Repository, e: impl std::error::Error + Send + Sync + '
 /// VCS-WHEN: `Some` when the package is in a git work tree, its manifest is not ignored, and
 /// `HEAD` is a commit; an error when packaged files changed and [`Dirty`] says to refuse.
 pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
-    let Ok(repo) = gix::discover(cx.root) else {
-        return Ok(None);
-    };
-    let Some(workdir) = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_owned())) else {
+    let Some((repo, workdir)) = cx.repo else {
         return Ok(None);
     };
     if !cx.manifest.exists() {
         return Ok(None);
     }
-    let rel_manifest = strip_prefix_canonical(cx.manifest, &workdir).unwrap_or_else(|| cx.manifest.to_owned());
+    let rel_manifest = strip_prefix_canonical(cx.manifest, workdir).unwrap_or_else(|| cx.manifest.to_owned());
     let rel_bstr = gix::path::to_unix_separators_on_windows(gix::path::into_bstr(rel_manifest.as_path())).into_owned();
-    let index = repo.index_or_empty().map_err(|e| git_error(&repo, e))?;
+    let index = repo.index_or_empty().map_err(|e| git_error(repo, e))?;
     let mut excludes = repo
         .excludes(&index, None, gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped)
-        .map_err(|e| git_error(&repo, e))?;
+        .map_err(|e| git_error(repo, e))?;
     let platform = excludes
         .at_entry(gix::bstr::BStr::new(rel_bstr.as_slice()), Some(gix::index::entry::Mode::FILE))
-        .map_err(|e| git_error(&repo, e))?;
+        .map_err(|e| git_error(repo, e))?;
     if platform.is_excluded() {
         return Ok(None);
     }
 
-    let dirty = if cx.dirty == Dirty::Exported { Vec::new() } else { dirty_files(&repo, &workdir, cx)? };
+    let dirty = if cx.dirty == Dirty::Exported { Vec::new() } else { dirty_files(repo, workdir, cx)? };
 
     let named = || {
         let mut files: Vec<String> = dirty.iter().map(|p| relative_to(p, cx.cwd)).collect();
@@ -151,7 +150,7 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
         Dirty::Refuse => return Err(Error::Dirty { files: named() }),
         Dirty::RequireCommit(needs) => return Err(Error::DirtyForCommit { files: named(), needs }),
     }
-    let head = repo.head().map_err(|e| git_error(&repo, e))?;
+    let head = repo.head().map_err(|e| git_error(repo, e))?;
     let Some(id) = head.into_peeled_id().ok() else {
         // VCS-WHEN: an unborn HEAD (no commit yet) means no file.
         return Ok(None);
@@ -162,64 +161,80 @@ pub fn inspect(cx: &Context<'_>) -> Result<Option<VcsInfo>, Error> {
 
 /// VCS-DIRTY: modified, staged, untracked, or ignored-but-present paths under the package.
 /// VCS-DIRTY: the packaged files, and the files outside the package it depends on, that differ
-/// from the commit.
+/// from the commit, from one status of the package's directory and those outside files.
 fn dirty_files(repo: &gix::Repository, workdir: &Path, cx: &Context<'_>) -> Result<Vec<PathBuf>, Error> {
-    let mut dirty_paths = Vec::new();
+    let top = |rel: &Path| {
+        let mut spec = BString::from(":(top)");
+        spec.push_str(gix::path::to_unix_separators_on_windows(gix::path::into_bstr(rel)).as_ref());
+        spec
+    };
+    // VCS-DIRTY-OUTSIDE: symlinked files, a license or readme outside the package, and the
+    // workspace manifest are the package's too. Their paths go to git without `:(top)`, exactly
+    // as cargo 1.95 passes them, so git reads them relative to the current directory (a cargo
+    // quirk kept for parity).
+    let linked = cx.files.iter().filter(|f| f.via_symlink).map(|f| f.path.as_path());
+    let outside = linked
+        .chain(cx.metadata_files.iter().map(PathBuf::as_path))
+        .chain([cx.workspace_manifest])
+        .filter(|p| strip_prefix_canonical(p, cx.root).is_none())
+        .filter_map(|p| strip_prefix_canonical(p, workdir))
+        .map(|rel| gix::path::into_bstr(rel).into_owned());
+    // A package at the top of the work tree takes the whole tree: no pathspec at all.
     let pkg_prefix = cx.root.strip_prefix(workdir).ok().filter(|p| !p.as_os_str().is_empty());
-    collect_statuses(repo, workdir, pkg_prefix, &mut dirty_paths)?;
-    status_submodules(repo, &mut dirty_paths)?;
+    let pathspecs = pkg_prefix.map(|prefix| std::iter::once(top(prefix)).chain(outside).collect());
 
-    let mut dirty: Vec<PathBuf> = cx
-        .files
-        .iter()
-        .filter(|file| {
-            let path = if file.via_symlink {
-                file.path.canonicalize().unwrap_or_else(|_| file.path.clone())
-            } else {
-                file.path.clone()
-            };
-            dirty_paths.iter().any(|dirty| path.starts_with(dirty))
-        })
-        .map(|file| file.path.clone())
-        .collect();
-    dirty.extend(dirty_outside_package(repo, workdir, cx)?);
+    let mut in_package = Vec::new();
+    let mut dirty = Vec::new();
+    for status in statuses(repo, workdir, pathspecs)? {
+        match status.path.starts_with(cx.root) {
+            true if !status.ignored_lock => in_package.push(status.path),
+            true => {}
+            false => dirty.push(status.path),
+        }
+    }
+    status_submodules(repo, &mut in_package)?;
+    dirty.extend(cx.files.iter().filter_map(|file| {
+        let path = if file.via_symlink {
+            file.path.canonicalize().unwrap_or_else(|_| file.path.clone())
+        } else {
+            file.path.clone()
+        };
+        in_package.iter().any(|changed| path.starts_with(changed)).then(|| file.path.clone())
+    }));
     Ok(dirty)
 }
 
-fn collect_statuses(
-    repo: &gix::Repository,
-    workdir: &Path,
-    pkg_prefix: Option<&Path>,
-    dirty: &mut Vec<PathBuf>,
-) -> Result<(), Error> {
-    let pathspec = pkg_prefix.map(|prefix| {
-        let mut spec = BString::from(":(top)");
-        spec.push_str(gix::path::to_unix_separators_on_windows(gix::path::into_bstr(prefix)).as_ref());
-        spec
-    });
+/// A path git's status reports.
+struct Status {
+    path: PathBuf,
+    /// An ignored `Cargo.lock`: cargo regenerates it, so inside a package it is no change.
+    ignored_lock: bool,
+}
+
+/// What git's status reports in `repo`, limited to `pathspecs` if given: changed, added, deleted,
+/// untracked and ignored (collapsed by directory) paths.
+fn statuses(repo: &gix::Repository, workdir: &Path, pathspecs: Option<Vec<BString>>) -> Result<Vec<Status>, Error> {
     let statuses = repo
         .status(gix::progress::Discard)
         .map_err(|e| git_error(repo, e))?
         .dirwalk_options(configure_dirwalk)
         .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
         .index_worktree_submodules(None)
-        .into_iter(pathspec)
+        .into_iter(pathspecs.into_iter().flatten())
         .map_err(|e| git_error(repo, e))?;
+    let mut paths = Vec::new();
     for status in statuses {
         let status = status.map_err(|e| git_error(repo, e))?;
         let path = workdir.join(gix::path::from_bstr(status.location()));
-        // An ignored Cargo.lock is fine: the archive's lock file is generated.
         let ignored_lock = path.ends_with("Cargo.lock")
             && matches!(
                 &status,
                 gix::status::Item::IndexWorktree(gix::status::index_worktree::Item::DirectoryContents { entry, .. })
                     if matches!(entry.status, gix::dir::entry::Status::Ignored(_))
             );
-        if !ignored_lock {
-            dirty.push(path);
-        }
+        paths.push(Status { path, ignored_lock });
     }
-    Ok(())
+    Ok(paths)
 }
 
 fn status_submodules(repo: &gix::Repository, dirty: &mut Vec<PathBuf>) -> Result<(), Error> {
@@ -232,42 +247,10 @@ fn status_submodules(repo: &gix::Repository, dirty: &mut Vec<PathBuf>) -> Result
             && let Some(workdir) = sub.workdir().map(Path::to_path_buf)
         {
             status_submodules(&sub, dirty)?;
-            collect_statuses(&sub, &workdir, None, dirty)?;
+            dirty.extend(statuses(&sub, &workdir, None)?.into_iter().filter(|s| !s.ignored_lock).map(|s| s.path));
         }
     }
     Ok(())
-}
-
-/// VCS-DIRTY-OUTSIDE: changes to symlink targets and to `readme`/`license-file` outside the
-/// package also count. The paths go to git without `:(top)`, exactly as cargo 1.95 passes them,
-/// so git reads them relative to the current directory (a cargo quirk we keep for parity).
-fn dirty_outside_package(repo: &gix::Repository, workdir: &Path, cx: &Context<'_>) -> Result<Vec<PathBuf>, Error> {
-    let linked = cx.files.iter().filter(|f| f.via_symlink).map(|f| f.path.as_path());
-    let patterns: Vec<BString> = linked
-        .chain(cx.metadata_files.iter().map(PathBuf::as_path))
-        .chain([cx.workspace_manifest])
-        .filter(|p| strip_prefix_canonical(p, cx.root).is_none())
-        .filter_map(|p| strip_prefix_canonical(p, workdir))
-        .map(|p| gix::path::into_bstr(p).into_owned())
-        .collect();
-    if patterns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let statuses = repo
-        .status(gix::progress::Discard)
-        .map_err(|e| git_error(repo, e))?
-        .dirwalk_options(configure_dirwalk)
-        .index_worktree_options_mut(|opts| opts.thread_limit = Some(1))
-        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
-        .index_worktree_submodules(None)
-        .into_iter(patterns)
-        .map_err(|e| git_error(repo, e))?;
-    let mut dirty = Vec::new();
-    for status in statuses {
-        let status = status.map_err(|e| git_error(repo, e))?;
-        dirty.push(workdir.join(gix::path::from_bstr(status.location())));
-    }
-    Ok(dirty)
 }
 
 fn configure_dirwalk(opts: gix::dirwalk::Options) -> gix::dirwalk::Options {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
 use crate::compare::{self, Comparison};
+use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::Manifest;
 use crate::package::{self, Options, Source};
@@ -210,7 +211,7 @@ fn rebuild(
         cargo,
     };
     let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;
-    let mut selection = package::select(manifest, &ws, &options)?;
+    let mut selection = package::select(manifest, &ws, &options, &mut Repos::default())?;
     for entry in &mut selection.entries {
         if let Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
             *based_on = published_lock.map(Path::to_path_buf);

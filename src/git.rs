@@ -1,0 +1,41 @@
+//! The git repositories of a run, each discovered and opened once: every package of a workspace
+//! usually lives in the same one, and both file selection (`SEL-LISTER`) and the commit and dirty
+//! check (`VCS-*`) read it.
+
+use std::path::{Path, PathBuf};
+
+/// Repositories opened so far, with their work trees (canonical).
+#[derive(Default)]
+pub struct Repos {
+    opened: Vec<(PathBuf, gix::Repository)>,
+}
+
+impl std::fmt::Debug for Repos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.opened.iter().map(|(workdir, _)| workdir)).finish()
+    }
+}
+
+impl Repos {
+    /// The repository `gix::discover(dir)` finds for the directory `dir` (absolute, canonical),
+    /// with its work tree: an open one when `dir` lies in its work tree and no directory on the
+    /// way up to it has a `.git` of its own (discovery would stop there), else a newly opened one.
+    /// `None` outside any repository, or in one without a work tree.
+    pub fn discover(&mut self, dir: &Path) -> Option<(&gix::Repository, &Path)> {
+        let known = self.opened.iter().position(|(workdir, _)| {
+            dir.starts_with(workdir)
+                && dir.ancestors().take_while(|ancestor| ancestor != workdir).all(|d| !d.join(".git").exists())
+        });
+        let index = match known {
+            Some(index) => index,
+            None => {
+                let repo = gix::discover(dir).ok()?;
+                let workdir = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_owned()))?;
+                self.opened.push((workdir, repo));
+                self.opened.len() - 1
+            }
+        };
+        let (workdir, repo) = &self.opened[index];
+        Some((repo, workdir))
+    }
+}
