@@ -119,3 +119,29 @@ fn packages_with_dependencies_still_ask_cargo() {
     assert!(stderr.contains(&names_manifest), "{}", support::describe("package", &out));
     assert!(stderr.contains("no-cargo-here"), "{}", support::describe("package", &out));
 }
+
+#[test]
+fn config_patch_is_left_to_cargo() {
+    // A `[patch]` in cargo's configuration adds `[[patch.unused]]` to the lock of a package with
+    // no dependencies: the configuration is not plain, so cargo resolves (`LOCK-NODEPS`).
+    let sandbox = Sandbox::new("standalone-patch");
+    for copy in ["a", "b"] {
+        let dir = sandbox.path.join(copy);
+        write_package(&dir, None);
+        fs::create_dir_all(dir.join(".cargo")).unwrap();
+        fs::write(dir.join(".cargo/config.toml"), "[patch.crates-io]\npatched = { path = \"../patched\" }\n").unwrap();
+    }
+    write_package(&sandbox.path.join("patched"), None);
+    fs::write(sandbox.path.join("patched/Cargo.toml"), "[package]\nname = \"patched\"\nversion = \"1.0.0\"\n").unwrap();
+    package(&sandbox, Tool::Cargo, &sandbox.path.join("a"), &[], &[]);
+    let mut seal = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+    seal.args(["package", "--no-verify"]).current_dir(sandbox.path.join("b"));
+    sandbox.pin_tool_env(&mut seal);
+    let out = seal.output().unwrap();
+    assert!(out.status.success(), "{}", support::describe("package", &out));
+    let name = "target/package/standalone-0.3.0.crate";
+    let cargo = fs::read(sandbox.path.join("a").join(name)).unwrap();
+    assert!(cargo == fs::read(sandbox.path.join("b").join(name)).unwrap(), "the archives differ");
+    let lock = support::tarball::member_text(&cargo, "Cargo.lock").unwrap_or_default();
+    assert!(lock.contains("[[patch.unused]]"), "cargo's lock has no unused patch:\n{lock}");
+}
