@@ -176,8 +176,13 @@ pub fn read_file(path: &Path) -> Result<CrateFile, FileError> {
 pub fn read_head(path: &Path, until: &[&str]) -> Result<Vec<ArchivedEntry>, FileError> {
     let in_file = |source| FileError { path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(|e| in_file(Error::Open(e)))?;
-    let decoder = flate2::read::GzDecoder::new(BufReader::new(file));
-    read_entries(&mut tar::Archive::new(decoder), until).map_err(in_file)
+    head(file, until).map_err(in_file)
+}
+
+/// As [`read_head`], from `input`: the first entries of the archive, as [`read()`] reads them.
+pub fn head(input: impl Read, until: &[&str]) -> Result<Vec<ArchivedEntry>, Error> {
+    let decoder = flate2::read::GzDecoder::new(BufReader::new(input));
+    read_entries(&mut tar::Archive::new(decoder), until)
 }
 
 /// Why an archive was refused.
