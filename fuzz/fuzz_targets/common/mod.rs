@@ -43,6 +43,12 @@ pub fn read_and_check(input: &[u8]) -> Option<CrateFile> {
     assert_eq!(content_digest(&reversed), content_digest(&file.entries), "the digest depends on order");
     let sizes: u64 = file.entries.iter().map(|e| e.size).sum();
     assert!(file.tar_size >= sizes, "{} tar bytes hold {sizes} bytes of files", file.tar_size);
+    // The first entries alone, as `verify` reads them before the rest, are the same entries.
+    let head = read::head(input, &[".cargo_vcs_info.json", "Cargo.lock"]).expect("an accepted archive's head reads");
+    assert!(head.len() <= file.entries.len(), "the head has more entries than the archive");
+    for (first, whole) in head.iter().zip(&file.entries) {
+        assert_eq!((&first.path, &first.sha256, &first.text), (&whole.path, &whole.sha256, &whole.text));
+    }
     Some(file)
 }
 
