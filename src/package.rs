@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::manifest::TomlManifest;
+use sha2::Digest as _;
 
 use crate::git::Repos;
 use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
@@ -23,12 +24,35 @@ pub struct Options {
     pub dirty: vcs::Dirty,
     /// Put a `Cargo.lock` in the archive (`--exclude-lockfile` turns it off).
     pub include_lockfile: bool,
+    /// How the verification build runs (ARC-VERIFY).
+    pub build: BuildOptions,
     /// Index URLs of named registries (`registries.<name>.index` in cargo's configuration).
     pub registries: BTreeMap<String, String>,
     /// The source the packages are published to, as cargo names it
     /// (`sparse+https://index.crates.io/`): siblings are resolved from there (LOCK-SIBLINGS).
     pub publish_source: String,
     pub cargo: Cargo,
+}
+
+/// `cargo build` flags for the build that verifies each archive, as `cargo package` takes them.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// `--target TRIPLE`, each.
+    pub targets: Vec<String>,
+    /// `-j N`.
+    pub jobs: Option<String>,
+    pub keep_going: bool,
+}
+
+impl BuildOptions {
+    fn args(&self) -> Vec<&str> {
+        let mut args: Vec<&str> = self.targets.iter().flat_map(|t| ["--target", t.as_str()]).collect();
+        args.extend(self.jobs.iter().flat_map(|j| ["--jobs", j.as_str()]));
+        if self.keep_going {
+            args.push("--keep-going");
+        }
+        args
+    }
 }
 
 /// Packaging failed; nothing was written.
@@ -58,12 +82,26 @@ pub enum Error {
     Archive { path: PathBuf, source: archive::Error },
     #[error("failed to verify package tarball")]
     Verify(#[source] lockfile::Error),
+    #[error("failed to verify package tarball")]
+    Modified(#[source] SourcesModified),
+    #[error("failed to verify output at {:?}", path)]
+    Fingerprint { path: PathBuf, source: std::io::Error },
     #[error(
         "{needs}, but package `{name}` at `{}` has none: it is not in a git repository, its `Cargo.toml` \
          is ignored by git, or the repository has no commit yet",
         root.display()
     )]
     NoCommit { name: String, root: PathBuf, needs: crate::vcs::NeedsCommit },
+}
+
+/// ARC-VERIFY-SOURCES: the verification build changed the unpacked sources (cargo's words).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Source directory was modified by build.rs during cargo publish. Build scripts should not modify \
+     anything outside of OUT_DIR.\n{changes}\n\nTo proceed despite this, pass the `--no-verify` flag."
+)]
+pub struct SourcesModified {
+    changes: String,
 }
 
 /// An archive entry before its contents are produced.
@@ -468,7 +506,7 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
     Ok(Written { temp, dest, outcome, compressed_size })
 }
 
-/// VERIFY: unpacks the archive beside it and builds it with cargo, as `cargo package` does, with
+/// ARC-VERIFY: unpacks the archive beside it and builds it with cargo, as `cargo package` does, with
 /// the other packages of the run available from `siblings`.
 pub fn verify(
     written: &Written,
@@ -484,13 +522,60 @@ pub fn verify(
     }
     let file = std::fs::File::open(written.path()).map_err(io_error)?;
     tar::Archive::new(flate2::read::GzDecoder::new(file)).unpack(&dir).map_err(io_error)?;
+    let before = fingerprint(&unpacked)?;
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
     let mut command = options.cargo.command(&["build", "--manifest-path", &manifest], siblings);
+    command.args(options.build.args());
     if options.cargo.frozen {
         command.arg("--frozen");
     } else if options.cargo.offline {
         command.arg("--offline");
     }
-    options.cargo.run(command).map_err(Error::Verify)
+    options.cargo.run(command).map_err(Error::Verify)?;
+    // ARC-VERIFY-SOURCES: a build script that writes into the sources fails the package, as in cargo.
+    let after = fingerprint(&unpacked)?;
+    match fingerprint_changes(&before, &after) {
+        Some(changes) => Err(Error::Modified(SourcesModified { changes })),
+        None => Ok(()),
+    }
+}
+
+/// Every file, symlink and directory under `dir` except its top-level `target/`, with a digest
+/// of its contents (a file), its target (a symlink) or nothing (a directory).
+fn fingerprint(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, Error> {
+    let error = |source| Error::Fingerprint { path: dir.to_owned(), source };
+    let mut found = BTreeMap::new();
+    let walk = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| !(e.depth() == 1 && e.file_name() == "target"));
+    for entry in walk {
+        let entry = entry.map_err(|e| error(e.into()))?;
+        let kind = entry.file_type();
+        let digest = if kind.is_file() {
+            let mut hasher = sha2::Sha256::new();
+            std::io::copy(&mut std::fs::File::open(entry.path()).map_err(error)?, &mut hasher).map_err(error)?;
+            hasher.finalize().to_vec()
+        } else if kind.is_symlink() {
+            std::fs::read_link(entry.path()).map_err(error)?.into_os_string().into_encoded_bytes()
+        } else {
+            Vec::new()
+        };
+        found.insert(entry.into_path(), digest);
+    }
+    Ok(found)
+}
+
+/// Cargo's report of what a build changed: `Changed:`, `Added:`, `Removed:` lines of sorted
+/// paths, or `None` when nothing did.
+fn fingerprint_changes(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<PathBuf, Vec<u8>>) -> Option<String> {
+    let shown = |paths: Vec<&PathBuf>| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n\t");
+    let changed: Vec<_> =
+        before.iter().filter(|(p, d)| after.get(*p).is_some_and(|a| a != *d)).map(|(p, _)| p).collect();
+    let added: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+    let removed: Vec<_> = before.keys().filter(|p| !after.contains_key(*p)).collect();
+    let report: Vec<String> = [("Changed", changed), ("Added", added), ("Removed", removed)]
+        .into_iter()
+        .filter(|(_, paths)| !paths.is_empty())
+        .map(|(label, paths)| format!("{label}: {}", shown(paths)))
+        .collect();
+    (!report.is_empty()).then(|| report.join("\n"))
 }

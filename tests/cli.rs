@@ -50,3 +50,26 @@ fn missing_manifest_names_the_directory() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `Cargo.toml`"));
 }
+
+/// The README's flag table names every option `cargo package --help` lists (with what cargo-seal
+/// does with it, supported or not), so that a new cargo option cannot go unnoticed.
+#[test]
+fn readme_lists_every_cargo_package_option() {
+    let help = Command::new(env!("CARGO")).args(["package", "--help"]).output().expect("run cargo package --help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let table =
+        readme.split("## `cargo seal package`").nth(1).and_then(|rest| rest.split("\n\n").nth(2)).expect("table");
+    let options: Vec<&str> = help
+        .lines()
+        .filter(|line| line.trim_start().starts_with('-'))
+        .flat_map(|line| line.split_whitespace().take_while(|word| word.starts_with('-')))
+        .map(|word| word.trim_end_matches([',', '.']))
+        .collect();
+    assert!(options.len() > 25, "too few options read from cargo's help:\n{help}");
+    let missing: Vec<&str> = options
+        .into_iter()
+        .filter(|option| ![format!("`{option}"), format!(", {option}")].iter().any(|p| table.contains(p.as_str())))
+        .collect();
+    assert!(missing.is_empty(), "README's flag table lacks {missing:?}");
+}

@@ -18,6 +18,16 @@ pub(super) fn cargo_program() -> PathBuf {
     std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
 }
 
+/// What the cargo that runs us says of its version (`cargo 1.95.0 (f2d3ce0bd 2026-03-21)`), or
+/// nothing when it cannot be run.
+pub(super) fn cargo_version() -> String {
+    std::process::Command::new(cargo_program())
+        .arg("-V")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default()
+}
+
 /// Where this tool keeps what cargo would cache in a target directory when there is none to
 /// borrow (`verify` rebuilds in a new one): `$XDG_CACHE_HOME/cargo-seal`, else
 /// `~/.cache/cargo-seal`.

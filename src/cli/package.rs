@@ -26,7 +26,7 @@ use crate::workspace::{Packages, Workspace};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Path to Cargo.toml
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
     manifest_path: Option<PathBuf>,
     /// Package(s) to assemble
     #[arg(short, long, value_name = "SPEC", help_heading = "Package Selection")]
@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long, value_name = "SPEC", requires = "workspace", help_heading = "Package Selection")]
     exclude: Vec<String>,
     /// Directory for all generated artifacts
-    #[arg(long, value_name = "DIRECTORY")]
+    #[arg(long, value_name = "DIRECTORY", help_heading = "Compilation Options")]
     target_dir: Option<PathBuf>,
     /// Allow dirty working directories to be packaged
     #[arg(long)]
@@ -61,13 +61,13 @@ pub struct Args {
     #[arg(long)]
     exclude_lockfile: bool,
     /// Run without accessing the network
-    #[arg(long)]
+    #[arg(long, help_heading = "Manifest Options")]
     offline: bool,
     /// Assert that `Cargo.lock` will remain unchanged
-    #[arg(long)]
+    #[arg(long, help_heading = "Manifest Options")]
     locked: bool,
     /// Equivalent to specifying both --locked and --offline
-    #[arg(long)]
+    #[arg(long, help_heading = "Manifest Options")]
     frozen: bool,
     /// Do not print cargo log messages
     #[arg(short, long)]
@@ -78,6 +78,24 @@ pub struct Args {
     /// Output representation
     #[arg(long, value_enum, default_value = "human", value_name = "FMT")]
     message_format: MessageFormat,
+    /// Ignore warnings about a lack of human-usable metadata
+    #[arg(long)]
+    no_metadata: bool,
+    /// Coloring
+    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    color: Option<String>,
+    /// Unstable (nightly-only) flags to Cargo, see 'cargo -Z help' for details
+    #[arg(short = 'Z', value_name = "FLAG")]
+    unstable: Vec<String>,
+    /// Build for the target triple
+    #[arg(long, value_name = "TRIPLE", help_heading = "Compilation Options")]
+    target: Vec<String>,
+    /// Number of parallel jobs, defaults to # of CPUs.
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true, help_heading = "Compilation Options")]
+    jobs: Option<String>,
+    /// Do not abort the build as soon as there is an error
+    #[arg(long, help_heading = "Compilation Options")]
+    keep_going: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,6 +110,13 @@ enum MessageFormat {
 struct Usage(String);
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
+    if let Some(when) = &args.color {
+        shell.set_color(when);
+    }
+    if !args.unstable.is_empty() {
+        shell.print_error_text(&unstable_refusal(&environment::cargo_version()));
+        return EXIT_ERROR;
+    }
     shell.verbosity = match (args.quiet, args.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
@@ -113,6 +138,20 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+/// Why `-Z` flags are refused: as cargo refuses them off the nightly channel; on nightly, because
+/// they are not passed on to cargo yet.
+fn unstable_refusal(cargo_version: &str) -> String {
+    let nightly = ["-nightly", "-dev"].iter().any(|tag| cargo_version.contains(tag));
+    if nightly {
+        return "`-Z` flags are not passed on to cargo by cargo-seal yet; run `cargo package` for them".into();
+    }
+    let channel = if cargo_version.contains("-beta") { "beta" } else { "stable" };
+    format!(
+        "the `-Z` flag is only accepted on the nightly channel of Cargo, but this is the `{channel}` channel\n\
+         See https://doc.rust-lang.org/book/appendix-07-nightly-rust.html for more information about Rust release channels."
+    )
 }
 
 /// A package made in this run, not yet in place.
@@ -165,8 +204,8 @@ fn package(
             selection.commit(needs)?;
         }
         let manifest = &selection.manifest;
-        if let Some(warning) = manifest.missing_metadata_warning() {
-            shell.warn(warning);
+        if let Some(warning) = manifest.missing_metadata_warning().filter(|_| !args.no_metadata) {
+            shell.warn_with_note(warning, crate::manifest::METADATA_NOTE);
         }
         let id = format!("{} v{} ({})", manifest.name(), manifest.version(), manifest.root.display());
         shell.status("Packaging", &id);
@@ -198,7 +237,7 @@ fn package(
         let root = manifest.root.clone();
         made.push(Made { id, root, vcs: selection.vcs, written, plan: planned.plan });
     }
-    // VERIFY: after every package is made, so that each can use the others.
+    // ARC-VERIFY: after every package is made, so that each can use the others.
     if !args.no_verify {
         for made in &made {
             shell.status("Verifying", &made.id);
@@ -396,6 +435,11 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
             (false, false, false) => vcs::Dirty::Refuse,
         },
         include_lockfile: !args.exclude_lockfile,
+        build: package::BuildOptions {
+            targets: args.target.clone(),
+            jobs: args.jobs.clone(),
+            keep_going: args.keep_going,
+        },
         registries: environment::registries_from_env(),
         publish_source: environment::crates_io_source(),
         cargo,

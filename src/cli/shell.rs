@@ -2,6 +2,11 @@
 
 use std::io::{IsTerminal, Write};
 
+const YELLOW: u8 = 33;
+const BRIGHT_RED: u8 = 91;
+const BRIGHT_GREEN: u8 = 92;
+const BRIGHT_BLUE: u8 = 94;
+
 /// How much to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -19,32 +24,59 @@ pub struct Shell {
 impl Shell {
     /// Color follows `CARGO_TERM_COLOR` (`auto`, `always`, `never`), as cargo's does.
     pub fn from_env() -> Self {
-        let color = match std::env::var("CARGO_TERM_COLOR").as_deref() {
-            Ok("always") => true,
-            Ok("never") => false,
+        let mut shell = Shell { verbosity: Verbosity::Normal, color: false };
+        shell.set_color(std::env::var("CARGO_TERM_COLOR").as_deref().unwrap_or("auto"));
+        shell
+    }
+
+    /// `--color WHEN` (`always`, `never`, anything else `auto`: color on a terminal).
+    pub fn set_color(&mut self, when: &str) {
+        self.color = match when {
+            "always" => true,
+            "never" => false,
             _ => std::io::stderr().is_terminal(),
         };
-        Shell { verbosity: Verbosity::Normal, color }
     }
 
     /// A status line such as `   Packaging foo v0.1.0 (/path)`.
     pub fn status(&mut self, verb: &str, message: impl std::fmt::Display) {
         if self.verbosity > Verbosity::Quiet {
-            let verb = self.paint(verb, "1;32", true);
+            let verb = self.paint(&format!("{verb:>12}"), BRIGHT_GREEN);
             let _ = writeln!(std::io::stderr(), "{verb} {message}");
         }
     }
 
     pub fn warn(&mut self, message: impl std::fmt::Display) {
         if self.verbosity > Verbosity::Quiet {
-            let label = self.paint("warning", "1;33", false);
+            let label = self.paint("warning", YELLOW);
             let _ = writeln!(std::io::stderr(), "{label}: {message}");
         }
     }
 
+    /// A warning with a note below it, as cargo draws them:
+    ///
+    /// ```text
+    /// warning: <message>
+    ///   |
+    ///   = note: <note>
+    /// ```
+    pub fn warn_with_note(&mut self, message: impl std::fmt::Display, note: impl std::fmt::Display) {
+        if self.verbosity > Verbosity::Quiet {
+            let (label, bar, equals) =
+                (self.paint("warning", YELLOW), self.paint("|", BRIGHT_BLUE), self.paint("= ", BRIGHT_BLUE));
+            let note_label = if self.color { "\x1b[1mnote\x1b[0m" } else { "note" };
+            let _ = writeln!(std::io::stderr(), "{label}: {message}\n  {bar}\n  {equals}{note_label}: {note}");
+        }
+    }
+
+    /// An error cargo reports before it reads its color settings: never colored.
+    pub fn print_error_text(&mut self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "error: {text}");
+    }
+
     /// An error and its causes, as cargo prints them.
     pub fn error(&mut self, error: &dyn std::error::Error) {
-        let label = self.paint("error", "1;31", false);
+        let label = self.paint("error", BRIGHT_RED);
         let mut text = format!("{label}: {error}");
         let mut source = error.source();
         if source.is_some() {
@@ -65,8 +97,8 @@ impl Shell {
         let _ = writeln!(std::io::stdout(), "{line}");
     }
 
-    fn paint(&self, text: &str, style: &str, status: bool) -> String {
-        let text = if status { format!("{text:>12}") } else { text.to_owned() };
-        if self.color { format!("\x1b[{style}m{text}\x1b[0m") } else { text }
+    /// `text` in bold and `color` (an ANSI color code), as cargo 1.95 writes it, when color is on.
+    fn paint(&self, text: &str, color: u8) -> String {
+        if self.color { format!("\x1b[1m\x1b[{color}m{text}\x1b[0m") } else { text.to_owned() }
     }
 }

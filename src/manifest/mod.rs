@@ -183,7 +183,8 @@ impl Manifest {
         self.package().normalized_build().ok().flatten().unwrap_or_default()
     }
 
-    /// Cargo's "manifest has no …" warning, if metadata a human needs is missing.
+    /// Cargo's "manifest has no …" warning, if metadata a human needs is missing (the note that
+    /// goes with it is [`METADATA_NOTE`]).
     pub fn missing_metadata_warning(&self) -> Option<String> {
         let p = self.package();
         let set = |f: &Option<cargo_util_schemas::manifest::InheritableString>| {
@@ -201,11 +202,13 @@ impl Manifest {
         }
         let (last, rest) = missing.split_last()?;
         let list = if rest.is_empty() { last.to_string() } else { format!("{} or {last}", rest.join(", ")) };
-        Some(format!(
-            "manifest has no {list}\n  = note: see https://doc.rust-lang.org/cargo/reference/manifest.html#package-metadata for more info"
-        ))
+        Some(format!("manifest has no {list}"))
     }
 }
+
+/// Where cargo's missing-metadata warning points.
+pub const METADATA_NOTE: &str =
+    "see https://doc.rust-lang.org/cargo/reference/manifest.html#package-metadata for more info";
 
 /// Every dependency table of a manifest: `[dependencies]`, `[dev-dependencies]`,
 /// `[build-dependencies]`, then the same for each `[target.<cfg>]`.

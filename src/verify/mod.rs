@@ -203,6 +203,7 @@ fn rebuild(
     cargo.target_dir = Some(scratch_dir.join("target"));
     let ws = Workspace::load(&cargo, &package_dir.join("Cargo.toml"))?;
     let options = Options {
+        build: package::BuildOptions::default(),
         target_dir: scratch_dir.join("target"),
         dirty: crate::vcs::Dirty::Exported,
         include_lockfile: published_lock.is_some(),

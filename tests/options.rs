@@ -1,0 +1,145 @@
+//! Options of `cargo package` 1.95 and what they print, each compared with real cargo in the same
+//! test: the missing-metadata warning and `--no-metadata`, `--color`, `-Z` on the stable
+//! channel, the verification build's `--target`, `-j` and `--keep-going`, and a build script
+//! that writes into the sources (VERIFY-SOURCES).
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{Sandbox, Tool};
+
+/// A package in `dir` with no `description` (so cargo warns) and, if given, a build script.
+fn write_package(dir: &Path, build_rs: Option<&str>) {
+    fs::create_dir_all(dir.join("src")).unwrap();
+    let build = if build_rs.is_some() { "build = \"build.rs\"\n" } else { "" };
+    fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"opts\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n{build}"),
+    )
+    .unwrap();
+    fs::write(dir.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    if let Some(script) = build_rs {
+        fs::write(dir.join("build.rs"), script).unwrap();
+    }
+}
+
+/// Runs `tool package <args>` in `sandbox/<copy>`, a copy of the package made by `write_package`.
+fn package(sandbox: &Sandbox, tool: Tool, copy: &str, build_rs: Option<&str>, args: &[&str]) -> Output {
+    let dir = sandbox.path.join(copy);
+    if !dir.exists() {
+        write_package(&dir, build_rs);
+    }
+    let mut command = match tool {
+        // The cargo that runs the tests, as the parity suite's (which checks it is 1.95).
+        Tool::Cargo => Command::new(env!("CARGO")),
+        _ => Command::new(env!("CARGO_BIN_EXE_cargo-seal")),
+    };
+    command.arg("package").args(args).current_dir(&dir);
+    sandbox.pin_tool_env(&mut command);
+    command.output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The lines before the first status line (`   Packaging ...`): the warnings.
+fn warnings(out: &Output) -> String {
+    stderr(out).lines().take_while(|l| !l.contains("Packaging")).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn metadata_warning_and_no_metadata_match_cargo() {
+    let sandbox = Sandbox::new("options-metadata");
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &["--no-verify", "--allow-dirty"]);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &["--no-verify", "--allow-dirty"]);
+    assert!(warnings(&cargo).starts_with("warning: manifest has no description"), "{}", stderr(&cargo));
+    assert_eq!(warnings(&seal), warnings(&cargo));
+
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &["--no-verify", "--allow-dirty", "--no-metadata"]);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &["--no-verify", "--allow-dirty", "--no-metadata"]);
+    assert!(cargo.status.success() && seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    assert_eq!((warnings(&cargo), warnings(&seal)), (String::new(), String::new()));
+}
+
+#[test]
+fn color_always_paints_as_cargo() {
+    let sandbox = Sandbox::new("options-color");
+    let args = ["--no-verify", "--allow-dirty", "--color", "always"];
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &args);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &args);
+    assert!(warnings(&cargo).contains('\x1b'), "cargo wrote no color: {}", stderr(&cargo));
+    assert_eq!(warnings(&seal), warnings(&cargo));
+    // Status verbs too: the line up to the package's path, which differs between the copies.
+    let verb = |out: &Output| {
+        stderr(out).lines().find(|l| l.contains("Packaging")).map(|l| l[..l.find("opts").unwrap()].to_owned())
+    };
+    assert_eq!(verb(&seal), verb(&cargo));
+}
+
+#[test]
+fn unstable_flags_are_refused_as_on_stable() {
+    let sandbox = Sandbox::new("options-unstable");
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &["--no-verify", "-Zno-index-update"]);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &["--no-verify", "-Zno-index-update"]);
+    assert!(!cargo.status.success() && !seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    assert!(stderr(&cargo).contains("nightly channel"), "{}", stderr(&cargo));
+    assert_eq!(stderr(&seal), stderr(&cargo));
+    assert!(support::crates_in(&sandbox.path.join("b/target")).is_empty(), "a refused run wrote a .crate");
+}
+
+#[test]
+fn build_options_reach_the_verification_build() {
+    let sandbox = Sandbox::new("options-build");
+    let host = Command::new("rustc").arg("-vV").output().unwrap();
+    let host = String::from_utf8_lossy(&host.stdout);
+    let host = host.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc -vV names the host").to_owned();
+    let args = ["--allow-dirty", "--target", host.as_str(), "-j", "1", "--keep-going"];
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &args);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &args);
+    assert!(cargo.status.success() && seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    let name = "target/package/opts-0.1.0.crate";
+    assert!(
+        fs::read(sandbox.path.join("a").join(name)).unwrap() == fs::read(sandbox.path.join("b").join(name)).unwrap()
+    );
+    // The build ran for that target: its output is under `target/<triple>/`.
+    assert!(sandbox.path.join("b/target").join(&host).is_dir(), "no build for {host}");
+
+    // An invalid value fails the verification, as in cargo, and leaves no archive.
+    let cargo = package(&sandbox, Tool::Cargo, "c", None, &["--allow-dirty", "-j", "0"]);
+    let seal = package(&sandbox, Tool::Seal, "d", None, &["--allow-dirty", "-j", "0"]);
+    for out in [&cargo, &seal] {
+        assert!(!out.status.success(), "{}", stderr(out));
+        assert!(stderr(out).contains("error: failed to verify package tarball"), "{}", stderr(out));
+        assert!(stderr(out).contains("jobs may not be 0"), "{}", stderr(out));
+    }
+    assert!(support::crates_in(&sandbox.path.join("d/target")).is_empty());
+}
+
+#[test]
+fn build_script_writing_sources_fails_as_cargo_does() {
+    // VERIFY-SOURCES: the build script adds a file to `src/` of the unpacked archive.
+    let script = "fn main() {\n    let dir = std::env::var(\"CARGO_MANIFEST_DIR\").unwrap();\n    \
+                  std::fs::write(format!(\"{dir}/src/generated.rs\"), \"\").unwrap();\n}\n";
+    let sandbox = Sandbox::new("options-sources");
+    let cargo = package(&sandbox, Tool::Cargo, "a", Some(script), &["--allow-dirty"]);
+    let seal = package(&sandbox, Tool::Seal, "b", Some(script), &["--allow-dirty"]);
+    for (out, copy) in [(&cargo, "a"), (&seal, "b")] {
+        let text = stderr(out);
+        assert!(!out.status.success(), "{text}");
+        let unpacked = sandbox.path.join(copy).join("target/package/opts-0.1.0");
+        let report = format!(
+            "error: failed to verify package tarball\n\nCaused by:\n  Source directory was modified by build.rs \
+             during cargo publish. Build scripts should not modify anything outside of OUT_DIR.\n  Added: {}\n",
+            unpacked.join("src/generated.rs").display()
+        );
+        assert!(text.contains(&report), "expected\n{report}\nin\n{text}");
+        assert!(text.contains("To proceed despite this, pass the `--no-verify` flag."), "{text}");
+        assert!(support::crates_in(&sandbox.path.join(copy).join("target")).is_empty(), "{copy} left a .crate");
+    }
+}
