@@ -1,7 +1,8 @@
 //! Options of `cargo package` 1.95 and what they print, each compared with real cargo in the same
 //! test: the missing-metadata warning and `--no-metadata`, `--color`, `-Z` on the stable
-//! channel, the verification build's `--target`, `-j` and `--keep-going`, and a build script
-//! that writes into the sources (VERIFY-SOURCES).
+//! channel, `-q`/`-v` and `CARGO_TERM_QUIET`/`CARGO_TERM_VERBOSE`, the verification build's
+//! `--target`, `-j` and `--keep-going`, and a build script that writes into the sources
+//! (ARC-VERIFY-SOURCES).
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
 #[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
@@ -30,6 +31,18 @@ fn write_package(dir: &Path, build_rs: Option<&str>) {
 
 /// Runs `tool package <args>` in `sandbox/<copy>`, a copy of the package made by `write_package`.
 fn package(sandbox: &Sandbox, tool: Tool, copy: &str, build_rs: Option<&str>, args: &[&str]) -> Output {
+    package_with(sandbox, tool, copy, build_rs, args, &[])
+}
+
+/// As [`package`], with more environment variables.
+fn package_with(
+    sandbox: &Sandbox,
+    tool: Tool,
+    copy: &str,
+    build_rs: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let dir = sandbox.path.join(copy);
     if !dir.exists() {
         write_package(&dir, build_rs);
@@ -41,6 +54,7 @@ fn package(sandbox: &Sandbox, tool: Tool, copy: &str, build_rs: Option<&str>, ar
     };
     command.arg("package").args(args).current_dir(&dir);
     sandbox.pin_tool_env(&mut command);
+    command.envs(env.iter().copied());
     command.output().unwrap()
 }
 
@@ -142,4 +156,33 @@ fn build_script_writing_sources_fails_as_cargo_does() {
         assert!(text.contains("To proceed despite this, pass the `--no-verify` flag."), "{text}");
         assert!(support::crates_in(&sandbox.path.join(copy).join("target")).is_empty(), "{copy} left a .crate");
     }
+}
+
+#[test]
+fn verbosity_follows_flags_and_variables_as_cargo() {
+    let sandbox = Sandbox::new("options-verbosity");
+    let run = |tool, copy, args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["--no-verify", "--allow-dirty"];
+        all.extend(args);
+        package_with(&sandbox, tool, copy, None, &all, env)
+    };
+    // Both flags at once: the same refusal.
+    let (cargo, seal) = (run(Tool::Cargo, "a", &["-q", "-v"], &[]), run(Tool::Seal, "b", &["-q", "-v"], &[]));
+    assert!(!cargo.status.success() && !seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    assert_eq!(stderr(&seal), stderr(&cargo));
+    // `term.quiet` from the environment: nothing at all.
+    let quiet = [("CARGO_TERM_QUIET", "true")];
+    let (cargo, seal) = (run(Tool::Cargo, "a", &[], &quiet), run(Tool::Seal, "b", &[], &quiet));
+    assert!(cargo.status.success() && seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    assert_eq!((stderr(&cargo), stderr(&seal)), (String::new(), String::new()));
+    // `term.verbose`: every archived file named, and a flag still wins over the variable.
+    let archiving =
+        |out: &Output| stderr(out).lines().filter(|l| l.contains("Archiving")).map(str::to_owned).collect::<Vec<_>>();
+    let verbose = [("CARGO_TERM_VERBOSE", "true")];
+    let (cargo, seal) = (run(Tool::Cargo, "a", &[], &verbose), run(Tool::Seal, "b", &[], &verbose));
+    assert!(archiving(&cargo).len() > 3, "{}", stderr(&cargo));
+    assert_eq!(archiving(&seal), archiving(&cargo));
+    let (cargo, seal) = (run(Tool::Cargo, "a", &["-v"], &quiet), run(Tool::Seal, "b", &["-v"], &quiet));
+    assert!(!archiving(&cargo).is_empty());
+    assert_eq!(archiving(&seal), archiving(&cargo));
 }

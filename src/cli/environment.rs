@@ -47,13 +47,25 @@ pub(super) struct CargoConfig {
     /// Read, and free of what would make a cargo process decide otherwise than the rules that
     /// leave cargo out assume: `build.build-dir`, `[patch]`, `include`.
     pub plain: bool,
+    /// `term.quiet`, `term.verbose` (`CARGO_TERM_QUIET`, `CARGO_TERM_VERBOSE`).
+    pub quiet: Option<bool>,
+    pub verbose: Option<bool>,
+    /// `term.color` (`CARGO_TERM_COLOR`): `auto`, `always` or `never`.
+    pub color: Option<&'static str>,
+    /// `net.offline` (`CARGO_NET_OFFLINE`).
+    pub offline: bool,
 }
 
 impl CargoConfig {
     pub fn read(cwd: &Path) -> Self {
-        let env_target_dir = || std::env::var_os("CARGO_TARGET_DIR").map(|dir| normalize_path(&cwd.join(dir)));
         let Ok(config) = cargo_config2::Config::load_with_cwd(cwd) else {
-            return CargoConfig { target_dir: env_target_dir(), plain: false };
+            let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(|dir| normalize_path(&cwd.join(dir)));
+            let color = match std::env::var("CARGO_TERM_COLOR").as_deref() {
+                Ok("always") => Some("always"),
+                Ok("never") => Some("never"),
+                _ => None,
+            };
+            return CargoConfig { target_dir, plain: false, quiet: None, verbose: None, color, offline: false };
         };
         let files_plain = cargo_config2::Walk::new(cwd).all(|file| {
             let table = std::fs::read_to_string(&file).ok().and_then(|text| text.parse::<toml::Table>().ok());
@@ -62,6 +74,14 @@ impl CargoConfig {
         CargoConfig {
             target_dir: config.build.target_dir.map(|dir| normalize_path(&cwd.join(dir))),
             plain: files_plain && config.build.build_dir.is_none(),
+            quiet: config.term.quiet,
+            verbose: config.term.verbose,
+            color: config.term.color.map(|color| match color {
+                cargo_config2::Color::Always => "always",
+                cargo_config2::Color::Never => "never",
+                _ => "auto",
+            }),
+            offline: config.net.offline.unwrap_or(false),
         }
     }
 }

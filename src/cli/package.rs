@@ -110,17 +110,27 @@ enum MessageFormat {
 struct Usage(String);
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    if let Some(when) = &args.color {
-        shell.set_color(when);
-    }
     if !args.unstable.is_empty() {
         shell.print_error_text(&unstable_refusal(&environment::cargo_version()));
         return EXIT_ERROR;
     }
-    shell.verbosity = match (args.quiet, args.verbose) {
-        (true, _) => Verbosity::Quiet,
-        (false, 0) => Verbosity::Normal,
-        _ => Verbosity::Verbose,
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(err) => {
+            shell.error(&Usage(format!("cannot read the current directory: {err}")));
+            return EXIT_ERROR;
+        }
+    };
+    let config = environment::CargoConfig::read(&cwd);
+    if let Some(when) = args.color.as_deref().or(config.color) {
+        shell.set_color(when);
+    }
+    shell.verbosity = match verbosity(&args, &config) {
+        Ok(verbosity) => verbosity,
+        Err(err) => {
+            shell.error(&err);
+            return EXIT_ERROR;
+        }
     };
     // The key is read first: a missing or unreadable key stops the run before any work.
     let key = match args.attest.as_deref().map(|path| super::provenance::signing_key(path, shell)).transpose() {
@@ -130,13 +140,29 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let run = options(&args).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
+    let run = options(&args, cwd, config).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
     match run {
         Ok(code) => code,
         Err(err) => {
             shell.error(&*err);
             EXIT_ERROR
         }
+    }
+}
+
+/// How much to print, as cargo decides it: the flags, else `term.verbose`/`term.quiet`; both
+/// at once is a mistake.
+fn verbosity(args: &Args, config: &environment::CargoConfig) -> Result<Verbosity, Usage> {
+    match (args.verbose > 0, args.quiet) {
+        (true, true) => Err(Usage("cannot set both --verbose and --quiet".into())),
+        (true, false) => Ok(Verbosity::Verbose),
+        (false, true) => Ok(Verbosity::Quiet),
+        (false, false) => match (config.verbose == Some(true), config.quiet == Some(true)) {
+            (true, true) => Err(Usage("cannot set both `term.verbose` and `term.quiet`".into())),
+            (true, false) => Ok(Verbosity::Verbose),
+            (false, true) => Ok(Verbosity::Quiet),
+            (false, false) => Ok(Verbosity::Normal),
+        },
     }
 }
 
@@ -389,8 +415,11 @@ fn package_id_spec(selection: &Selection) -> PackageIdSpec {
     spec
 }
 
-fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
-    let cwd = std::env::current_dir().map_err(|e| Usage(format!("cannot read the current directory: {e}")))?;
+fn options(
+    args: &Args,
+    cwd: PathBuf,
+    config: environment::CargoConfig,
+) -> Result<(Options, Workspace), Box<dyn Error>> {
     let manifest_path = match &args.manifest_path {
         Some(path) => {
             if path.file_name().is_none_or(|n| n != "Cargo.toml") {
@@ -410,7 +439,6 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
     let dir = manifest_path.parent().unwrap_or(Path::new("/"));
     let dir = dir.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", dir.display())))?;
     let manifest_path = dir.join("Cargo.toml");
-    let config = environment::CargoConfig::read(&cwd);
     let target_dir = args.target_dir.as_ref().map(|dir| normalize_path(&cwd.join(dir))).or(config.target_dir);
     let mut cargo = Cargo {
         program: environment::cargo_program(),
@@ -418,7 +446,7 @@ fn options(args: &Args) -> Result<(Options, Workspace), Box<dyn Error>> {
         target_dir,
         build_dir: None,
         plain_config: config.plain,
-        offline: args.offline,
+        offline: args.offline || config.offline,
         locked: args.locked,
         frozen: args.frozen,
         env: Vec::new(),
