@@ -75,6 +75,8 @@ pub enum Error {
     Spec { spec: String, message: String },
     #[error("package ID specification `{spec}` did not match any packages")]
     NoMatch { spec: String },
+    #[error("{message}")]
+    NoPattern { message: String },
     #[error("the workspace at `{}` has no members to package", root.display())]
     Empty { root: PathBuf },
 }
@@ -149,30 +151,43 @@ impl Workspace {
     /// The members to package, and warnings about `--exclude` specs that named nothing.
     pub fn select(&self, packages: &Packages) -> Result<(Vec<&Member>, Vec<String>), Error> {
         let mut warnings = Vec::new();
+        let root = self.root.dir.display();
         let selected: Vec<&Member> = match packages {
             Packages::Default => self.members.iter().filter(|m| m.default).collect(),
             Packages::Named(specs) => {
-                let specs = parse_specs(specs)?;
-                if let Some((text, _)) = specs.iter().find(|(_, spec)| !self.members.iter().any(|m| m.matches(spec))) {
+                let mut selector = Selector::parse(specs)?;
+                let selected: Vec<&Member> = self.members.iter().filter(|m| selector.matches(m)).collect();
+                if let Some(patterns) = selector.unmatched_patterns() {
+                    return Err(Error::NoPattern {
+                        message: format!("package pattern(s) `{patterns}` not found in workspace `{root}`"),
+                    });
+                }
+                if let Some((text, _)) =
+                    selector.specs.iter().find(|(_, spec)| !self.members.iter().any(|m| m.matches(spec)))
+                {
                     return Err(Error::NoMatch { spec: text.clone() });
                 }
-                self.members.iter().filter(|m| specs.iter().any(|(_, spec)| m.matches(spec))).collect()
+                selected
             }
             Packages::All { exclude } => {
-                let specs = parse_specs(exclude)?;
-                let unmatched: Vec<_> = specs
+                let mut selector = Selector::parse(exclude)?;
+                let selected = self.members.iter().filter(|m| !selector.matches(m)).collect();
+                let unmatched: Vec<String> = selector
+                    .specs
                     .iter()
                     .filter(|(_, spec)| !self.members.iter().any(|m| m.matches(spec)))
-                    .map(|(text, _)| format!("`{text}`"))
+                    .map(|(_, spec)| spec.to_string())
                     .collect();
                 if !unmatched.is_empty() {
                     warnings.push(format!(
-                        "excluded package(s) {} not found in workspace `{}`",
-                        unmatched.join(", "),
-                        self.root.dir.display()
+                        "excluded package(s) `{}` not found in workspace `{root}`",
+                        unmatched.join(", ")
                     ));
                 }
-                self.members.iter().filter(|m| !specs.iter().any(|(_, spec)| m.matches(spec))).collect()
+                if let Some(patterns) = selector.unmatched_patterns() {
+                    warnings.push(format!("excluded package pattern(s) `{patterns}` not found in workspace `{root}`"));
+                }
+                selected
             }
         };
         if selected.is_empty() {
@@ -192,15 +207,52 @@ impl Workspace {
     }
 }
 
-fn parse_specs(specs: &[String]) -> Result<Vec<(String, PackageIdSpec)>, Error> {
-    specs
-        .iter()
-        .map(|text| {
-            PackageIdSpec::parse(text)
-                .map(|spec| (text.clone(), spec))
-                .map_err(|e| Error::Spec { spec: text.clone(), message: e.to_string() })
-        })
-        .collect()
+/// WS-SPEC: `-p`/`--exclude` arguments: package-id specs, and, where one does not parse as a spec
+/// and holds `*`, `?`, `[` or `]`, a glob pattern over member names, as cargo reads them.
+struct Selector {
+    specs: Vec<(String, PackageIdSpec)>,
+    /// Each pattern, and whether a member matched it.
+    patterns: Vec<(glob::Pattern, bool)>,
+}
+
+impl Selector {
+    fn parse(args: &[String]) -> Result<Self, Error> {
+        let mut selector = Selector { specs: Vec::new(), patterns: Vec::new() };
+        for text in args {
+            match PackageIdSpec::parse(text) {
+                Ok(spec) => selector.specs.push((text.clone(), spec)),
+                Err(_) if text.contains(['*', '?', '[', ']']) => {
+                    let pattern = glob::Pattern::new(text).map_err(|e| Error::Spec {
+                        spec: text.clone(),
+                        message: format!("cannot build glob pattern from `{text}`: {e}"),
+                    })?;
+                    selector.patterns.push((pattern, false));
+                }
+                Err(e) => return Err(Error::Spec { spec: text.clone(), message: e.to_string() }),
+            }
+        }
+        Ok(selector)
+    }
+
+    /// Whether a spec or a pattern names `member`; patterns remember that they matched.
+    fn matches(&mut self, member: &Member) -> bool {
+        let by_spec = self.specs.iter().any(|(_, spec)| member.matches(spec));
+        let mut by_pattern = false;
+        for (pattern, matched) in &mut self.patterns {
+            if pattern.matches(&member.name) {
+                *matched = true;
+                by_pattern = true;
+            }
+        }
+        by_spec || by_pattern
+    }
+
+    /// The patterns no member matched, as cargo lists them.
+    fn unmatched_patterns(&self) -> Option<String> {
+        let unmatched: Vec<&str> =
+            self.patterns.iter().filter(|(_, matched)| !matched).map(|(p, _)| p.as_str()).collect();
+        (!unmatched.is_empty()).then(|| unmatched.join(", "))
+    }
 }
 
 /// WS-ORDER: packages in the order cargo packages them: a depth-first walk over the path

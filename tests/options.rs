@@ -186,3 +186,41 @@ fn verbosity_follows_flags_and_variables_as_cargo() {
     assert!(!archiving(&cargo).is_empty());
     assert_eq!(archiving(&seal), archiving(&cargo));
 }
+
+/// A virtual workspace with members `glob-a`, `glob-b` and `other` in `dir`.
+fn write_workspace(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"glob-a\", \"glob-b\", \"other\"]\nresolver = \"2\"\n")
+        .unwrap();
+    for member in ["glob-a", "glob-b", "other"] {
+        write_package(&dir.join(member), None);
+        let manifest = fs::read_to_string(dir.join(member).join("Cargo.toml")).unwrap();
+        fs::write(dir.join(member).join("Cargo.toml"), manifest.replace("\"opts\"", &format!("\"{member}\""))).unwrap();
+    }
+}
+
+#[test]
+fn package_patterns_select_as_cargo() {
+    // WS-SPEC: a `-p`/`--exclude` argument that is no package-id spec but has `*`, `?`, `[` or
+    // `]` is a glob over member names; one that matches nothing is an error for `-p` and a
+    // warning for `--exclude`, in cargo's words.
+    let sandbox = Sandbox::new("options-patterns");
+    write_workspace(&sandbox.path.join("a"));
+    write_workspace(&sandbox.path.join("b"));
+    let cases: [&[&str]; 3] = [
+        &["-p", "glob-*", "--list"],
+        &["-p", "zzz*", "--list"],
+        &["--workspace", "--exclude", "glob-?", "--exclude", "zz*", "--exclude", "nope", "--list"],
+    ];
+    for args in cases {
+        let cargo = package(&sandbox, Tool::Cargo, "a", None, args);
+        let seal = package(&sandbox, Tool::Seal, "b", None, args);
+        let shown = |out: &Output, copy: &str| {
+            let dir = sandbox.path.join(copy).display().to_string();
+            let err: String =
+                stderr(out).lines().filter(|l| !l.contains("Packaging")).map(|l| format!("{l}\n")).collect();
+            (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), err.replace(&dir, "<ws>"))
+        };
+        assert_eq!(shown(&seal, "b"), shown(&cargo, "a"), "{args:?}");
+    }
+}

@@ -218,6 +218,10 @@ fn package(
     let mut made = Vec::with_capacity(members.manifests.len());
     let mut repos = Repos::default();
     for manifest in members.manifests {
+        // As cargo: the metadata check comes first, before the files are listed or checked.
+        if let Some(warning) = manifest.missing_metadata_warning().filter(|_| !args.no_metadata) {
+            shell.warn_with_note(warning, crate::manifest::METADATA_NOTE);
+        }
         let selection = package::select(manifest, ws, options, &mut repos)?;
         for warning in &selection.warnings {
             shell.warn(warning);
@@ -230,9 +234,6 @@ fn package(
             selection.commit(needs)?;
         }
         let manifest = &selection.manifest;
-        if let Some(warning) = manifest.missing_metadata_warning().filter(|_| !args.no_metadata) {
-            shell.warn_with_note(warning, crate::manifest::METADATA_NOTE);
-        }
         let id = format!("{} v{} ({})", manifest.name(), manifest.version(), manifest.root.display());
         shell.status("Packaging", &id);
         let planned =
