@@ -224,3 +224,15 @@ fn package_patterns_select_as_cargo() {
         assert_eq!(shown(&seal, "b"), shown(&cargo, "a"), "{args:?}");
     }
 }
+
+#[test]
+fn message_format_needs_list_as_in_cargo() {
+    let sandbox = Sandbox::new("options-message-format");
+    let args = ["--no-verify", "--message-format", "json"];
+    let cargo = package(&sandbox, Tool::Cargo, "a", None, &args);
+    let seal = package(&sandbox, Tool::Seal, "b", None, &args);
+    assert!(!cargo.status.success() && !seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    let first_lines = |out: &Output| stderr(out).lines().take(2).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(first_lines(&seal), ["error: the following required arguments were not provided:", "  --list"]);
+    assert_eq!(first_lines(&seal), first_lines(&cargo));
+}

@@ -76,7 +76,7 @@ pub struct Args {
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
     /// Output representation
-    #[arg(long, value_enum, default_value = "human", value_name = "FMT")]
+    #[arg(long, value_enum, default_value = "human", value_name = "FMT", requires = "list")]
     message_format: MessageFormat,
     /// Ignore warnings about a lack of human-usable metadata
     #[arg(long)]
