@@ -42,6 +42,10 @@ pub struct BuildOptions {
     /// `-j N`.
     pub jobs: Option<String>,
     pub keep_going: bool,
+    /// The build's own messages (`Compiling …`, compiler errors) go to standard error, as in
+    /// `cargo package`: `None` keeps them (verify rebuilds in the library show none), else the
+    /// run's verbosity, `-q` as `Some(-1)`, `-v`/`-vv` as 1/2, and its color.
+    pub shown: Option<(i8, bool)>,
 }
 
 impl BuildOptions {
@@ -50,6 +54,11 @@ impl BuildOptions {
         args.extend(self.jobs.iter().flat_map(|j| ["--jobs", j.as_str()]));
         if self.keep_going {
             args.push("--keep-going");
+        }
+        match self.shown {
+            Some((-1, _)) => args.push("--quiet"),
+            Some((verbose, _)) => args.extend(std::iter::repeat_n("--verbose", verbose.max(0) as usize)),
+            None => {}
         }
         args
     }
@@ -532,7 +541,13 @@ pub fn verify(
     } else if options.cargo.offline {
         command.arg("--offline");
     }
-    options.cargo.run(command).map_err(Error::Verify)?;
+    match options.build.shown {
+        Some((_, color)) => {
+            command.env("CARGO_TERM_COLOR", if color { "always" } else { "never" });
+            options.cargo.run_shown(command).map_err(Error::Verify)?;
+        }
+        None => options.cargo.run(command).map_err(Error::Verify)?,
+    }
     // ARC-VERIFY-SOURCES: a build script that writes into the sources fails the package, as in cargo.
     let after = fingerprint(&unpacked)?;
     match fingerprint_changes(&before, &after) {

@@ -236,3 +236,26 @@ fn message_format_needs_list_as_in_cargo() {
     assert_eq!(first_lines(&seal), ["error: the following required arguments were not provided:", "  --list"]);
     assert_eq!(first_lines(&seal), first_lines(&cargo));
 }
+
+#[test]
+fn verification_build_speaks_as_cargo() {
+    // ARC-VERIFY: the build's own messages (`Compiling`, `Finished`) reach the user as they do
+    // from `cargo package`, quiet with `-q`.
+    let sandbox = Sandbox::new("options-build-output");
+    let normalized = |out: &Output, copy: &str| {
+        let dir = sandbox.path.join(copy).display().to_string();
+        let text = stderr(out).replace(&dir, "<pkg>");
+        text.lines()
+            .map(|line| match line.find(" target(s) in ") {
+                Some(at) => format!("{} target(s) in <time>\n", &line[..at]),
+                None => format!("{line}\n"),
+            })
+            .collect::<String>()
+    };
+    for args in [&["--allow-dirty", "--no-metadata"][..], &["--allow-dirty", "-q"]] {
+        let cargo = package(&sandbox, Tool::Cargo, "a", None, args);
+        let seal = package(&sandbox, Tool::Seal, "b", None, args);
+        assert!(cargo.status.success() && seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+        assert_eq!(normalized(&seal, "b"), normalized(&cargo, "a"), "{args:?}");
+    }
+}

@@ -140,7 +140,15 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let run = options(&args, cwd, config).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
+    // The verification build speaks at the run's verbosity and in its colors.
+    let build_verbosity = match shell.verbosity {
+        Verbosity::Quiet => -1,
+        Verbosity::Normal => 0,
+        Verbosity::Verbose => args.verbose.clamp(1, 2) as i8,
+    };
+    let shown = (build_verbosity, shell.is_colored());
+    let run =
+        options(&args, cwd, config, shown).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
     match run {
         Ok(code) => code,
         Err(err) => {
@@ -420,6 +428,7 @@ fn options(
     args: &Args,
     cwd: PathBuf,
     config: environment::CargoConfig,
+    shown: (i8, bool),
 ) -> Result<(Options, Workspace), Box<dyn Error>> {
     let manifest_path = match &args.manifest_path {
         Some(path) => {
@@ -468,6 +477,7 @@ fn options(
             targets: args.target.clone(),
             jobs: args.jobs.clone(),
             keep_going: args.keep_going,
+            shown: Some(shown),
         },
         registries: environment::registries_from_env(),
         publish_source: environment::crates_io_source(),

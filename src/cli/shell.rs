@@ -29,6 +29,11 @@ impl Shell {
         shell
     }
 
+    /// Whether messages are colored.
+    pub fn is_colored(&self) -> bool {
+        self.color
+    }
+
     /// `--color WHEN` (`always`, `never`, anything else `auto`: color on a terminal).
     pub fn set_color(&mut self, when: &str) {
         self.color = match when {

@@ -53,6 +53,14 @@ impl Cargo {
         command
     }
 
+    /// Runs cargo with its messages going where ours go (standard error), as a build that
+    /// `cargo package` runs shows them.
+    pub(crate) fn run_shown(&self, mut command: Command) -> Result<(), Error> {
+        let shown = format!("{command:?}");
+        let status = command.status().map_err(|source| Error::Spawn { program: self.program.clone(), source })?;
+        if status.success() { Ok(()) } else { Err(Error::Shown { command: shown }) }
+    }
+
     /// Runs cargo, returning its error output as the error when it fails.
     pub(crate) fn run(&self, mut command: Command) -> Result<(), Error> {
         let shown = format!("{command:?}");

@@ -32,6 +32,8 @@ pub enum Error {
     Spawn { program: PathBuf, source: std::io::Error },
     #[error("`{command}` failed:\n{stderr}")]
     Cargo { command: String, stderr: String },
+    #[error("`{command}` failed (its messages are above)")]
+    Shown { command: String },
     #[error("cargo could not resolve the dependencies of `{}`", manifest.display())]
     Resolve { manifest: PathBuf, source: Box<Error> },
     #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]
