@@ -77,6 +77,8 @@ pub enum Error {
     NoMatch { spec: String },
     #[error("{message}")]
     NoPattern { message: String },
+    #[error("cannot build glob pattern from `{pattern}`")]
+    Glob { pattern: String, source: glob::PatternError },
     #[error("the workspace at `{}` has no members to package", root.display())]
     Empty { root: PathBuf },
 }
@@ -222,10 +224,8 @@ impl Selector {
             match PackageIdSpec::parse(text) {
                 Ok(spec) => selector.specs.push((text.clone(), spec)),
                 Err(_) if text.contains(['*', '?', '[', ']']) => {
-                    let pattern = glob::Pattern::new(text).map_err(|e| Error::Spec {
-                        spec: text.clone(),
-                        message: format!("cannot build glob pattern from `{text}`: {e}"),
-                    })?;
+                    let pattern =
+                        glob::Pattern::new(text).map_err(|source| Error::Glob { pattern: text.clone(), source })?;
                     selector.patterns.push((pattern, false));
                 }
                 Err(e) => return Err(Error::Spec { spec: text.clone(), message: e.to_string() }),

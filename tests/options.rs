@@ -207,9 +207,10 @@ fn package_patterns_select_as_cargo() {
     let sandbox = Sandbox::new("options-patterns");
     write_workspace(&sandbox.path.join("a"));
     write_workspace(&sandbox.path.join("b"));
-    let cases: [&[&str]; 3] = [
+    let cases: [&[&str]; 4] = [
         &["-p", "glob-*", "--list"],
         &["-p", "zzz*", "--list"],
+        &["-p", "[", "--list"],
         &["--workspace", "--exclude", "glob-?", "--exclude", "zz*", "--exclude", "nope", "--list"],
     ];
     for args in cases {
