@@ -47,15 +47,7 @@ fn package_with(
     if !dir.exists() {
         write_package(&dir, build_rs);
     }
-    let mut command = match tool {
-        // The cargo that runs the tests, as the parity suite's (which checks it is 1.95).
-        Tool::Cargo => Command::new(env!("CARGO")),
-        _ => Command::new(env!("CARGO_BIN_EXE_cargo-seal")),
-    };
-    command.arg("package").args(args).current_dir(&dir);
-    sandbox.pin_tool_env(&mut command);
-    command.envs(env.iter().copied());
-    command.output().unwrap()
+    sandbox.run_in(tool, &dir, args, env)
 }
 
 fn stderr(out: &Output) -> String {

@@ -9,7 +9,7 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{Sandbox, Tool};
 
@@ -30,18 +30,13 @@ fn write_package(dir: &Path, rust_version: Option<&str>) {
 
 /// `tool package --no-verify <args>` in `dir`; cargo-seal gets a `CARGO` that cannot run.
 fn package(sandbox: &Sandbox, tool: Tool, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = match tool {
-        // The cargo that runs the tests, as the parity suite's (which checks it is 1.95).
-        Tool::Cargo => Command::new(env!("CARGO")),
-        _ => Command::new(env!("CARGO_BIN_EXE_cargo-seal")),
-    };
-    command.arg("package").arg("--no-verify").args(args).current_dir(dir);
-    sandbox.pin_tool_env(&mut command);
-    command.envs(env.iter().copied());
+    let no_cargo = dir.join("no-cargo-here");
+    let mut env = env.to_vec();
     if tool != Tool::Cargo {
-        command.env("CARGO", dir.join("no-cargo-here"));
+        env.push(("CARGO", no_cargo.to_str().expect("a UTF-8 temporary path")));
     }
-    let out = command.output().unwrap();
+    let args: Vec<&str> = ["--no-verify"].into_iter().chain(args.iter().copied()).collect();
+    let out = sandbox.run_in(tool, dir, &args, &env);
     assert!(out.status.success(), "{}", support::describe("package", &out));
     out
 }
@@ -108,11 +103,8 @@ fn packages_with_dependencies_still_ask_cargo() {
     write_package(&dir, None);
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     fs::write(dir.join("Cargo.toml"), format!("{manifest}\n[dependencies]\nitoa = \"1\"\n")).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
-    command.args(["package", "--no-verify", "--offline"]).current_dir(&dir);
-    sandbox.pin_tool_env(&mut command);
-    command.env("CARGO", dir.join("no-cargo-here"));
-    let out = command.output().unwrap();
+    let no_cargo = dir.join("no-cargo-here");
+    let out = sandbox.run_in(Tool::Seal, &dir, &["--no-verify", "--offline"], &[("CARGO", no_cargo.to_str().unwrap())]);
     assert_eq!(out.status.code(), Some(support::SEAL_ERROR_EXIT_CODE), "{}", support::describe("package", &out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let names_manifest = format!("cargo could not resolve the dependencies of `{}`", dir.join("Cargo.toml").display());
@@ -134,10 +126,7 @@ fn config_patch_is_left_to_cargo() {
     write_package(&sandbox.path.join("patched"), None);
     fs::write(sandbox.path.join("patched/Cargo.toml"), "[package]\nname = \"patched\"\nversion = \"1.0.0\"\n").unwrap();
     package(&sandbox, Tool::Cargo, &sandbox.path.join("a"), &[], &[]);
-    let mut seal = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
-    seal.args(["package", "--no-verify"]).current_dir(sandbox.path.join("b"));
-    sandbox.pin_tool_env(&mut seal);
-    let out = seal.output().unwrap();
+    let out = sandbox.run_in(Tool::Seal, &sandbox.path.join("b"), &["--no-verify"], &[]);
     assert!(out.status.success(), "{}", support::describe("package", &out));
     let name = "target/package/standalone-0.3.0.crate";
     let cargo = fs::read(sandbox.path.join("a").join(name)).unwrap();

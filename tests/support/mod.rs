@@ -274,17 +274,19 @@ impl Sandbox {
     /// copy's root (the cwd matters to cargo's dirty check of files outside the package).
     pub fn package(&self, tool: Tool, fixture: &Fixture, args: &[String], copy: &Copy, extra: &[&str]) -> Output {
         let manifest = copy.root.join(fixture.manifest_rel(&copy.root));
+        let (target, manifest) = (copy.target.to_string_lossy(), manifest.to_string_lossy());
+        let mut all = vec!["--no-verify", "--target-dir", &target, "--manifest-path", &manifest];
+        all.extend(args.iter().map(String::as_str));
+        all.extend(extra);
+        self.run_in(tool, &copy.root, &all, &[])
+    }
+
+    /// Runs `tool package <args>` in `dir`, in the pinned environment plus `env`.
+    pub fn run_in(&self, tool: Tool, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = tool.command();
-        cmd.arg("package")
-            .arg("--no-verify")
-            .arg("--target-dir")
-            .arg(&copy.target)
-            .arg("--manifest-path")
-            .arg(&manifest)
-            .args(args)
-            .args(extra)
-            .current_dir(&copy.root);
+        cmd.arg("package").args(args).current_dir(dir);
         self.pin_tool_env(&mut cmd);
+        cmd.envs(env.iter().copied());
         cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.label()))
     }
 
