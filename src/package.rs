@@ -432,7 +432,7 @@ fn lockfile_text(
     {
         return Ok(text);
     }
-    Ok(lockfile::generate(cargo, &member, manifest_text, previous, lock.siblings, &scratch_dir(options))?)
+    Ok(lockfile::generate(cargo, &member, published, manifest_text, previous, lock.siblings, &scratch_dir(options))?)
 }
 
 /// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.

@@ -42,8 +42,6 @@ pub enum Error {
     Registry { file: PathBuf, registry: PathBuf, source: std::io::Error },
     #[error("failed to parse lock file `{}`", path.display())]
     Parse { path: PathBuf, source: toml::de::Error },
-    #[error("failed to parse the normalized manifest written to `{}`", path.display())]
-    Manifest { path: PathBuf, source: toml::de::Error },
     #[error("failed to read the archive cargo made to resolve the lock file, `{}`", path.display())]
     Stand { path: PathBuf, source: read::FileError },
     #[error("the archive cargo made to resolve the lock file, `{}`, has no `Cargo.lock`", path.display())]
@@ -76,12 +74,14 @@ fn scratch_dir(parent: &Path) -> Result<tempfile::TempDir, Error> {
 }
 
 /// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package `member` whose normalized
-/// manifest is `manifest_text`, resolved from `previous` (the workspace's `Cargo.lock`, if any),
-/// with the packages of this run that it depends on taken from `overlay` (LOCK-SIBLINGS). Scratch
-/// files go in a temporary directory under `scratch_parent`, removed afterwards.
+/// manifest is `published` (rendered as `manifest_text`), resolved from `previous` (the
+/// workspace's `Cargo.lock`, if any), with the packages of this run that it depends on taken from
+/// `overlay` (LOCK-SIBLINGS). Scratch files go in a temporary directory under `scratch_parent`,
+/// removed afterwards.
 pub fn generate(
     cargo: &Cargo,
     member: &PackageSpec<'_>,
+    published: &TomlManifest,
     manifest_text: &str,
     previous: Option<&Path>,
     overlay: Option<&LocalRegistry>,
@@ -89,8 +89,7 @@ pub fn generate(
 ) -> Result<String, Error> {
     if cargo.plain_config
         && previous.is_none()
-        && let Ok(normalized) = toml::from_str::<TomlManifest>(manifest_text)
-        && let Some(lock) = without_dependencies(&normalized, member)
+        && let Some(lock) = without_dependencies(published, member)
     {
         let own = std::fs::read_to_string(member.dir.join("Cargo.lock")).ok();
         return Ok(with_comments(&lock, own.as_deref()));
@@ -121,13 +120,9 @@ pub fn generate(
     }
 
     let packaged = match &scratch_previous {
-        None => {
-            let normalized: TomlManifest =
-                toml::from_str(manifest_text).map_err(|source| Error::Manifest { path: manifest.clone(), source })?;
-            cargo
-                .resolve_by_packaging(&dir, &normalized, overlay, scratch.path())
-                .map_err(resolving(&member.dir.join("Cargo.toml")))?
-        }
+        None => cargo
+            .resolve_by_packaging(&dir, published, overlay, scratch.path())
+            .map_err(resolving(&member.dir.join("Cargo.toml")))?,
         Some(_) => None,
     };
     let resolved = match packaged {
