@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::manifest::TomlManifest;
 use sha2::Digest as _;
 
+use crate::features::{self, Behavior, CliFeatures, Summary};
 use crate::git::Repos;
 use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
 use crate::manifest::{self, Manifest, PublishContext};
@@ -43,9 +44,20 @@ pub struct BuildOptions {
     pub jobs: Option<String>,
     pub keep_going: bool,
     /// The build's own messages (`Compiling …`, compiler errors) go to standard error, as in
-    /// `cargo package`: `None` keeps them (verify rebuilds in the library show none), else the
-    /// run's verbosity, `-q` as `Some(-1)`, `-v`/`-vv` as 1/2, and its color.
-    pub shown: Option<(i8, bool)>,
+    /// `cargo package`; `None` keeps them (verify rebuilds in the library show none).
+    pub shown: Option<Shown>,
+}
+
+/// How the verification build speaks.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    /// The run's verbosity: `-q` as -1, `-v`/`-vv` as 1/2.
+    pub verbosity: i8,
+    pub color: bool,
+    /// Standard error is a terminal: the build writes to it directly, progress bar and all.
+    /// Otherwise its messages pass through this process, which takes the error it ends with as
+    /// the cause of its own, as cargo reports a failed verification (`ARC-VERIFY`).
+    pub terminal: bool,
 }
 
 impl BuildOptions {
@@ -55,9 +67,9 @@ impl BuildOptions {
         if self.keep_going {
             args.push("--keep-going");
         }
-        match self.shown {
-            Some((-1, _)) => args.push("--quiet"),
-            Some((verbose, _)) => args.extend(std::iter::repeat_n("--verbose", verbose.max(0) as usize)),
+        match self.shown.map(|shown| shown.verbosity) {
+            Some(-1) => args.push("--quiet"),
+            Some(verbose) => args.extend(std::iter::repeat_n("--verbose", verbose.max(0) as usize)),
             None => {}
         }
         args
@@ -71,6 +83,8 @@ pub enum Error {
     Manifest(#[from] manifest::Error),
     #[error(transparent)]
     Workspace(#[from] workspace::Error),
+    #[error(transparent)]
+    Features(#[from] features::Error),
     #[error("failed to determine list of files in `{}`", root.display())]
     List { root: PathBuf, source: list::Error },
     #[error(transparent)]
@@ -91,6 +105,10 @@ pub enum Error {
     Archive { path: PathBuf, source: archive::Error },
     #[error("failed to verify package tarball")]
     Verify(#[source] lockfile::Error),
+    /// The build's messages are on the screen; the error it ended with, if taken from them, is
+    /// the cause.
+    #[error("failed to verify package tarball")]
+    BuildFailed(#[source] Option<lockfile::CargoError>),
     #[error("failed to verify package tarball")]
     Modified(#[source] SourcesModified),
     #[error("failed to verify output at {:?}", path)]
@@ -169,20 +187,32 @@ impl Selection {
 /// The packages of one run.
 #[derive(Debug)]
 pub struct Members {
-    /// Loaded and in packaging order (`WS-ORDER`).
-    pub manifests: Vec<Manifest>,
+    /// Loaded and in packaging order (`WS-ORDER`), each with the features its verification
+    /// build activates (`WS-FEATURES`).
+    pub packages: Vec<(Manifest, CliFeatures)>,
     /// Whether one of them depends on another (`WS-REGISTRY`).
     pub depend_on_each_other: bool,
     pub warnings: Vec<String>,
 }
 
-/// Selects and loads the members to package (`WS-SELECT`, `WS-ORDER`).
-pub fn members(ws: &Workspace, packages: &workspace::Packages) -> Result<Members, Error> {
+/// Selects and loads the members to package and gives each its features (`WS-SELECT`,
+/// `WS-FEATURES`, `WS-ORDER`).
+pub fn members(ws: &Workspace, packages: &workspace::Packages, cli: &CliFeatures) -> Result<Members, Error> {
     let (selected, warnings) = ws.select(packages)?;
     let manifests =
         selected.iter().map(|member| Manifest::load(&member.manifest_path, &ws.root)).collect::<Result<Vec<_>, _>>()?;
-    let (manifests, depend_on_each_other) = workspace::packaging_order(manifests);
-    Ok(Members { manifests, depend_on_each_other, warnings })
+    let summaries: Vec<Summary> = manifests.iter().map(Summary::of).collect();
+    let behavior = if ws.root.has_per_package_features() { Behavior::PerPackage } else { Behavior::Current };
+    let current = manifests.iter().position(|m| m.path == ws.current_manifest);
+    let unselected = || {
+        let others = ws.members().iter().filter(|m| !selected.iter().any(|s| s.manifest_path == m.manifest_path));
+        others.map(|m| Ok(Summary::of(&Manifest::load(&m.manifest_path, &ws.root)?))).collect()
+    };
+    let chosen = features::for_packages(cli, behavior, &summaries, current, unselected)?;
+    let (order, depend_on_each_other) = workspace::packaging_order(&manifests);
+    let mut slots: Vec<Option<(Manifest, CliFeatures)>> = manifests.into_iter().zip(chosen).map(Some).collect();
+    let packages = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    Ok(Members { packages, depend_on_each_other, warnings })
 }
 
 /// LOCK-REFRESH: cargo brings an existing workspace lock file up to date before it looks at any
@@ -520,6 +550,7 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
 pub fn verify(
     written: &Written,
     plan: &Plan,
+    features: &CliFeatures,
     options: &Options,
     siblings: Option<&LocalRegistry>,
 ) -> Result<(), Error> {
@@ -535,16 +566,19 @@ pub fn verify(
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
     let mut command = options.cargo.command(&["build", "--manifest-path", &manifest], siblings);
-    command.args(options.build.args());
+    command.args(features.build_args()).args(options.build.args());
     if options.cargo.frozen {
         command.arg("--frozen");
     } else if options.cargo.offline {
         command.arg("--offline");
     }
     match options.build.shown {
-        Some((_, color)) => {
-            command.env("CARGO_TERM_COLOR", if color { "always" } else { "never" });
-            options.cargo.run_shown(command).map_err(Error::Verify)?;
+        Some(shown) => {
+            command.env("CARGO_TERM_COLOR", if shown.color { "always" } else { "never" });
+            options.cargo.run_shown(command, !shown.terminal).map_err(|err| match err {
+                lockfile::Error::Shown { ended_with, .. } => Error::BuildFailed(ended_with),
+                err => Error::Verify(err),
+            })?;
         }
         None => options.cargo.run(command).map_err(Error::Verify)?,
     }

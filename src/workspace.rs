@@ -23,8 +23,11 @@ pub struct Workspace {
     pub target_dir: PathBuf,
     /// Where cargo keeps intermediate build files (`build.build-dir`, else the target directory).
     pub build_dir: PathBuf,
-    /// In cargo's package-id order: name, then version, then path.
+    /// In cargo's workspace order (`workspace_members`), which its messages follow.
     members: Vec<Member>,
+    /// The manifest cargo was given or found from the current directory: under resolver "1",
+    /// command-line features go to its package (`WS-FEATURES`).
+    pub current_manifest: PathBuf,
 }
 
 /// A workspace member, as listed by cargo.
@@ -106,9 +109,11 @@ impl Workspace {
         let root_manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
         let root = WorkspaceRoot::load(&root_manifest)?;
         let defaults: BTreeSet<_> = metadata.workspace_default_members.iter().collect();
-        let mut members: Vec<Member> = metadata
-            .workspace_packages()
-            .into_iter()
+        let packages: std::collections::BTreeMap<_, _> = metadata.packages.iter().map(|p| (&p.id, p)).collect();
+        let members: Vec<Member> = metadata
+            .workspace_members
+            .iter()
+            .filter_map(|id| packages.get(id))
             .map(|package| Member {
                 name: package.name.to_string(),
                 version: package.version.clone(),
@@ -116,10 +121,9 @@ impl Workspace {
                 default: defaults.contains(&package.id),
             })
             .collect();
-        members.sort_by(|a, b| (&a.name, &a.version, &a.manifest_path).cmp(&(&b.name, &b.version, &b.manifest_path)));
         let target_dir = metadata.target_directory.into_std_path_buf();
         let build_dir = metadata.build_directory.map_or_else(|| target_dir.clone(), |dir| dir.into_std_path_buf());
-        Ok(Workspace { root, target_dir, build_dir, members })
+        Ok(Workspace { root, target_dir, build_dir, members, current_manifest: manifest_path.to_owned() })
     }
 
     /// WS-STANDALONE: a package whose manifest has no `[workspace]` table and no
@@ -147,7 +151,8 @@ impl Workspace {
             manifest_path: manifest_path.to_owned(),
             default: true,
         };
-        Ok(Some(Workspace { root, build_dir: target_dir.clone(), target_dir, members: vec![member] }))
+        let current_manifest = manifest_path.to_owned();
+        Ok(Some(Workspace { root, build_dir: target_dir.clone(), target_dir, members: vec![member], current_manifest }))
     }
 
     /// The members to package, and warnings about `--exclude` specs that named nothing.
@@ -198,7 +203,7 @@ impl Workspace {
         Ok((selected, warnings))
     }
 
-    /// Every member, in package-id order.
+    /// Every member, in cargo's workspace order.
     pub fn members(&self) -> &[Member] {
         &self.members
     }
@@ -255,11 +260,11 @@ impl Selector {
     }
 }
 
-/// WS-ORDER: packages in the order cargo packages them: a depth-first walk over the path
+/// WS-ORDER: the indices of `manifests` in the order cargo packages them: a depth-first walk over the path
 /// dependencies between them (dev-dependencies without a version do not count, as publishing
 /// drops them), dependencies first, starting from each package in package-id order. The flag
 /// says whether any package depends on another (cargo then needs its temporary registry).
-pub fn packaging_order(manifests: Vec<Manifest>) -> (Vec<Manifest>, bool) {
+pub fn packaging_order(manifests: &[Manifest]) -> (Vec<usize>, bool) {
     let edges: Vec<Vec<usize>> = manifests
         .iter()
         .enumerate()
@@ -289,9 +294,7 @@ pub fn packaging_order(manifests: Vec<Manifest>) -> (Vec<Manifest>, bool) {
     for root in roots {
         visit(root, &edges, &mut seen, &mut order);
     }
-    let mut slots: Vec<Option<Manifest>> = manifests.into_iter().map(Some).collect();
-    let sorted = order.into_iter().filter_map(|i| slots[i].take()).collect();
-    (sorted, has_dependencies)
+    (order, has_dependencies)
 }
 
 fn package_id_order(a: &Manifest, b: &Manifest) -> std::cmp::Ordering {

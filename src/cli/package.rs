@@ -1,6 +1,7 @@
 //! `cargo seal package`.
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
@@ -12,6 +13,7 @@ use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::{HumanBytes, read};
 use crate::compare::Verdict;
+use crate::features::CliFeatures;
 use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::normalize_path;
@@ -37,6 +39,15 @@ pub struct Args {
     /// Don't assemble specified packages
     #[arg(long, value_name = "SPEC", requires = "workspace", help_heading = "Package Selection")]
     exclude: Vec<String>,
+    /// Space or comma separated list of features to activate
+    #[arg(short = 'F', long, value_name = "FEATURES", help_heading = "Feature Selection")]
+    features: Vec<String>,
+    /// Activate all available features
+    #[arg(long, help_heading = "Feature Selection")]
+    all_features: bool,
+    /// Do not activate the `default` feature
+    #[arg(long, help_heading = "Feature Selection")]
+    no_default_features: bool,
     /// Directory for all generated artifacts
     #[arg(long, value_name = "DIRECTORY", help_heading = "Compilation Options")]
     target_dir: Option<PathBuf>,
@@ -146,7 +157,11 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         Verbosity::Normal => 0,
         Verbosity::Verbose => args.verbose.clamp(1, 2) as i8,
     };
-    let shown = (build_verbosity, shell.is_colored());
+    let shown = package::Shown {
+        verbosity: build_verbosity,
+        color: shell.is_colored(),
+        terminal: std::io::stderr().is_terminal(),
+    };
     let run =
         options(&args, cwd, config, shown).and_then(|(options, ws)| package(&args, &options, &ws, key.as_ref(), shell));
     match run {
@@ -196,6 +211,7 @@ struct Made {
     vcs: Option<VcsInfo>,
     written: Written,
     plan: Plan,
+    features: CliFeatures,
 }
 
 /// Packages the selected members; the exit code is [`EXIT_MISMATCH`] when one is not reproducible.
@@ -213,7 +229,8 @@ fn package(
     } else {
         Packages::Named(args.package.clone())
     };
-    let members = package::members(ws, &packages)?;
+    let cli_features = CliFeatures::from_command_line(&args.features, args.all_features, args.no_default_features)?;
+    let members = package::members(ws, &packages, &cli_features)?;
     for warning in &members.warnings {
         shell.warn(warning);
     }
@@ -223,9 +240,9 @@ fn package(
         .then(|| package::sibling_registry(options))
         .transpose()?;
 
-    let mut made = Vec::with_capacity(members.manifests.len());
+    let mut made = Vec::with_capacity(members.packages.len());
     let mut repos = Repos::default();
-    for manifest in members.manifests {
+    for (manifest, features) in members.packages {
         // As cargo: the metadata check comes first, before the files are listed or checked.
         if let Some(warning) = manifest.missing_metadata_warning().filter(|_| !args.no_metadata) {
             shell.warn_with_note(warning, crate::manifest::METADATA_NOTE);
@@ -270,13 +287,13 @@ fn package(
             siblings.add(&planned.published, written.path(), &written.dest)?;
         }
         let root = manifest.root.clone();
-        made.push(Made { id, root, vcs: selection.vcs, written, plan: planned.plan });
+        made.push(Made { id, root, vcs: selection.vcs, written, plan: planned.plan, features });
     }
     // ARC-VERIFY: after every package is made, so that each can use the others.
     if !args.no_verify {
         for made in &made {
             shell.status("Verifying", &made.id);
-            package::verify(&made.written, &made.plan, options, siblings.as_ref())?;
+            package::verify(&made.written, &made.plan, &made.features, options, siblings.as_ref())?;
         }
     }
     let mut reproduced = vec![true; made.len()];
@@ -428,7 +445,7 @@ fn options(
     args: &Args,
     cwd: PathBuf,
     config: environment::CargoConfig,
-    shown: (i8, bool),
+    shown: package::Shown,
 ) -> Result<(Options, Workspace), Box<dyn Error>> {
     let manifest_path = match &args.manifest_path {
         Some(path) => {

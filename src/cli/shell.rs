@@ -89,8 +89,11 @@ impl Shell {
         }
         while let Some(cause) = source {
             for line in cause.to_string().lines() {
-                text.push_str("\n  ");
-                text.push_str(line);
+                text.push('\n');
+                if !line.is_empty() {
+                    text.push_str("  ");
+                    text.push_str(line);
+                }
             }
             source = cause.source();
         }

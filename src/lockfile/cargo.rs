@@ -10,6 +10,46 @@ use cargo_util_schemas::manifest::{StringOrBool, TomlManifest, TomlTarget};
 use super::{Error, LocalRegistry};
 use crate::archive::read;
 
+/// The error a cargo process ended with, read from what it printed: `error: <message>`, then
+/// after `Caused by:` its causes, indented.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CargoError {
+    message: String,
+    #[source]
+    causes: Option<Box<CargoError>>,
+}
+
+impl CargoError {
+    fn parse(text: &str) -> Self {
+        let text = text.strip_prefix("error:").unwrap_or(text).trim_start_matches(' ');
+        let (message, causes) = match text.split_once("\n\nCaused by:\n") {
+            Some((message, causes)) => {
+                let causes: Vec<&str> = causes.lines().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect();
+                let causes = CargoError { message: causes.join("\n").trim_end().to_owned(), causes: None };
+                (message, Some(Box::new(causes)))
+            }
+            None => (text, None),
+        };
+        CargoError { message: message.trim_end().to_owned(), causes }
+    }
+}
+
+/// `line` without terminal color sequences (`ESC [ … m`), as text.
+fn without_color(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("\x1b[") {
+        out.push_str(&rest[..start]);
+        rest = &rest[start + 2..];
+        let end = rest.find(|c: char| c.is_ascii_alphabetic()).map_or(rest.len(), |i| i + 1);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// How to run cargo.
 #[derive(Debug, Clone)]
 pub struct Cargo {
@@ -54,11 +94,42 @@ impl Cargo {
     }
 
     /// Runs cargo with its messages going where ours go (standard error), as a build that
-    /// `cargo package` runs shows them.
-    pub(crate) fn run_shown(&self, mut command: Command) -> Result<(), Error> {
+    /// `cargo package` runs shows them. With `relay`, they pass through this process line by
+    /// line, except the error cargo ends with, which is returned: cargo, building in its own
+    /// process, reports it as the cause of its own failure. A compiler failure
+    /// ("could not compile") is shown where it is, as cargo shows it.
+    pub(crate) fn run_shown(&self, mut command: Command, relay: bool) -> Result<(), Error> {
+        use std::io::{BufRead, Write};
         let shown = format!("{command:?}");
-        let status = command.status().map_err(|source| Error::Spawn { program: self.program.clone(), source })?;
-        if status.success() { Ok(()) } else { Err(Error::Shown { command: shown }) }
+        let spawn_error = |source| Error::Spawn { program: self.program.clone(), source };
+        if !relay {
+            let status = command.status().map_err(spawn_error)?;
+            return if status.success() { Ok(()) } else { Err(Error::Shown { command: shown, ended_with: None }) };
+        }
+        let mut child = command.stderr(std::process::Stdio::piped()).spawn().map_err(spawn_error)?;
+        let mut from_child = std::io::BufReader::new(child.stderr.take().expect("stderr is piped"));
+        let mut stderr = std::io::stderr();
+        // From the last line that starts an error to the end: perhaps the final error.
+        let mut held: Vec<u8> = Vec::new();
+        let mut line = Vec::new();
+        while from_child.read_until(b'\n', &mut line).map_err(spawn_error)? > 0 {
+            if without_color(&line).starts_with("error:") {
+                let _ = stderr.write_all(&std::mem::take(&mut held));
+            }
+            if held.is_empty() && !without_color(&line).starts_with("error:") {
+                let _ = stderr.write_all(&line);
+            } else {
+                held.extend_from_slice(&line);
+            }
+            line.clear();
+        }
+        let status = child.wait().map_err(spawn_error)?;
+        let text = without_color(&held);
+        if status.success() || text.is_empty() || text.starts_with("error: could not compile") {
+            let _ = stderr.write_all(&held);
+            return if status.success() { Ok(()) } else { Err(Error::Shown { command: shown, ended_with: None }) };
+        }
+        Err(Error::Shown { command: shown, ended_with: Some(CargoError::parse(&text)) })
     }
 
     /// Runs cargo, returning its error output as the error when it fails.

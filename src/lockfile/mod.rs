@@ -21,7 +21,7 @@ use cargo_util_schemas::manifest::TomlManifest;
 
 use crate::archive::read;
 
-pub use cargo::{Cargo, PackageSpec};
+pub use cargo::{Cargo, CargoError, PackageSpec};
 pub use proven::refreshed_own;
 use proven::without_dependencies;
 pub use registry::LocalRegistry;
@@ -32,8 +32,10 @@ pub enum Error {
     Spawn { program: PathBuf, source: std::io::Error },
     #[error("`{command}` failed:\n{stderr}")]
     Cargo { command: String, stderr: String },
+    /// The messages are on the screen, except the error cargo ended with when it was taken
+    /// from them.
     #[error("`{command}` failed (its messages are above)")]
-    Shown { command: String },
+    Shown { command: String, ended_with: Option<CargoError> },
     #[error("cargo could not resolve the dependencies of `{}`", manifest.display())]
     Resolve { manifest: PathBuf, source: Box<Error> },
     #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]

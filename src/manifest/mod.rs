@@ -66,6 +66,8 @@ pub struct WorkspaceRoot {
     resolver: String,
     /// The root manifest has a `[patch]` or `[replace]` table.
     patched: bool,
+    /// The root manifest has no `[package]`.
+    virtual_root: bool,
 }
 
 impl WorkspaceRoot {
@@ -76,6 +78,7 @@ impl WorkspaceRoot {
         let patched = original.patch.is_some() || original.replace.is_some();
         let table = original.workspace;
         let package = original.package.or(original.project);
+        let virtual_root = package.is_none();
         // Cargo's `Workspace::resolve_behavior`: `[workspace] resolver`, else the root package's
         // `resolver` or its edition's default; a virtual workspace defaults to "1".
         let resolver = match (table.as_ref().and_then(|w| w.resolver.clone()), package) {
@@ -92,7 +95,7 @@ impl WorkspaceRoot {
             }),
             (None, None) => "1".to_owned(),
         };
-        Ok(WorkspaceRoot { manifest_path: path.to_owned(), dir, table, resolver, patched })
+        Ok(WorkspaceRoot { manifest_path: path.to_owned(), dir, table, resolver, patched, virtual_root })
     }
 }
 
@@ -105,6 +108,11 @@ impl WorkspaceRoot {
     /// Whether the root manifest has a `[patch]` or `[replace]` table.
     pub fn is_patched(&self) -> bool {
         self.patched
+    }
+
+    /// Cargo's `allows_new_cli_feature_behavior`: a virtual root, or resolver "2" or later.
+    pub fn has_per_package_features(&self) -> bool {
+        self.virtual_root || self.resolver != "1"
     }
 }
 

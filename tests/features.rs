@@ -1,0 +1,258 @@
+//! `-F/--features`, `--all-features` and `--no-default-features` (WS-FEATURES), each compared
+//! with real cargo 1.95 in the same test: which features the verification build of each package
+//! gets (seen through `compile_error!` guards), and the refusals, word for word.
+//!
+//! Both tools run in turn in the same directory, so that paths in their messages agree; the
+//! target directory is removed between them.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use support::{Sandbox, Tool};
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+const META: &str = "license = \"MIT\"\ndescription = \"d\"\nrepository = \"https://example.com\"\n";
+
+/// A virtual workspace (so features are chosen per package, cargo's "new" behavior):
+/// - `alpha` builds only with `fast`; it has an optional dependency on `beta`;
+/// - `beta` refuses `strict` together with its default feature `std`;
+/// - `gamma` has a feature `only-gamma` and a dependency on `beta` with features.
+fn per_package_workspace(dir: &Path) {
+    write(dir, "Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\", \"gamma\"]\nresolver = \"2\"\n");
+    write(
+        dir,
+        "alpha/Cargo.toml",
+        &format!(
+            "[package]\nname = \"alpha\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{META}\n\
+             [features]\nfast = []\n\n\
+             [dependencies]\nbeta = {{ path = \"../beta\", version = \"0.1.0\", optional = true }}\n"
+        ),
+    );
+    write(dir, "alpha/src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"alpha needs fast\");\n");
+    write(
+        dir,
+        "beta/Cargo.toml",
+        &format!(
+            "[package]\nname = \"beta\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{META}\n\
+             [features]\ndefault = [\"std\"]\nstd = []\nstrict = []\nserde-like = []\n"
+        ),
+    );
+    write(
+        dir,
+        "beta/src/lib.rs",
+        "#[cfg(all(feature = \"std\", feature = \"strict\"))]\ncompile_error!(\"strict is for no_std\");\n",
+    );
+    write(
+        dir,
+        "gamma/Cargo.toml",
+        &format!(
+            "[package]\nname = \"gamma\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{META}\n\
+             [features]\nonly-gamma = []\n\n\
+             [dependencies]\nbeta = {{ path = \"../beta\", version = \"0.1.0\", features = [\"serde-like\"] }}\n"
+        ),
+    );
+    write(dir, "gamma/src/lib.rs", "");
+}
+
+/// A root package under resolver "1" (edition 2018) with a member: command-line features go to
+/// the current package only (cargo's "old" behavior).
+fn current_package_workspace(dir: &Path) {
+    write(
+        dir,
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2018\"\n{META}\n\
+             [features]\nfast = []\n\n[workspace]\nmembers = [\"member\"]\n"
+        ),
+    );
+    write(dir, "src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"root needs fast\");\n");
+    write(
+        dir,
+        "member/Cargo.toml",
+        &format!(
+            "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2018\"\n{META}\n\
+             [features]\nfast = []\nslow = []\n"
+        ),
+    );
+    write(
+        dir,
+        "member/src/lib.rs",
+        "#[cfg(feature = \"fast\")]\ncompile_error!(\"member got fast\");\n\
+         #[cfg(not(feature = \"slow\"))]\ncompile_error!(\"member needs slow\");\n",
+    );
+}
+
+/// What one tool did: its output and the `.crate` files it left, by name.
+struct Run {
+    out: Output,
+    crates: Vec<(String, Vec<u8>)>,
+}
+
+impl Run {
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+}
+
+/// Runs cargo, then cargo-seal, with `args` in `dir` (from `dir/cwd`), each from a clean target
+/// directory.
+fn both(sandbox: &Sandbox, dir: &Path, cwd: &str, args: &[&str]) -> (Run, Run) {
+    let run = |tool| {
+        let _ = fs::remove_dir_all(dir.join("target"));
+        let out = sandbox.run_in(tool, &dir.join(cwd), args, &[]);
+        let crates = support::crates_in(&dir.join("target"))
+            .into_iter()
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap()))
+            .collect();
+        Run { out, crates }
+    };
+    (run(Tool::Cargo), run(Tool::Seal))
+}
+
+/// Both succeeded with the same archives, or both failed with the same message.
+fn assert_same(cargo: &Run, seal: &Run) {
+    assert_eq!(
+        cargo.out.status.success(),
+        seal.out.status.success(),
+        "cargo:\n{}\ncargo-seal:\n{}",
+        cargo.stderr(),
+        seal.stderr()
+    );
+    if cargo.out.status.success() {
+        assert!(!cargo.crates.is_empty());
+        assert!(cargo.crates == seal.crates, "different archives\ncargo-seal:\n{}", seal.stderr());
+    } else {
+        assert_eq!(error_text(&seal.stderr()), error_text(&cargo.stderr()));
+        assert!(seal.crates.is_empty(), "a failed run left {:?}", seal.crates.iter().map(|c| &c.0).collect::<Vec<_>>());
+    }
+}
+
+/// From the first `error:` line on, without status lines, and with the directory cargo unpacks
+/// the run's other packages into (`registry/src/-<hash of the temporary registry's path>/`,
+/// which differs between the tools) made uniform.
+fn error_text(stderr: &str) -> String {
+    const UNPACKED: &str = "/registry/src/-";
+    let from = stderr.find("error:").unwrap_or(stderr.len());
+    let mut text: String =
+        stderr[from..].lines().filter(|l| !l.starts_with("   Compiling")).map(|l| format!("{l}\n")).collect();
+    let mut at = 0;
+    while let Some(found) = text[at..].find(UNPACKED) {
+        let hash = at + found + UNPACKED.len();
+        text.replace_range(hash..(hash + 16).min(text.len()), "HASH");
+        at = hash;
+    }
+    text
+}
+
+#[test]
+fn ws_features_reach_each_packages_verification_build() {
+    let sandbox = Sandbox::new("features-build");
+    let dir = sandbox.path.join("ws");
+    per_package_workspace(&dir);
+    // alpha is always packaged with beta, its optional dependency, which it cannot be locked without.
+    let cases: &[&[&str]] = &[
+        // Without `fast`, alpha's build fails in both.
+        &["--allow-dirty", "-p", "alpha", "-p", "beta"],
+        &["--allow-dirty", "-p", "alpha", "-p", "beta", "-F", "fast"],
+        // `fast` goes to alpha only; beta's `strict` only to beta, with or without its default.
+        &["--allow-dirty", "--workspace", "--features", "fast strict"],
+        &["--allow-dirty", "--workspace", "-F", "fast,strict", "--no-default-features"],
+        &["--allow-dirty", "-p", "beta", "--all-features"],
+        // `member/feature`, and a member's own name with `?`.
+        &[
+            "--allow-dirty",
+            "-p",
+            "alpha",
+            "-p",
+            "beta",
+            "-F",
+            "alpha/fast",
+            "-F",
+            "beta/strict",
+            "--no-default-features",
+        ],
+        &["--allow-dirty", "-p", "alpha", "-p", "beta", "-F", "fast", "-F", "beta?/strict"],
+        // A feature of a dependency is the resolver's to check: accepted here, refused by the build.
+        &["--allow-dirty", "-p", "gamma", "-p", "beta", "-F", "beta/serde-lik"],
+        &["--allow-dirty", "--no-verify", "-p", "gamma", "-p", "beta", "-F", "beta/serde-lik"],
+    ];
+    for args in cases {
+        let (cargo, seal) = both(&sandbox, &dir, "", args);
+        assert_same(&cargo, &seal);
+    }
+    let (cargo, _) = both(&sandbox, &dir, "", cases[0]);
+    assert!(cargo.stderr().contains("alpha needs fast"), "the guard did not fire: {}", cargo.stderr());
+}
+
+#[test]
+fn ws_features_unknown_are_refused_as_cargo_refuses_them() {
+    let sandbox = Sandbox::new("features-unknown");
+    let dir = sandbox.path.join("ws");
+    per_package_workspace(&dir);
+    let cases: &[&[&str]] = &[
+        &["-p", "beta", "-F", "nope"],
+        &["--workspace", "-F", "fast,nope,never"],
+        // Spelling suggestions: a feature, an optional dependency, a dependency's feature, a
+        // member's feature.
+        &["-p", "beta", "-F", "strcit"],
+        &["-p", "alpha", "-p", "beta", "-F", "bta"],
+        &["-p", "gamma", "-p", "beta", "-F", "bet/serde-lik"],
+        &["-p", "gamma", "-p", "beta", "-F", "gama/only-gama"],
+        // A feature another member has.
+        &["-p", "beta", "-F", "only-gamma"],
+        &["-p", "beta", "-F", "only-gamma,strict,fast"],
+        // Syntax cargo refuses before looking at any package.
+        &["-p", "beta", "-F", "dep:beta"],
+        &["-p", "beta", "-F", "beta/a/b"],
+    ];
+    for args in cases {
+        let args: Vec<&str> = ["--allow-dirty", "--no-verify"].iter().chain(*args).copied().collect();
+        let (cargo, seal) = both(&sandbox, &dir, "", &args);
+        assert!(!cargo.out.status.success(), "cargo accepted {args:?}");
+        assert_same(&cargo, &seal);
+    }
+    // The same refusal with --list, before any file is listed.
+    let (cargo, seal) = both(&sandbox, &dir, "", &["--list", "-p", "beta", "-F", "nope"]);
+    assert_eq!(seal.out.stdout, cargo.out.stdout);
+    assert_same(&cargo, &seal);
+}
+
+#[test]
+fn ws_features_go_to_the_current_package_under_resolver_1() {
+    let sandbox = Sandbox::new("features-current");
+    let dir = sandbox.path.join("ws");
+    current_package_workspace(&dir);
+    let cases: &[(&str, &[&str])] = &[
+        // The root is current: `fast` is for it, `member/slow` for the member.
+        ("", &["--allow-dirty", "--workspace", "-F", "fast member/slow"]),
+        // Without `member/slow` the member's build fails.
+        ("", &["--allow-dirty", "--workspace", "-F", "fast"]),
+        // From the member's directory, the member is current.
+        ("member", &["--allow-dirty", "-F", "slow"]),
+        // Nothing is refused up front: the build of the package that lacks the feature fails,
+        // and that failure is the cause of "failed to verify package tarball".
+        ("", &["--allow-dirty", "--no-verify", "-p", "root", "-F", "nope"]),
+        ("", &["--allow-dirty", "-p", "root", "-F", "fast,nope"]),
+    ];
+    for (cwd, args) in cases {
+        let (cargo, seal) = both(&sandbox, &dir, cwd, args);
+        assert_same(&cargo, &seal);
+    }
+    let (cargo, _) = both(&sandbox, &dir, "", cases[4].1);
+    let refusal = format!("package `root v0.1.0 ({})` does not have the feature `nope`", unpacked(&dir));
+    assert!(cargo.stderr().contains(&refusal), "no {refusal:?} in\n{}", cargo.stderr());
+}
+
+fn unpacked(dir: &Path) -> String {
+    dir.join("target/package/root-0.1.0").display().to_string()
+}
