@@ -467,7 +467,8 @@ fn lockfile_text(
 
 /// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.
 pub fn sibling_registry(options: &Options) -> Result<LocalRegistry, Error> {
-    Ok(LocalRegistry::new(&scratch_dir(options), options.publish_source.clone())?)
+    let package_dir = options.cargo.build_dir.as_deref().unwrap_or(&options.target_dir).join("package");
+    Ok(LocalRegistry::new(&package_dir, options.publish_source.clone(), &options.cargo.home)?)
 }
 
 fn scratch_dir(options: &Options) -> PathBuf {

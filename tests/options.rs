@@ -254,3 +254,43 @@ fn verification_build_speaks_as_cargo() {
         assert_eq!(normalized(&seal, "b"), normalized(&cargo, "a"), "{args:?}");
     }
 }
+
+#[test]
+fn verification_builds_siblings_as_made_in_this_run() {
+    // LOCK-SIBLINGS: the verification build of `user` unpacks `lib`, made in the same run, from
+    // the temporary registry into cargo's registry sources, where cargo keeps it. After `lib`
+    // changes, cargo 1.95 builds `user` against the copy unpacked by the earlier run and fails;
+    // cargo-seal replaces that copy when it adds `lib` to the registry.
+    let sandbox = Sandbox::new("options-siblings");
+    let write_ws = |dir: &Path, lib_fn: &str| {
+        fs::create_dir_all(dir.join("lib/src")).unwrap();
+        fs::create_dir_all(dir.join("user/src")).unwrap();
+        fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"lib\", \"user\"]\nresolver = \"2\"\n").unwrap();
+        let meta = "edition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\n";
+        fs::write(dir.join("lib/Cargo.toml"), format!("[package]\nname = \"lib\"\nversion = \"0.1.0\"\n{meta}"))
+            .unwrap();
+        fs::write(
+            dir.join("user/Cargo.toml"),
+            format!(
+                "[package]\nname = \"user\"\nversion = \"0.1.0\"\n{meta}\n[dependencies]\n\
+                 lib = {{ path = \"../lib\", version = \"0.1.0\" }}\n"
+            ),
+        )
+        .unwrap();
+        fs::write(dir.join("lib/src/lib.rs"), format!("pub fn {lib_fn}() {{}}\n")).unwrap();
+        fs::write(dir.join("user/src/lib.rs"), format!("pub fn f() {{ lib::{lib_fn}() }}\n")).unwrap();
+    };
+    for (tool, copy) in [(Tool::Cargo, "a"), (Tool::Seal, "b")] {
+        let dir = sandbox.path.join(copy);
+        write_ws(&dir, "first");
+        let out = sandbox.run_in(tool, &dir, &["--workspace", "--allow-dirty"], &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        write_ws(&dir, "second");
+        let out = sandbox.run_in(tool, &dir, &["--workspace", "--allow-dirty"], &[]);
+        if tool == Tool::Cargo {
+            assert!(stderr(&out).contains("cannot find function `second`"), "{}", stderr(&out));
+        } else {
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+    }
+}

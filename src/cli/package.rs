@@ -469,6 +469,7 @@ fn options(
     let target_dir = args.target_dir.as_ref().map(|dir| normalize_path(&cwd.join(dir))).or(config.target_dir);
     let mut cargo = Cargo {
         program: environment::cargo_program(),
+        home: environment::cargo_home(),
         cwd,
         target_dir,
         build_dir: None,

@@ -74,6 +74,7 @@ pub(super) fn rebuild_request(
         rev,
         cargo: Cargo {
             program: environment::cargo_program(),
+            home: environment::cargo_home(),
             cwd,
             target_dir: None,
             // The rebuild's target directory is new: cargo's record of the compiler is kept in

@@ -55,6 +55,8 @@ fn without_color(line: &[u8]) -> String {
 pub struct Cargo {
     /// The cargo executable (`$CARGO` when run as `cargo seal`).
     pub program: PathBuf,
+    /// Cargo's home (`CARGO_HOME`, else `~/.cargo`), where it unpacks registry packages.
+    pub home: PathBuf,
     /// The directory cargo runs in: its configuration files are found from there, as for the
     /// `cargo package` this replaces.
     pub cwd: PathBuf,

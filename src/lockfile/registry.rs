@@ -21,27 +21,52 @@ const OVERLAY_VAR: &str = "__CARGO_TEST_DEPENDENCY_CONFUSION_VULNERABILITY_DO_NO
 /// Where crates.io dependencies point in the index.
 const CRATES_IO_INDEX: &str = "https://github.com/rust-lang/crates.io-index";
 
-/// A local registry (`.crate` files plus an index) of the packages made so far in this run.
+/// A local registry (`.crate` files plus an index) of the packages made so far in this run, where
+/// cargo keeps its own: `<build dir>/package/tmp-registry`, under cargo's lock on it. Cargo names
+/// where it unpacks a registry's packages after the registry's path, so the verification build
+/// reads and reports the run's packages at the paths `cargo package` gives them.
 #[derive(Debug)]
 pub struct LocalRegistry {
-    dir: tempfile::TempDir,
+    dir: PathBuf,
+    /// Where cargo unpacks this registry's packages: `$CARGO_HOME/registry/src/-<hash>`.
+    unpacked: PathBuf,
     /// The source the registry stands in for, as cargo names it (`sparse+https://index.crates.io/`).
     upstream: String,
+    /// Cargo's lock on the registry (`.cargo-lock`), held while the registry is in use.
+    _lock: std::fs::File,
 }
 
 impl LocalRegistry {
-    /// An empty registry in a new directory under `parent`, standing in for `upstream`.
-    pub fn new(parent: &Path, upstream: String) -> Result<Self, Error> {
-        let io_error = |source| Error::Registry { file: parent.to_owned(), registry: parent.to_owned(), source };
-        std::fs::create_dir_all(parent).map_err(io_error)?;
-        let dir = tempfile::Builder::new().prefix(".seal-registry-").tempdir_in(parent).map_err(io_error)?;
-        std::fs::create_dir(dir.path().join("index")).map_err(io_error)?;
-        Ok(LocalRegistry { dir, upstream })
+    /// The registry in `<package_dir>/tmp-registry`, emptied, standing in for `upstream`;
+    /// `cargo_home` is where cargo unpacks registry packages.
+    pub fn new(package_dir: &Path, upstream: String, cargo_home: &Path) -> Result<Self, Error> {
+        let dir = package_dir.join("tmp-registry");
+        let io_error = |file: &Path| {
+            let (file, registry) = (file.to_owned(), dir.clone());
+            move |source| Error::Registry { file, registry, source }
+        };
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        let lock_path = dir.join(".cargo-lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        lock.lock().map_err(io_error(&lock_path))?;
+        let index = dir.join("index");
+        if index.exists() {
+            std::fs::remove_dir_all(&index).map_err(io_error(&index))?;
+        }
+        std::fs::create_dir(&index).map_err(io_error(&index))?;
+        let unpacked = cargo_home.join("registry").join("src").join(unpacked_dir_name(&dir));
+        Ok(LocalRegistry { dir, unpacked, upstream, _lock: lock })
     }
 
     /// The variable and value that make cargo see this registry's packages as published.
     pub(crate) fn env(&self) -> (&'static str, String) {
-        (OVERLAY_VAR, format!("{}={}", self.upstream, self.dir.path().display()))
+        (OVERLAY_VAR, format!("{}={}", self.upstream, self.dir.display()))
     }
 
     /// Adds the `.crate` at `crate_file`, whose archived manifest is `published` and whose
@@ -52,11 +77,17 @@ impl LocalRegistry {
         let version =
             package.version.as_ref().and_then(|v| v.as_value()).cloned().unwrap_or(semver::Version::new(0, 0, 0));
         let file_name = dest.file_name().unwrap_or_default();
-        let dest = self.dir.path().join(file_name);
+        let dest = self.dir.join(file_name);
         let io_error = |file: &Path| {
-            let (file, registry) = (file.to_owned(), self.dir.path().to_owned());
+            let (file, registry) = (file.to_owned(), self.dir.clone());
             move |source| Error::Registry { file, registry, source }
         };
+        // Cargo unpacks a registry package once and then trusts its copy; this package may have
+        // changed since an earlier run unpacked it (cargo package would build the stale copy).
+        let unpacked = self.unpacked.join(format!("{name}-{version}"));
+        if unpacked.exists() {
+            std::fs::remove_dir_all(&unpacked).map_err(io_error(&unpacked))?;
+        }
 
         let mut hasher =
             HashingWriter { inner: std::fs::File::create(&dest).map_err(io_error(&dest))?, hash: sha2::Sha256::new() };
@@ -83,7 +114,7 @@ impl LocalRegistry {
             v: Some(2),
         };
         let line = serde_json::to_string(&entry).expect("index entries serialize");
-        let index_file = self.dir.path().join("index").join(index_path(&name.to_lowercase()));
+        let index_file = self.dir.join("index").join(index_path(&name.to_lowercase()));
         if let Some(parent) = index_file.parent() {
             std::fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
@@ -130,6 +161,18 @@ fn index_dependencies(published: &TomlManifest) -> Vec<RegistryDependency<'_>> {
         }
     }
     deps
+}
+
+/// The directory cargo unpacks the packages of the local registry at `dir` into, under
+/// `$CARGO_HOME/registry/src/`: cargo's `short_name` of the registry's source id, the URL's host
+/// (none) and cargo's stable hash of the source kind and canonical URL.
+fn unpacked_dir_name(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let url = url::Url::from_file_path(dir).map(String::from).unwrap_or_default();
+    let mut hasher = rustc_stable_hash::StableSipHasher128::new();
+    cargo_util_schemas::core::SourceKind::LocalRegistry.hash(&mut hasher);
+    url.trim_end_matches('/').hash(&mut hasher);
+    format!("-{}", hex(&Hasher::finish(&hasher).to_le_bytes()))
 }
 
 /// Where a registry index keeps the entries of `name` (cargo's `make_dep_path`).
