@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod package;
 pub mod plan;
 pub mod provenance;
+pub mod registry;
 pub mod vcs;
 pub mod verify;
 pub mod workspace;

@@ -12,6 +12,7 @@ use crate::git::Repos;
 use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
 use crate::manifest::{self, Manifest, PublishContext};
 use crate::plan::{Contents, Entry, Generated, ORIGINAL_MANIFEST_FILE, Plan, VCS_INFO_FILE};
+use crate::registry::Registries;
 use crate::vcs::{self, VcsInfo};
 use crate::workspace::{self, Workspace};
 use crate::{archive, list};
@@ -27,11 +28,8 @@ pub struct Options {
     pub include_lockfile: bool,
     /// How the verification build runs (ARC-VERIFY).
     pub build: BuildOptions,
-    /// Index URLs of named registries (`registries.<name>.index` in cargo's configuration).
-    pub registries: BTreeMap<String, String>,
-    /// The source the packages are published to, as cargo names it
-    /// (`sparse+https://index.crates.io/`): siblings are resolved from there (LOCK-SIBLINGS).
-    pub publish_source: String,
+    /// The registries cargo's configuration names (`registries.<name>.index`), and crates.io.
+    pub registries: Registries,
     pub cargo: Cargo,
 }
 
@@ -407,7 +405,7 @@ pub fn plan(selection: &Selection, options: &Options, lock: LockContext<'_>) -> 
     let packaged: BTreeSet<PathBuf> = selection.entries.iter().map(|e| e.rel_path.clone()).collect();
     let (published, warnings) = manifest::prepare_for_publish(
         manifest,
-        &PublishContext { packaged: &packaged, registries: &options.registries },
+        &PublishContext { packaged: &packaged, registries: &options.registries.indexes },
     )?;
     let manifest_text =
         manifest::render(&published).map_err(|source| Error::Render { path: manifest.path.clone(), source })?;
@@ -466,9 +464,9 @@ fn lockfile_text(
 }
 
 /// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.
-pub fn sibling_registry(options: &Options) -> Result<LocalRegistry, Error> {
+pub fn sibling_registry(options: &Options, upstream: String) -> Result<LocalRegistry, Error> {
     let package_dir = options.cargo.build_dir.as_deref().unwrap_or(&options.target_dir).join("package");
-    Ok(LocalRegistry::new(&package_dir, options.publish_source.clone(), &options.cargo.home)?)
+    Ok(LocalRegistry::new(&package_dir, upstream, &options.cargo.home)?)
 }
 
 fn scratch_dir(options: &Options) -> PathBuf {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::core::PackageIdSpec;
 use cargo_util_schemas::manifest::{InheritableDependency, TomlDependency};
 
-use crate::lockfile::Cargo;
+use crate::lockfile::{Cargo, CargoError};
 use crate::manifest::{self, Manifest, WorkspaceRoot, normalize_path};
 
 /// A workspace as cargo sees it.
@@ -73,6 +73,8 @@ pub enum Error {
     #[error("failed to load the workspace of `{}`", manifest.display())]
     Metadata { manifest: PathBuf, source: cargo_metadata::Error },
     #[error(transparent)]
+    Cargo(CargoError),
+    #[error(transparent)]
     Manifest(#[from] manifest::Error),
     #[error("invalid package ID specification `{spec}`: {message}")]
     Spec { spec: String, message: String },
@@ -95,15 +97,21 @@ impl Workspace {
         {
             return Ok(ws);
         }
-        let metadata_error = |source| Error::Metadata { manifest: manifest_path.to_owned(), source };
+        // Cargo's own refusal (a bad manifest or configuration) is reported as cargo reports it.
+        let metadata_error = |source| match source {
+            cargo_metadata::Error::CargoMetadata { stderr } => Error::Cargo(CargoError::parse(&stderr)),
+            source => Error::Metadata { manifest: manifest_path.to_owned(), source },
+        };
         let mut command = cargo_metadata::MetadataCommand::new();
         command.cargo_path(&cargo.program).current_dir(&cargo.cwd).manifest_path(manifest_path).no_deps();
         if let Some(dir) = &cargo.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
         }
+        let mut options = cargo.config_args();
         if cargo.offline || cargo.frozen {
-            command.other_options(vec!["--offline".to_owned()]);
+            options.push("--offline".to_owned());
         }
+        command.other_options(options);
         let metadata = command.exec().map_err(metadata_error)?;
 
         let root_manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");

@@ -58,7 +58,7 @@ use std::time::{Duration, Instant};
 
 // The byte-level tar reader shared with tests/parity.rs; the corpus only adds its category summary.
 #[path = "support/tarball.rs"]
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod tarball;
 
 const SEAL_BIN: &str = env!("CARGO_BIN_EXE_cargo-seal");

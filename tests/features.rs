@@ -6,20 +6,12 @@
 //! target directory is removed between them.
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
-use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-use support::{Sandbox, Tool};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+use support::{Sandbox, assert_same};
 
 const META: &str = "license = \"MIT\"\ndescription = \"d\"\nrepository = \"https://example.com\"\n";
 
@@ -28,8 +20,8 @@ const META: &str = "license = \"MIT\"\ndescription = \"d\"\nrepository = \"https
 /// - `beta` refuses `strict` together with its default feature `std`;
 /// - `gamma` has a feature `only-gamma` and a dependency on `beta` with features.
 fn per_package_workspace(dir: &Path) {
-    write(dir, "Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\", \"gamma\"]\nresolver = \"2\"\n");
-    write(
+    support::write(dir, "Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\", \"gamma\"]\nresolver = \"2\"\n");
+    support::write(
         dir,
         "alpha/Cargo.toml",
         &format!(
@@ -38,8 +30,8 @@ fn per_package_workspace(dir: &Path) {
              [dependencies]\nbeta = {{ path = \"../beta\", version = \"0.1.0\", optional = true }}\n"
         ),
     );
-    write(dir, "alpha/src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"alpha needs fast\");\n");
-    write(
+    support::write(dir, "alpha/src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"alpha needs fast\");\n");
+    support::write(
         dir,
         "beta/Cargo.toml",
         &format!(
@@ -47,12 +39,12 @@ fn per_package_workspace(dir: &Path) {
              [features]\ndefault = [\"std\"]\nstd = []\nstrict = []\nserde-like = []\n"
         ),
     );
-    write(
+    support::write(
         dir,
         "beta/src/lib.rs",
         "#[cfg(all(feature = \"std\", feature = \"strict\"))]\ncompile_error!(\"strict is for no_std\");\n",
     );
-    write(
+    support::write(
         dir,
         "gamma/Cargo.toml",
         &format!(
@@ -61,13 +53,13 @@ fn per_package_workspace(dir: &Path) {
              [dependencies]\nbeta = {{ path = \"../beta\", version = \"0.1.0\", features = [\"serde-like\"] }}\n"
         ),
     );
-    write(dir, "gamma/src/lib.rs", "");
+    support::write(dir, "gamma/src/lib.rs", "");
 }
 
 /// A root package under resolver "1" (edition 2018) with a member: command-line features go to
 /// the current package only (cargo's "old" behavior).
 fn current_package_workspace(dir: &Path) {
-    write(
+    support::write(
         dir,
         "Cargo.toml",
         &format!(
@@ -75,8 +67,8 @@ fn current_package_workspace(dir: &Path) {
              [features]\nfast = []\n\n[workspace]\nmembers = [\"member\"]\n"
         ),
     );
-    write(dir, "src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"root needs fast\");\n");
-    write(
+    support::write(dir, "src/lib.rs", "#[cfg(not(feature = \"fast\"))]\ncompile_error!(\"root needs fast\");\n");
+    support::write(
         dir,
         "member/Cargo.toml",
         &format!(
@@ -84,65 +76,12 @@ fn current_package_workspace(dir: &Path) {
              [features]\nfast = []\nslow = []\n"
         ),
     );
-    write(
+    support::write(
         dir,
         "member/src/lib.rs",
         "#[cfg(feature = \"fast\")]\ncompile_error!(\"member got fast\");\n\
          #[cfg(not(feature = \"slow\"))]\ncompile_error!(\"member needs slow\");\n",
     );
-}
-
-/// What one tool did: its output and the `.crate` files it left, by name.
-struct Run {
-    out: Output,
-    crates: Vec<(String, Vec<u8>)>,
-}
-
-impl Run {
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
-    }
-}
-
-/// Runs cargo, then cargo-seal, with `args` in `dir` (from `dir/cwd`), each from a clean target
-/// directory.
-fn both(sandbox: &Sandbox, dir: &Path, cwd: &str, args: &[&str]) -> (Run, Run) {
-    let run = |tool| {
-        let _ = fs::remove_dir_all(dir.join("target"));
-        let out = sandbox.run_in(tool, &dir.join(cwd), args, &[]);
-        let crates = support::crates_in(&dir.join("target"))
-            .into_iter()
-            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap()))
-            .collect();
-        Run { out, crates }
-    };
-    (run(Tool::Cargo), run(Tool::Seal))
-}
-
-/// Both succeeded with the same archives, or both failed with the same message.
-fn assert_same(cargo: &Run, seal: &Run) {
-    assert_eq!(
-        cargo.out.status.success(),
-        seal.out.status.success(),
-        "cargo:\n{}\ncargo-seal:\n{}",
-        cargo.stderr(),
-        seal.stderr()
-    );
-    if cargo.out.status.success() {
-        assert!(!cargo.crates.is_empty());
-        assert!(cargo.crates == seal.crates, "different archives\ncargo-seal:\n{}", seal.stderr());
-    } else {
-        assert_eq!(error_text(&seal.stderr()), error_text(&cargo.stderr()));
-        assert!(seal.crates.is_empty(), "a failed run left {:?}", seal.crates.iter().map(|c| &c.0).collect::<Vec<_>>());
-    }
-}
-
-/// From the first `error:` line on, without status lines. Paths are the same for both tools, down
-/// to where cargo unpacks the run's other packages (`registry/src/-<hash of the temporary
-/// registry's path>/`, LOCK-SIBLINGS).
-fn error_text(stderr: &str) -> String {
-    let from = stderr.find("error:").unwrap_or(stderr.len());
-    stderr[from..].lines().filter(|l| !l.starts_with("   Compiling")).map(|l| format!("{l}\n")).collect()
 }
 
 #[test]
@@ -178,10 +117,10 @@ fn ws_features_reach_each_packages_verification_build() {
         &["--allow-dirty", "--no-verify", "-p", "gamma", "-p", "beta", "-F", "beta/serde-lik"],
     ];
     for args in cases {
-        let (cargo, seal) = both(&sandbox, &dir, "", args);
+        let (cargo, seal) = sandbox.both(&dir, "", args);
         assert_same(&cargo, &seal);
     }
-    let (cargo, _) = both(&sandbox, &dir, "", cases[0]);
+    let (cargo, _) = sandbox.both(&dir, "", cases[0]);
     assert!(cargo.stderr().contains("alpha needs fast"), "the guard did not fire: {}", cargo.stderr());
 }
 
@@ -208,12 +147,12 @@ fn ws_features_unknown_are_refused_as_cargo_refuses_them() {
     ];
     for args in cases {
         let args: Vec<&str> = ["--allow-dirty", "--no-verify"].iter().chain(*args).copied().collect();
-        let (cargo, seal) = both(&sandbox, &dir, "", &args);
+        let (cargo, seal) = sandbox.both(&dir, "", &args);
         assert!(!cargo.out.status.success(), "cargo accepted {args:?}");
         assert_same(&cargo, &seal);
     }
     // The same refusal with --list, before any file is listed.
-    let (cargo, seal) = both(&sandbox, &dir, "", &["--list", "-p", "beta", "-F", "nope"]);
+    let (cargo, seal) = sandbox.both(&dir, "", &["--list", "-p", "beta", "-F", "nope"]);
     assert_eq!(seal.out.stdout, cargo.out.stdout);
     assert_same(&cargo, &seal);
 }
@@ -236,10 +175,10 @@ fn ws_features_go_to_the_current_package_under_resolver_1() {
         ("", &["--allow-dirty", "-p", "root", "-F", "fast,nope"]),
     ];
     for (cwd, args) in cases {
-        let (cargo, seal) = both(&sandbox, &dir, cwd, args);
+        let (cargo, seal) = sandbox.both(&dir, cwd, args);
         assert_same(&cargo, &seal);
     }
-    let (cargo, _) = both(&sandbox, &dir, "", cases[4].1);
+    let (cargo, _) = sandbox.both(&dir, "", cases[4].1);
     let refusal = format!("package `root v0.1.0 ({})` does not have the feature `nope`", unpacked(&dir));
     assert!(cargo.stderr().contains(&refusal), "no {refusal:?} in\n{}", cargo.stderr());
 }

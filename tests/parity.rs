@@ -31,6 +31,7 @@
 //! Set `SEAL_PARITY_KEEP_TMP=1` to keep the temporary directories for inspection.
 #![allow(clippy::disallowed_methods, reason = "the harness must read and sanitize the environment")]
 
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
 use support::Tool;

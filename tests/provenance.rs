@@ -8,7 +8,7 @@
 //! from the `order_traps` git fixture during the test.
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
 use std::path::{Path, PathBuf};

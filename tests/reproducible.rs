@@ -6,7 +6,7 @@
 //! `core.fileMode=false`) is caught and named, exit 1.
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! started would fail the run, and compares the bytes and where they were written.
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
 use std::fs;

@@ -3,7 +3,7 @@
 //! names the file, a missing commit is an error, and no build script ever runs (VER-*).
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
-#[allow(dead_code, reason = "tests/parity.rs uses the rest of the module")]
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
 mod support;
 
 use std::io::Read as _;

@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Assemble the local package into a distributable tarball, byte-identical to `cargo package`
-    Package(package::Args),
+    Package(Box<package::Args>),
     /// Show the entries of a `.crate` with modes, sizes, digests and what departs from cargo's format
     Inspect(inspect::Args),
     /// Compare two `.crate` files layer by layer and name every difference
@@ -94,7 +94,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         }
     };
     match cli.command {
-        Command::Package(args) => package::run(args, &mut Shell::from_env()),
+        Command::Package(args) => package::run(*args, &mut Shell::from_env()),
         Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
         Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
         Command::Verify(args) => verify::run(args, &mut Shell::from_env()),

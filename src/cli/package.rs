@@ -16,10 +16,12 @@ use crate::compare::Verdict;
 use crate::features::CliFeatures;
 use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
+use crate::manifest::Manifest;
 use crate::manifest::normalize_path;
 use crate::package::{self, Options, Selection, Source, Written};
 use crate::plan::Plan;
 use crate::provenance::{self, PrivateKey};
+use crate::registry::{self, Registries, Requested};
 use crate::vcs::{self, VcsInfo};
 use crate::verify;
 use crate::workspace::{Packages, Workspace};
@@ -27,6 +29,12 @@ use crate::workspace::{Packages, Workspace};
 /// Flags and meanings as `cargo package`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Registry index URL to prepare the package for
+    #[arg(long, value_name = "INDEX", conflicts_with = "registry")]
+    index: Option<String>,
+    /// Registry to prepare the package for
+    #[arg(long, value_name = "REGISTRY")]
+    registry: Option<String>,
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
     manifest_path: Option<PathBuf>,
@@ -95,6 +103,9 @@ pub struct Args {
     /// Coloring
     #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
     color: Option<String>,
+    /// Override a configuration value
+    #[arg(long, value_name = "KEY=VALUE|PATH")]
+    config: Vec<String>,
     /// Unstable (nightly-only) flags to Cargo, see 'cargo -Z help' for details
     #[arg(short = 'Z', value_name = "FLAG")]
     unstable: Vec<String>,
@@ -132,7 +143,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let config = environment::CargoConfig::read(&cwd);
+    let config = environment::CargoConfig::read(&cwd, &args.config);
     if let Some(when) = args.color.as_deref().or(config.color) {
         shell.set_color(when);
     }
@@ -235,10 +246,17 @@ fn package(
         shell.warn(warning);
     }
     let refreshed = package::refresh_lockfile(ws, options)?;
-    // LOCK-SIBLINGS: only a run whose packages depend on each other needs them "published".
-    let siblings = (!args.list && members.depend_on_each_other && (options.include_lockfile || !args.no_verify))
-        .then(|| package::sibling_registry(options))
-        .transpose()?;
+    // WS-PUBLISH-TO, LOCK-SIBLINGS: a run whose packages depend on each other, or that names a
+    // registry, packages for a registry, where each package is "published" once made.
+    let needs_siblings = members.depend_on_each_other && (options.include_lockfile || !args.no_verify);
+    let requested = requested_registry(args, &options.registries)?;
+    let siblings = if !args.list && (needs_siblings || requested.is_some()) {
+        let manifests: Vec<&Manifest> = members.packages.iter().map(|(manifest, _)| manifest).collect();
+        let source = registry::choose(requested.as_ref(), &manifests, &options.registries)?;
+        Some(package::sibling_registry(options, source)?)
+    } else {
+        None
+    };
 
     let mut made = Vec::with_capacity(members.packages.len());
     let mut repos = Repos::default();
@@ -323,6 +341,21 @@ fn package(
         shell.status("Attested", format_args!("`{}` with key {keyid}", path.display()));
     }
     Ok(if reproduced.iter().all(|r| *r) { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// `--registry NAME`, `--index URL`, else `registry.default` (cargo's `registry_or_index`).
+fn requested_registry(args: &Args, registries: &Registries) -> Result<Option<Requested>, Box<dyn Error>> {
+    Ok(match (&args.registry, &args.index) {
+        (Some(name), _) => {
+            registry::check_name(name)?;
+            Some(Requested::Name(name.clone()))
+        }
+        (None, Some(index)) => {
+            let url = url::Url::parse(index).map_err(|e| Usage(format!("invalid url `{index}`: {e}")))?;
+            Some(Requested::Index(url.to_string()))
+        }
+        (None, None) => registries.default.clone().map(Requested::Name),
+    })
 }
 
 /// PROV-PACKAGE: the envelope for a package just made, from its archive as written, so that it
@@ -478,6 +511,7 @@ fn options(
         locked: args.locked,
         frozen: args.frozen,
         env: Vec::new(),
+        config: args.config.clone(),
     };
     let ws = Workspace::load(&cargo, &manifest_path)?;
     cargo.target_dir = Some(ws.target_dir.clone());
@@ -497,8 +531,7 @@ fn options(
             keep_going: args.keep_going,
             shown: Some(shown),
         },
-        registries: environment::registries_from_env(),
-        publish_source: environment::crates_io_source(),
+        registries: config.registries,
         cargo,
     };
     Ok((options, ws))

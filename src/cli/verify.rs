@@ -68,6 +68,7 @@ pub(super) fn rebuild_request(
     network: bool,
 ) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
+    let registries = environment::CargoConfig::read(&cwd, &[]).registries;
     Ok(Request {
         krate,
         repo: cwd.join(repo),
@@ -85,10 +86,10 @@ pub(super) fn rebuild_request(
             locked: false,
             frozen: false,
             env: Vec::new(),
+            config: Vec::new(),
         },
         scratch_parent: std::env::temp_dir(),
-        registries: environment::registries_from_env(),
-        publish_source: environment::crates_io_source(),
+        registries,
         siblings: None,
     })
 }

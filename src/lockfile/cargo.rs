@@ -21,8 +21,10 @@ pub struct CargoError {
 }
 
 impl CargoError {
-    fn parse(text: &str) -> Self {
-        let text = text.strip_prefix("error:").unwrap_or(text).trim_start_matches(' ');
+    /// From cargo's error output: its last `error:` block (what comes before, warnings, is left).
+    pub(crate) fn parse(text: &str) -> Self {
+        let last = text.rfind("\nerror:").map_or(text, |at| &text[at + 1..]);
+        let text = last.strip_prefix("error:").unwrap_or(last).trim_start_matches(' ');
         let (message, causes) = match text.split_once("\n\nCaused by:\n") {
             Some((message, causes)) => {
                 let causes: Vec<&str> = causes.lines().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect();
@@ -76,6 +78,8 @@ pub struct Cargo {
     /// Variables set for every cargo process (`--verify-reproducible` runs cargo under another
     /// `TZ`).
     pub env: Vec<(String, String)>,
+    /// `--config` values, given to every cargo process.
+    pub config: Vec<String>,
 }
 
 impl Cargo {
@@ -83,7 +87,7 @@ impl Cargo {
     /// the packages of this run visible through `overlay`, if any.
     pub(crate) fn command(&self, args: &[&str], overlay: Option<&LocalRegistry>) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args).current_dir(&self.cwd).envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.args(self.config_args()).args(args).current_dir(&self.cwd).envs(self.env.iter().map(|(k, v)| (k, v)));
         command.env("CARGO_TERM_COLOR", "never");
         if let Some(dir) = &self.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
@@ -93,6 +97,11 @@ impl Cargo {
             command.env(key, value);
         }
         command
+    }
+
+    /// `--config <value>` for each `--config` value.
+    pub(crate) fn config_args(&self) -> Vec<String> {
+        self.config.iter().flat_map(|value| ["--config".to_owned(), value.clone()]).collect()
     }
 
     /// Runs cargo with its messages going where ours go (standard error), as a build that

@@ -32,9 +32,8 @@ pub struct Request<'a> {
     pub cargo: Cargo,
     /// Where the scratch checkout goes (removed afterwards).
     pub scratch_parent: PathBuf,
-    /// `CARGO_REGISTRIES_<NAME>_INDEX` and crates.io's source, as for packaging.
-    pub registries: std::collections::BTreeMap<String, String>,
-    pub publish_source: String,
+    /// The registries cargo's configuration names, as for packaging.
+    pub registries: crate::registry::Registries,
     /// Packages made earlier in the same run and not yet published (LOCK-SIBLINGS), for
     /// `--verify-reproducible`.
     pub siblings: Option<&'a LocalRegistry>,
@@ -183,7 +182,6 @@ pub fn reproduce(
         cargo: options.cargo.clone(),
         scratch_parent: scratch_parent.to_owned(),
         registries: options.registries.clone(),
-        publish_source: options.publish_source.clone(),
         siblings,
     })
 }
@@ -208,7 +206,6 @@ fn rebuild(
         dirty: crate::vcs::Dirty::Exported,
         include_lockfile: published_lock.is_some(),
         registries: request.registries.clone(),
-        publish_source: request.publish_source.clone(),
         cargo,
     };
     let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;

@@ -314,6 +314,72 @@ impl Sandbox {
     }
 }
 
+/// Writes `text` to `dir/rel`, creating its directory.
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().expect("a file in a directory")).expect("create the directory");
+    fs::write(path, text).expect("write the file");
+}
+
+/// What one tool did: its output and the `.crate` files it left, by name.
+pub struct Run {
+    pub out: Output,
+    pub crates: Vec<(String, Vec<u8>)>,
+}
+
+impl Run {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+}
+
+impl Sandbox {
+    /// Runs `cargo package`, then `cargo-seal package`, with `args` and `env` in `dir` (from
+    /// `dir/cwd`), each from a clean target directory, so that paths in their messages agree.
+    pub fn both_with(&self, dir: &Path, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> (Run, Run) {
+        let run = |tool| {
+            let _ = fs::remove_dir_all(dir.join("target"));
+            let out = self.run_in(tool, &dir.join(cwd), args, env);
+            let crates = crates_in(&dir.join("target"))
+                .into_iter()
+                .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap()))
+                .collect();
+            Run { out, crates }
+        };
+        (run(Tool::Cargo), run(Tool::Seal))
+    }
+
+    pub fn both(&self, dir: &Path, cwd: &str, args: &[&str]) -> (Run, Run) {
+        self.both_with(dir, cwd, args, &[])
+    }
+}
+
+/// Both succeeded with the same archives, or both failed with the same message and left none.
+pub fn assert_same(cargo: &Run, seal: &Run) {
+    assert_eq!(
+        cargo.out.status.success(),
+        seal.out.status.success(),
+        "cargo:\n{}\ncargo-seal:\n{}",
+        cargo.stderr(),
+        seal.stderr()
+    );
+    if cargo.out.status.success() {
+        assert!(!cargo.crates.is_empty());
+        assert!(cargo.crates == seal.crates, "different archives\ncargo-seal:\n{}", seal.stderr());
+    } else {
+        assert_eq!(error_text(&seal.stderr()), error_text(&cargo.stderr()));
+        assert!(seal.crates.is_empty(), "a failed run left {:?}", seal.crates.iter().map(|c| &c.0).collect::<Vec<_>>());
+    }
+}
+
+/// From the first `error:` line on, without status lines. Paths are the same for both tools, down
+/// to where cargo unpacks the run's other packages (`registry/src/-<hash of the temporary
+/// registry's path>/`, LOCK-SIBLINGS).
+fn error_text(stderr: &str) -> String {
+    let from = stderr.find("error:").unwrap_or(stderr.len());
+    stderr[from..].lines().filter(|l| !l.starts_with("   Compiling")).map(|l| format!("{l}\n")).collect()
+}
+
 /// Variables that would make the packaging runs depend on the caller's environment.
 fn is_unpinned_var(key: &str) -> bool {
     const KEEP: &[&str] = &["CARGO_HOME", "CARGO_HTTP_", "CARGO_NET_", "CARGO_REGISTRIES_", "CARGO_REGISTRY_"];
