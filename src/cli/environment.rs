@@ -61,20 +61,20 @@ pub(super) struct CargoConfig {
 }
 
 impl CargoConfig {
-    /// `cli` holds the `--config` values, which cargo-seal passes to every cargo it runs; a value
+    /// `cli_values` holds the `--config` values, which cargo-seal passes to every cargo it runs; a value
     /// that is neither `KEY=VALUE` nor a readable file is left for cargo to refuse.
-    pub fn read(cwd: &Path, cli: &[String]) -> Self {
+    pub fn read(cwd: &Path, cli_values: &[String]) -> Self {
         // cargo-config2 names `CARGO_REGISTRIES_MY_REG_INDEX` `MY_REG`; cargo names it `my-reg`.
         let env = std::env::vars_os().filter(|(key, _)| !key.to_string_lossy().starts_with("CARGO_REGISTRIES_"));
         let options = cargo_config2::ResolveOptions::default().env(env);
-        let cli = cli_tables(cli, cwd);
+        let cli = cli_tables(cli_values, cwd);
         let cli_str = |key: &str| lookup(&cli, key).and_then(|v| v.as_str().map(str::to_owned));
         let cli_bool = |key: &str| lookup(&cli, key).and_then(toml::Value::as_bool);
         let mut config = match cargo_config2::Config::load_with_options(cwd, options) {
             Ok(config) => Self::from_files_and_env(cwd, config),
             Err(_) => Self::from_env(cwd),
         };
-        config.plain &= cli.is_empty();
+        config.plain &= cli_values.is_empty();
         let registries = &mut config.registries;
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("CARGO_REGISTRIES_").and_then(|k| k.strip_suffix("_INDEX")) {

@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long, help_heading = "Package Selection")]
     workspace: bool,
     /// Don't assemble specified packages
-    #[arg(long, value_name = "SPEC", requires = "workspace", help_heading = "Package Selection")]
+    #[arg(long, value_name = "SPEC", help_heading = "Package Selection")]
     exclude: Vec<String>,
     /// Space or comma separated list of features to activate
     #[arg(short = 'F', long, value_name = "FEATURES", help_heading = "Feature Selection")]
@@ -233,6 +233,9 @@ fn package(
     key: Option<&PrivateKey>,
     shell: &mut Shell,
 ) -> Result<u8, Box<dyn Error>> {
+    if !args.exclude.is_empty() && !args.workspace {
+        return Err(Usage("--exclude can only be used together with --workspace".into()).into());
+    }
     let packages = if args.workspace {
         Packages::All { exclude: args.exclude.clone() }
     } else if args.package.is_empty() {

@@ -34,6 +34,9 @@ pub enum Error {
     Cargo { command: String, stderr: String },
     /// The messages are on the screen, except the error cargo ended with when it was taken
     /// from them.
+    /// Cargo's refusal, as cargo words it.
+    #[error(transparent)]
+    Reported(CargoError),
     #[error("`{command}` failed (its messages are above)")]
     Shown { command: String, ended_with: Option<CargoError> },
     #[error("cargo could not resolve the dependencies of `{}`", manifest.display())]
@@ -60,7 +63,11 @@ pub enum Error {
 /// member of the workspace; scratch files go in a temporary directory under `scratch_parent`.
 pub fn refresh(cargo: &Cargo, manifest: &Path, member: &PackageSpec<'_>, scratch_parent: &Path) -> Result<(), Error> {
     let scratch = scratch_dir(scratch_parent)?;
-    cargo.resolve_ws(manifest, member, true, None, scratch.path()).map_err(resolving(manifest))
+    // Cargo resolves the user's own workspace here: what it says is what `cargo package` says.
+    cargo.resolve_ws(manifest, member, true, None, scratch.path()).map_err(|err| match err {
+        Error::Cargo { stderr, .. } => Error::Reported(CargoError::parse(&stderr)),
+        err => resolving(manifest)(err),
+    })
 }
 
 /// Names the manifest whose resolve failed: the commands cargo runs for it are not the user's.
