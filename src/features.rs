@@ -130,9 +130,16 @@ pub struct Summary {
     pub name: String,
     /// `[features]` keys and the implicit feature of each optional dependency no `dep:` names.
     features: BTreeSet<String>,
-    /// Every dependency by the name it has in the manifest: optional or not, and its `features`
-    /// (the last of a name, as in cargo's map).
-    dependencies: BTreeMap<String, (bool, Vec<String>)>,
+    /// Every dependency by the name it has in the manifest (the last of a name, as in cargo's
+    /// map).
+    dependencies: BTreeMap<String, Dependency>,
+}
+
+#[derive(Debug, Clone)]
+struct Dependency {
+    optional: bool,
+    /// Its `features`.
+    features: Vec<String>,
 }
 
 impl Summary {
@@ -159,12 +166,15 @@ impl Summary {
             declared.into_iter().flat_map(|f| f.keys().map(|k| k.to_string())).collect();
         let implicit = all.iter().filter(|(name, dep)| dep.is_optional() && !named_by_dep.contains(name.as_str()));
         features.extend(implicit.map(|(name, _)| name.clone()));
-        let dependencies = all.into_iter().map(|(name, dep)| (name, (dep.is_optional(), features_of(dep)))).collect();
+        let dependencies = all
+            .into_iter()
+            .map(|(name, dep)| (name, Dependency { optional: dep.is_optional(), features: features_of(dep) }))
+            .collect();
         Summary { name: manifest.name().to_owned(), features, dependencies }
     }
 
     fn is_optional_dependency(&self, name: &str) -> bool {
-        self.dependencies.get(name).is_some_and(|(optional, _)| *optional)
+        self.dependencies.get(name).is_some_and(|dep| dep.optional)
     }
 
     /// Whether `--features name` means something for this package.
@@ -173,7 +183,7 @@ impl Summary {
     }
 
     fn optional_dependencies(&self) -> impl Iterator<Item = &String> {
-        self.dependencies.iter().filter(|(_, (optional, _))| *optional).map(|(name, _)| name)
+        self.dependencies.iter().filter(|(_, dep)| dep.optional).map(|(name, _)| name)
     }
 }
 
@@ -334,8 +344,10 @@ fn suggestions(cli: &CliFeatures, found: &BTreeSet<FeatureValue>, selected: &[Su
             }
             FeatureValue::DepFeature { dep_name, dep_feature, .. } => {
                 // Across packages, a later dependency of the same name replaces an earlier one.
-                let dependencies: BTreeMap<&String, &Vec<String>> =
-                    selected.iter().flat_map(|s| s.dependencies.iter().map(|(name, (_, f))| (name, f))).collect();
+                let dependencies: BTreeMap<&String, &Vec<String>> = selected
+                    .iter()
+                    .flat_map(|s| s.dependencies.iter().map(|(name, dep)| (name, &dep.features)))
+                    .collect();
                 for (name, features) in dependencies.into_iter().filter(|(name, _)| close(name, dep_name)) {
                     out.extend(features.iter().filter(|f| close(f, dep_feature)).map(|f| format!("{name}/{f}")));
                 }

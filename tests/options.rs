@@ -115,6 +115,14 @@ fn build_options_reach_the_verification_build() {
     );
     // The build ran for that target: its output is under `target/<triple>/`.
     assert!(sandbox.path.join("b/target").join(&host).is_dir(), "no build for {host}");
+    // `CARGO_BUILD_TARGET` reaches it as well.
+    let env = [("CARGO_BUILD_TARGET", host.as_str())];
+    let cargo = package_with(&sandbox, Tool::Cargo, "e", None, &["--allow-dirty"], &env);
+    let seal = package_with(&sandbox, Tool::Seal, "f", None, &["--allow-dirty"], &env);
+    assert!(cargo.status.success() && seal.status.success(), "{}{}", stderr(&cargo), stderr(&seal));
+    for copy in ["e", "f"] {
+        assert!(sandbox.path.join(copy).join("target").join(&host).is_dir(), "{copy}: no build for {host}");
+    }
 
     // An invalid value fails the verification, as in cargo, and leaves no archive.
     let cargo = package(&sandbox, Tool::Cargo, "c", None, &["--allow-dirty", "-j", "0"]);
