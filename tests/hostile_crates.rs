@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use cargo_seal::archive::DETERMINISTIC_MTIME;
 use cargo_seal::archive::read::{
-    self, CrateFile, Error, MAX_ENTRIES, MAX_TEXT, MAX_TEXT_TOTAL, Refusal, content_digest,
+    self, CrateFile, Error, Limits, MAX_ENTRIES, MAX_TEXT, MAX_TEXT_TOTAL, MIN_UNPACK_LIMIT, Refusal, content_digest,
 };
 use cargo_seal::plan::{Contents, Entry, Generated, Plan};
 use flate2::Compression;
@@ -117,7 +117,7 @@ fn gzip_lazily(tar: impl Read) -> impl Read {
 }
 
 fn read_tar(tar: &[u8]) -> Result<CrateFile, Error> {
-    read::read(gzip(tar).as_slice())
+    read::read_bytes(&gzip(tar))
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -172,7 +172,7 @@ fn assert_agrees_with_tar_crate(tar: &[u8]) {
 
 /// Asserts that `input` is not read as a gzip-compressed tar stream at all.
 fn assert_unreadable(input: &[u8]) {
-    match read::read(input) {
+    match read::read_bytes(input) {
         Err(Error::Read { .. }) => {}
         other => panic!("expected Error::Read, got {other:?}"),
     }
@@ -371,25 +371,78 @@ memory_limited! {
         const CLAIMED: u64 = 1 << 30;
         let tar = io::Cursor::new(long_name_header(CLAIMED).as_bytes().to_vec()).chain(io::repeat(b'a').take(CLAIMED));
         let start = Instant::now();
-        let err = read::read(gzip_lazily(tar)).expect_err("the long name must be refused");
+        let err = read::read(gzip_lazily(tar), Limits::default().bounds(0)).expect_err("the long name must be refused");
         let elapsed = start.elapsed();
         assert!(err.to_string().contains(LONG_LINK), "{err} must name the record");
-        assert!(matches!(err, Error::Refused { reason: Refusal::LongName, .. }), "{err:?}");
+        assert!(matches!(err, Error::Refused { reason: Refusal::LongName(4096), .. }), "{err:?}");
         assert!(elapsed < Duration::from_millis(500), "refusing took {elapsed:?}");
     }
 }
 
 memory_limited! {
-    /// A file whose header claims 8 GiB but whose data stops after 1 MiB is truncated, and its
+    /// A file whose header claims 100 MiB but whose data stops after 1 MiB is truncated, and its
     /// claimed size is never allocated.
     fn read_limits_claimed_size_beyond_data_is_truncated() {
         let path = in_base("huge.bin");
-        let mut tar = header(path.as_bytes(), EntryType::Regular, 8 << 30).as_bytes().to_vec();
+        let mut tar = header(path.as_bytes(), EntryType::Regular, 100 << 20).as_bytes().to_vec();
         tar.resize(tar.len() + (1 << 20), b'x');
         let err = read_tar(&tar).expect_err("the archive must be refused");
         assert!(err.to_string().contains(&format!("`{path}`")), "{err} must name `{path}`");
         assert!(matches!(&err, Error::Truncated { path: p } if *p == path), "{err:?}");
     }
+}
+
+memory_limited! {
+    /// A 4 GiB entry of zeros: refused from its header, as cargo refuses to unpack more than
+    /// 512 MiB (or 20 times the compressed size), before any of it is inflated.
+    fn read_limits_4_gib_bomb_ends_at_once() {
+        const SIZE: u64 = 4 << 30;
+        let path = in_base("bomb.bin");
+        let head = header(path.as_bytes(), EntryType::Regular, SIZE).as_bytes().to_vec();
+        let tar = io::Cursor::new(head).chain(io::repeat(0).take(SIZE));
+        let start = Instant::now();
+        let err = read::read(gzip_lazily(tar), Limits::default().bounds(4 << 20)).expect_err("a bomb");
+        assert!(matches!(&err, Error::TooLarge { path: p, limit: MIN_UNPACK_LIMIT } if *p == path), "{err:?}");
+        assert!(err.to_string().contains("--max-unpacked"), "{err} must name the flag");
+        assert!(start.elapsed() < Duration::from_secs(2), "refusing took {:?}", start.elapsed());
+    }
+}
+
+#[test]
+fn read_limits_unpacked_size_adds_up_and_can_be_raised() {
+    let tar = Tar::default()
+        .file(in_base("a.bin").as_bytes(), &[0; 1000])
+        .file(in_base("b.bin").as_bytes(), &[0; 1000])
+        .file(in_base("c.bin").as_bytes(), &[0; 1000])
+        .finish();
+    let gz = gzip(&tar);
+    let bounds = |unpacked| Limits { unpacked: Some(unpacked), ..Limits::default() }.bounds(gz.len() as u64);
+    match read::read(gz.as_slice(), bounds(2500)) {
+        Err(Error::TooLarge { path, limit: 2500 }) => assert_eq!(path, in_base("c.bin")),
+        other => panic!("expected the third entry to pass the limit, got {other:?}"),
+    }
+    assert_eq!(read::read(gz.as_slice(), bounds(3000)).expect("within the limit").entries.len(), 3);
+    // Cargo's bound: 512 MiB, or 20 times the compressed size.
+    assert_eq!(Limits::default().bounds(1 << 20).unpacked, MIN_UNPACK_LIMIT);
+    assert_eq!(Limits::default().bounds(100 << 20).unpacked, 2000 << 20);
+}
+
+#[test]
+fn read_limits_entries_and_path_length_can_be_raised() {
+    let tar = (0..11).fold(Tar::default(), |tar, i| tar.file(in_base(&format!("{i}.rs")).as_bytes(), b"")).finish();
+    let gz = gzip(&tar);
+    let entries = |n| Limits { entries: Some(n), ..Limits::default() }.bounds(gz.len() as u64);
+    let err = read::read(gz.as_slice(), entries(10)).expect_err("11 entries");
+    assert!(matches!(err, Error::TooManyEntries { entries: 10, .. }) && err.to_string().contains("--max-entries"));
+    assert_eq!(read::read(gz.as_slice(), entries(11)).expect("within the limit").entries.len(), 11);
+
+    let long = in_base(&format!("{}.rs", "d/".repeat(150)));
+    let gz = gzip(&Tar::default().long_name(&long).file(b"x", b"").finish());
+    let path_len = |n| Limits { path_len: Some(n), ..Limits::default() }.bounds(gz.len() as u64);
+    let err = read::read(gz.as_slice(), path_len(200)).expect_err("a 300-byte path");
+    assert!(matches!(err, Error::Refused { reason: Refusal::LongName(200), .. }), "{err:?}");
+    assert!(err.to_string().contains("--max-path-len"), "{err}");
+    assert_eq!(read::read(gz.as_slice(), path_len(400)).expect("within the limit").entries[0].path, long);
 }
 
 memory_limited! {
@@ -399,7 +452,7 @@ memory_limited! {
         let path = in_base("zeros.bin");
         let head = header(path.as_bytes(), EntryType::Regular, SIZE).as_bytes().to_vec();
         let tar = io::Cursor::new(head).chain(io::repeat(0).take(SIZE)).chain(io::repeat(0).take(2 * BLOCK as u64));
-        let file = read::read(gzip_lazily(tar)).expect("the archive must be accepted");
+        let file = read::read(gzip_lazily(tar), Limits::default().bounds(0)).expect("the archive must be accepted");
         assert!(file.compressed_size < SIZE / 500, "not a bomb: {} compressed bytes", file.compressed_size);
         assert_eq!(file.tar_size, SIZE + 3 * BLOCK as u64);
         let [entry] = file.entries.as_slice() else { panic!("expected one entry, got {:?}", file.entries) };
@@ -431,8 +484,8 @@ fn read_limits_text_is_kept_up_to_max_text_and_max_text_total() {
 #[test]
 fn read_limits_too_many_entries() {
     let tar = (0..=MAX_ENTRIES).fold(Tar::default(), |tar, i| tar.file(format!("{i}").as_bytes(), b"")).finish();
-    match read::read(gzip_with(&tar, Compression::fast()).as_slice()) {
-        Err(Error::TooManyEntries) => {}
+    match read::read_bytes(&gzip_with(&tar, Compression::fast())) {
+        Err(Error::TooManyEntries { entries: MAX_ENTRIES, .. }) => {}
         other => panic!("expected TooManyEntries, got {:?}", other.map(|f| f.entries.len())),
     }
 }
@@ -453,7 +506,7 @@ fn read_corrupt_archives_name_the_place() {
     // Incompressible, so that half the gzip stream ends inside this entry's data.
     let noise: Vec<u8> = (0u32..8000).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let tar = Tar::default().file(in_base("a.rs").as_bytes(), &noise).file(in_base("b.rs").as_bytes(), b"b").finish();
-    let place = |input: &[u8]| match read::read(input) {
+    let place = |input: &[u8]| match read::read_bytes(input) {
         Err(Error::Read { place, .. }) => place,
         other => panic!("expected Error::Read, got {other:?}"),
     };
@@ -469,7 +522,7 @@ fn read_corrupt_archives_name_the_place() {
     let at = bad_crc.len() - 8;
     bad_crc[at] ^= 0xff;
     assert_eq!(place(&bad_crc), read::Place::End);
-    let message = read::read(bad_crc.as_slice()).unwrap_err().to_string();
+    let message = read::read_bytes(&bad_crc).unwrap_err().to_string();
     assert!(message.contains("after the last entry"), "{message}");
 }
 
@@ -482,7 +535,7 @@ fn read_refuse_empty_input() {
 fn read_trailing_garbage_after_gzip_is_an_anomaly() {
     let tar = one_file(in_base("lib.rs").as_bytes());
     let input = [gzip(&tar).as_slice(), b"garbage"].concat();
-    let file = read::read(input.as_slice()).expect("the archive must be accepted");
+    let file = read::read_bytes(&input).expect("the archive must be accepted");
     assert_eq!(file.entries.len(), 1);
     assert_eq!(file.anomalies, ["7 bytes follow the gzip stream"]);
     assert_eq!((file.compressed_size, file.sha256), (input.len() as u64, sha256_hex(&input)));
@@ -540,7 +593,7 @@ fn read_round_trips_archive_write() {
     let plan = sample_plan(dir.path());
     let mut bytes = Vec::new();
     cargo_seal::archive::write(&plan, &mut bytes).expect("write archive");
-    let file = read::read(bytes.as_slice()).expect("the archive must be accepted");
+    let file = read::read_bytes(&bytes).expect("the archive must be accepted");
 
     let expected: Vec<_> = plan
         .entries
@@ -574,7 +627,7 @@ fn cnt_digest_ignores_compression_order_and_headers() {
     let plan = sample_plan(dir.path());
     let mut cargo_like = Vec::new();
     cargo_seal::archive::write(&plan, &mut cargo_like).expect("write archive");
-    let cargo_like = read::read(cargo_like.as_slice()).expect("the archive must be accepted");
+    let cargo_like = read::read_bytes(&cargo_like).expect("the archive must be accepted");
 
     // The same files in reverse order, with other header fields, compressed at level 1.
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), Compression::fast()));
@@ -588,7 +641,7 @@ fn cnt_digest_ignores_compression_order_and_headers() {
         builder.append_data(&mut header, plan.archive_path(entry), data.as_slice()).expect("append");
     }
     let other = builder.into_inner().and_then(flate2::write::GzEncoder::finish).expect("finish");
-    let other = read::read(other.as_slice()).expect("the archive must be accepted");
+    let other = read::read_bytes(&other).expect("the archive must be accepted");
 
     assert_ne!(other.tar_sha256, cargo_like.tar_sha256);
     assert_eq!(content_digest(&other.entries), content_digest(&cargo_like.entries));

@@ -12,9 +12,15 @@ const SEED: [u8; 32] = [7; 32];
 
 fn check(text: &str, key: &PrivateKey) -> provenance::Report {
     let public = key.public();
-    let request = CheckRequest { envelope: "fuzz.jsonl".into(), krate: "fuzz.crate".into(), key: &public, rebuild: None };
+    let request = CheckRequest {
+        envelope: "fuzz.jsonl".into(),
+        krate: "fuzz.crate".into(),
+        key: &public,
+        rebuild: None,
+        limits: read::Limits::default(),
+    };
     // A crate file that is not an archive: only its digest is known.
-    let digested = read::Digested { sha256: "00".repeat(32), archive: read::read(&b""[..]).map(|_| unreachable!()) };
+    let digested = read::Digested { sha256: "00".repeat(32), archive: read::read_bytes(b"").map(|_| unreachable!()) };
     provenance::check_text(text, digested, &request).expect("no file is read, nothing is rebuilt")
 }
 

@@ -12,10 +12,48 @@ use super::DETERMINISTIC_MTIME;
 
 /// READ-LIMITS: more entries than this is refused (each keeps its 512-byte header in memory).
 pub const MAX_ENTRIES: usize = 100_000;
-/// READ-LIMITS: a GNU long-name record longer than this is refused.
-pub const MAX_LONG_NAME: u64 = 4096;
-/// READ-LIMITS: paths longer than this in all are refused (each path is kept twice).
+/// READ-LIMITS: a path (a GNU long-name record) longer than this is refused.
+pub const MAX_PATH_LEN: u64 = 4096;
+/// READ-LIMITS: paths longer than this in all, per [`MAX_ENTRIES`] allowed, are refused (each path
+/// is kept twice).
 pub const MAX_PATH_TOTAL: usize = 16 * 1024 * 1024;
+/// READ-LIMITS: cargo unpacks at most this many bytes of a `.crate`, or 20 times its compressed
+/// size when that is more (`max_unpack_size` in cargo 1.95).
+pub const MIN_UNPACK_LIMIT: u64 = 512 * 1024 * 1024;
+const UNPACK_RATIO: u64 = 20;
+
+/// READ-LIMITS as the user set them for a run: `None` keeps the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// `--max-unpacked BYTES`: the total size of the entries.
+    pub unpacked: Option<u64>,
+    /// `--max-entries N`.
+    pub entries: Option<usize>,
+    /// `--max-path-len BYTES`.
+    pub path_len: Option<u64>,
+}
+
+impl Limits {
+    /// The bounds for an archive of `compressed` bytes.
+    pub fn bounds(&self, compressed: u64) -> Bounds {
+        let entries = self.entries.unwrap_or(MAX_ENTRIES);
+        Bounds {
+            unpacked: self.unpacked.unwrap_or(MIN_UNPACK_LIMIT.max(compressed.saturating_mul(UNPACK_RATIO))),
+            entries,
+            path_len: self.path_len.unwrap_or(MAX_PATH_LEN),
+            path_total: MAX_PATH_TOTAL.saturating_mul(entries.div_ceil(MAX_ENTRIES)),
+        }
+    }
+}
+
+/// What one archive may hold; past a bound, reading stops at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub unpacked: u64,
+    pub entries: usize,
+    pub path_len: u64,
+    path_total: usize,
+}
 /// READ-LIMITS: the contents of UTF-8 files up to this size are kept for text diffs...
 pub const MAX_TEXT: u64 = 64 * 1024;
 /// ...until this many bytes of text are kept in all.
@@ -163,26 +201,33 @@ pub struct FileError {
     pub source: Error,
 }
 
-/// Reads the `.crate` at `path`.
-pub fn read_file(path: &Path) -> Result<CrateFile, FileError> {
+/// Reads the `.crate` at `path`, within `limits`.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<CrateFile, FileError> {
     let in_file = |source| FileError { path: path.to_owned(), source };
-    let file = std::fs::File::open(path).map_err(|e| in_file(Error::Open(e)))?;
-    read(file).map_err(in_file)
+    let (file, bounds) = open(path, limits).map_err(|e| in_file(Error::Open(e)))?;
+    read(file, bounds).map_err(in_file)
+}
+
+/// The file at `path` and the bounds for its size.
+fn open(path: &Path, limits: &Limits) -> io::Result<(std::fs::File, Bounds)> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    Ok((file, limits.bounds(size)))
 }
 
 /// The first entries of the `.crate` at `path`, up to the one after which every package-relative
 /// path of `until` has been seen (all of them if one is missing): what a caller needs before the
 /// whole archive is read.
-pub fn read_head(path: &Path, until: &[&str]) -> Result<Vec<ArchivedEntry>, FileError> {
+pub fn read_head(path: &Path, until: &[&str], limits: &Limits) -> Result<Vec<ArchivedEntry>, FileError> {
     let in_file = |source| FileError { path: path.to_owned(), source };
-    let file = std::fs::File::open(path).map_err(|e| in_file(Error::Open(e)))?;
-    head(file, until).map_err(in_file)
+    let (file, bounds) = open(path, limits).map_err(|e| in_file(Error::Open(e)))?;
+    head(file, until, bounds).map_err(in_file)
 }
 
 /// As [`read_head`], from `input`: the first entries of the archive, as [`read()`] reads them.
-pub fn head(input: impl Read, until: &[&str]) -> Result<Vec<ArchivedEntry>, Error> {
+pub fn head(input: impl Read, until: &[&str], bounds: Bounds) -> Result<Vec<ArchivedEntry>, Error> {
     let decoder = flate2::read::GzDecoder::new(BufReader::new(input));
-    read_entries(&mut tar::Archive::new(decoder), until)
+    read_entries(&mut tar::Archive::new(decoder), until, bounds)
 }
 
 /// Why an archive was refused.
@@ -196,8 +241,17 @@ pub enum Error {
     Refused { path: String, reason: Refusal },
     #[error("entry `{path}` is truncated: the archive ends inside it")]
     Truncated { path: String },
-    #[error("the archive has more than {MAX_ENTRIES} entries or more than {MAX_PATH_TOTAL} bytes of paths")]
-    TooManyEntries,
+    #[error(
+        "the archive has more than {entries} entries or more than {path_total} bytes of paths; \
+         raise the limit with `--max-entries N` if you trust it"
+    )]
+    TooManyEntries { entries: usize, path_total: usize },
+    #[error(
+        "entry `{path}` makes the archive unpack to more than {limit} bytes, the limit for a `.crate` \
+         of this size (cargo's: 512 MiB, or 20 times the compressed size); raise it with \
+         `--max-unpacked BYTES` if you trust the archive"
+    )]
+    TooLarge { path: String, limit: u64 },
 }
 
 /// Where reading an archive failed, so that a corrupt download names the damaged entry.
@@ -248,18 +302,23 @@ pub enum Refusal {
     Control,
     #[error("appears twice")]
     Duplicate,
-    #[error("has a long-name record over {MAX_LONG_NAME} bytes")]
-    LongName,
+    #[error("has a path longer than {0} bytes; raise the limit with `--max-path-len BYTES` if you trust it")]
+    LongName(u64),
     #[error("is named by a long-name record followed by another one")]
     TwoLongNames,
 }
 
-/// Reads a whole `.crate` from `input` (READ-*).
-pub fn read(input: impl Read) -> Result<CrateFile, Error> {
+/// Reads a whole `.crate` from `input` (READ-*), within `bounds`.
+pub fn read(input: impl Read, bounds: Bounds) -> Result<CrateFile, Error> {
     let mut file = Tap::new(input);
-    let mut krate = read_layers(&mut file)?;
+    let mut krate = read_layers(&mut file, bounds)?;
     (krate.sha256, krate.compressed_size, _) = file.finish();
     Ok(krate)
+}
+
+/// Reads a whole `.crate` held in memory, within the default bounds for its size.
+pub fn read_bytes(bytes: &[u8]) -> Result<CrateFile, Error> {
+    read(bytes, Limits::default().bounds(bytes.len() as u64))
 }
 
 /// A file that should be a `.crate`, read once: its digest whatever it holds, and the archive.
@@ -272,10 +331,11 @@ pub struct Digested {
 }
 
 /// Reads the file at `path` in one pass; only failing to read the file itself is an error.
-pub fn digest_file(path: &Path) -> Result<Digested, FileError> {
+pub fn digest_file(path: &Path, limits: &Limits) -> Result<Digested, FileError> {
     let io_error = |e| FileError { path: path.to_owned(), source: Error::Open(e) };
-    let mut file = Tap::new(std::fs::File::open(path).map_err(io_error)?);
-    let archive = read_layers(&mut file);
+    let (file, bounds) = open(path, limits).map_err(io_error)?;
+    let mut file = Tap::new(file);
+    let archive = read_layers(&mut file, bounds);
     // An archive that was refused part way is still digested to its end.
     io::copy(&mut file, &mut io::sink()).map_err(io_error)?;
     let (sha256, size, _) = file.finish();
@@ -284,12 +344,12 @@ pub fn digest_file(path: &Path) -> Result<Digested, FileError> {
 }
 
 /// The gzip and tar layers of `file`; the caller takes the file's digest and size from the tap.
-fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
+fn read_layers<R: Read>(file: &mut Tap<R>, bounds: Bounds) -> Result<CrateFile, Error> {
     let mut gzip_fixed = [0u8; 10];
     file.read_exact(&mut gzip_fixed).map_err(at(Place::Start))?;
     let decoder = flate2::bufread::GzDecoder::new(BufReader::new(io::Read::chain(&gzip_fixed[..], &mut *file)));
     let mut archive = tar::Archive::new(Tap::new(decoder));
-    let entries = read_entries(&mut archive, &[])?;
+    let entries = read_entries(&mut archive, &[], bounds)?;
 
     let mut anomalies = Vec::new();
     // Cargo's tar stream ends with two zero blocks; the reader has consumed the first.
@@ -316,8 +376,13 @@ fn read_layers<R: Read>(file: &mut Tap<R>) -> Result<CrateFile, Error> {
 
 /// The entries of `archive` (READ-REFUSE, READ-LIMITS), all of them, or only up to the one after
 /// which every package-relative path of `until` has been seen.
-fn read_entries<R: Read>(archive: &mut tar::Archive<R>, until: &[&str]) -> Result<Vec<ArchivedEntry>, Error> {
+fn read_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    until: &[&str],
+    bounds: Bounds,
+) -> Result<Vec<ArchivedEntry>, Error> {
     let mut entries = Vec::new();
+    let mut unpacked = 0u64;
     let mut seen = BTreeSet::new();
     let mut text_budget = MAX_TEXT_TOTAL;
     let mut path_total = 0;
@@ -336,7 +401,7 @@ fn read_entries<R: Read>(archive: &mut tar::Archive<R>, until: &[&str]) -> Resul
             if let Some(first) = &long_name {
                 return Err(Error::Refused { path: shown(first), reason: Refusal::TwoLongNames });
             }
-            long_name = Some(read_long_name(&mut entry, &header, after_last)?);
+            long_name = Some(read_long_name(&mut entry, &header, bounds.path_len, after_last)?);
             continue;
         }
         let path_bytes = long_name.take();
@@ -358,10 +423,15 @@ fn read_entries<R: Read>(archive: &mut tar::Archive<R>, until: &[&str]) -> Resul
             return Err(Error::Refused { path, reason: Refusal::Duplicate });
         }
         path_total += path.len();
-        if entries.len() == MAX_ENTRIES || path_total > MAX_PATH_TOTAL {
-            return Err(Error::TooManyEntries);
+        if entries.len() == bounds.entries || path_total > bounds.path_total {
+            return Err(Error::TooManyEntries { entries: bounds.entries, path_total: bounds.path_total });
         }
         let size = entry.header().size().map_err(at(Place::Entry(path.clone())))?;
+        // As the header claims it: the data is not read when it would pass the bound.
+        unpacked = unpacked.saturating_add(size);
+        if unpacked > bounds.unpacked {
+            return Err(Error::TooLarge { path, limit: bounds.unpacked });
+        }
         let mode = entry.header().mode().map_err(at(Place::Entry(path.clone())))?;
         let limit = if path.split_once('/').is_some_and(|(_, rel)| KEPT_WHOLE.contains(&rel)) {
             MAX_TEXT_TOTAL as u64
@@ -406,11 +476,17 @@ fn read_entries<R: Read>(archive: &mut tar::Archive<R>, until: &[&str]) -> Resul
 }
 
 /// Reads a long-name record's name; `place` says where the record is, for errors.
-fn read_long_name(entry: &mut impl Read, header: &[u8; 512], place: impl FnOnce() -> Place) -> Result<Vec<u8>, Error> {
+fn read_long_name(
+    entry: &mut impl Read,
+    header: &[u8; 512],
+    max: u64,
+    place: impl FnOnce() -> Place,
+) -> Result<Vec<u8>, Error> {
     let claimed = parse_octal(&header[124..136]).unwrap_or(u64::MAX);
-    if claimed > MAX_LONG_NAME {
+    // The record holds the path and one NUL.
+    if claimed > max.saturating_add(1) {
         let name = header.iter().position(|&b| b == 0).map_or(&header[..100], |end| &header[..end.min(100)]);
-        return Err(Error::Refused { path: shown(name), reason: Refusal::LongName });
+        return Err(Error::Refused { path: shown(name), reason: Refusal::LongName(max) });
     }
     let mut name = Vec::with_capacity(claimed as usize);
     entry.take(claimed).read_to_end(&mut name).map_err(|e| at(place())(e))?;
@@ -556,7 +632,7 @@ mod tests {
         }
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         io::Write::write_all(&mut gzip, &tar.into_inner().unwrap()).unwrap();
-        let krate = read(gzip.finish().unwrap().as_slice()).unwrap();
+        let krate = read_bytes(&gzip.finish().unwrap()).unwrap();
         assert_eq!(krate.entry("Cargo.lock").unwrap().text.as_deref(), Some(big.as_str()));
         assert_eq!(krate.entry("src/Cargo.lock").unwrap().text, None);
     }
@@ -578,7 +654,11 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), gzip.finish().unwrap()).unwrap();
         let paths = |until: &[&str]| -> Vec<String> {
-            read_head(file.path(), until).unwrap().into_iter().map(|e| e.rel_path().to_owned()).collect()
+            read_head(file.path(), until, &Limits::default())
+                .unwrap()
+                .into_iter()
+                .map(|e| e.rel_path().to_owned())
+                .collect()
         };
         assert_eq!(paths(&[".cargo_vcs_info.json", "Cargo.lock"]), [".cargo_vcs_info.json", "Cargo.lock"]);
         assert_eq!(paths(&["Cargo.lock", "Cargo.toml"]), [".cargo_vcs_info.json", "Cargo.lock", "src/lib.rs"]);
@@ -594,7 +674,7 @@ mod tests {
         for (name, bytes) in [("empty", Vec::new()), ("text", b"not gzip".repeat(1000)), ("not-tar", gzip)] {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).unwrap();
-            let digested = digest_file(&path).unwrap();
+            let digested = digest_file(&path, &Limits::default()).unwrap();
             assert_eq!(digested.sha256, format!("{:x}", Sha256::digest(&bytes)), "{name}");
             assert!(digested.archive.is_err(), "{name}");
         }

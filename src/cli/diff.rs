@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use crate::compare::{self, Comparison, Verdict};
+use crate::compare::{self, Verdict};
 
-use super::inspect::{identity, load};
-use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
+use super::common::{LimitArgs, exit_code, identity, load, render};
+use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,10 +24,14 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let loaded = load(&args.a).and_then(|a| Ok((a, load(&args.b)?)));
+    let limits = args.limits.limits();
+    let loaded = load(&args.a, &limits).and_then(|a| Ok((a, load(&args.b, &limits)?)));
     let ((a_path, a), (b_path, b)) = match loaded {
         Ok(loaded) => loaded,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
@@ -44,29 +48,4 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         })),
     }
     exit_code(&comparison, args.accept)
-}
-
-/// 0 when the verdict is at least `accept`, else 1.
-pub(super) fn exit_code(comparison: &Comparison, accept: Verdict) -> u8 {
-    if comparison.verdict <= accept { EXIT_OK } else { EXIT_MISMATCH }
-}
-
-/// The verdict, then each difference with its evidence.
-pub(super) fn render(comparison: &Comparison, shell: &mut Shell) {
-    shell.print(format_args!("verdict: {}", comparison.verdict.as_str()));
-    for d in &comparison.differences {
-        let kind = d.kind.as_str();
-        match &d.path {
-            Some(path) => shell.print(format_args!("  {kind:<12} {path}: {}", d.detail)),
-            None => shell.print(format_args!("  {kind:<12} {}", d.detail)),
-        }
-        if let Some(diff) = &d.diff {
-            for line in diff.lines() {
-                shell.print(format_args!("      {line}"));
-            }
-        }
-    }
-    for explanation in &comparison.explanations {
-        shell.print(format_args!("note: {explanation}"));
-    }
 }

@@ -1,13 +1,13 @@
 //! `cargo seal inspect`: what a `.crate` holds, entry by entry, and where it departs from what
 //! cargo writes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 
-use crate::archive::cache::CrateArg;
 use crate::archive::read::{self, CrateFile};
 
+use super::common::{LimitArgs, identity, load};
 use super::{EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -19,10 +19,13 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let (path, file) = match load(&args.krate) {
+    let (path, file) = match load(&args.krate, &args.limits.limits()) {
         Ok(loaded) => loaded,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
@@ -31,23 +34,6 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         Format::Json => shell.print(self::json(&path, &file)),
     }
     EXIT_OK
-}
-
-/// Finds and reads the crate an argument names.
-pub(super) fn load(arg: &str) -> Result<(PathBuf, CrateFile), Box<dyn std::error::Error>> {
-    let path = CrateArg::parse(arg).resolve(&super::environment::cargo_home())?;
-    let file = read::read_file(&path)?;
-    Ok((path, file))
-}
-
-/// The identity of a crate file, as `inspect`, `diff` and `verify` show it in JSON.
-pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
-    json!({
-        "file": path.display().to_string(),
-        "size": file.compressed_size,
-        "sha256": file.sha256,
-        "content_digest": read::content_digest(&file.entries),
-    })
 }
 
 fn json(path: &Path, file: &CrateFile) -> serde_json::Value {

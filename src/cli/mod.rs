@@ -2,6 +2,7 @@
 //! It is the only place that reads the environment, the current directory or the terminal.
 #![allow(clippy::disallowed_methods, reason = "the CLI layer is where the environment is read")]
 
+mod common;
 mod diff;
 mod environment;
 mod inspect;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::messages::{PackageFile, PackageList};
 
-use super::diff::render;
+use super::common::render;
 use super::environment;
 use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
@@ -364,7 +364,7 @@ fn requested_registry(args: &Args, registries: &Registries) -> Result<Option<Req
 /// PROV-PACKAGE: the envelope for a package just made, from its archive as written, so that it
 /// is the one `cargo seal attest` gives for the same file.
 fn attest(made: &Made, key: &PrivateKey) -> Result<provenance::Envelope, Box<dyn Error>> {
-    let file = read::read_file(made.written.path())?;
+    let file = read::read_file(made.written.path(), &read::Limits::default())?;
     let facts = provenance::facts(&made.written.dest, &file)?;
     Ok(provenance::attest(&facts, key))
 }

@@ -8,8 +8,7 @@ use serde_json::json;
 use crate::archive::cache::CrateArg;
 use crate::provenance::{self, CheckRequest, Report, keys};
 
-use super::diff::render;
-use super::verify::rebuild_request;
+use super::common::{LimitArgs, rebuild_request, render};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +39,9 @@ pub struct AttestArgs {
     /// Where the envelope goes (`-` for standard output) [default: CRATE.intoto.jsonl]
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,6 +65,9 @@ pub struct VerifyAttestationArgs {
     /// Let cargo use the network to read the registry index for the rebuild
     #[arg(long, requires = "repo")]
     network: bool,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -101,12 +106,16 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     let key = signing_key(&args.key, shell)?;
     let arg = CrateArg::parse(&args.krate);
     let krate = arg.resolve(&super::environment::cargo_home())?;
-    let rebuild =
-        args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
+    let limits = args.limits.limits();
+    let rebuild = args
+        .repo
+        .as_deref()
+        .map(|repo| rebuild_request(krate.clone(), repo, None, args.network, limits))
+        .transpose()?;
     if let Some(request) = &rebuild {
         shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), request.repo.display()));
     }
-    let attestation = provenance::attest_crate(&krate, &key, rebuild.as_ref())?;
+    let attestation = provenance::attest_crate(&krate, &key, rebuild.as_ref(), &limits)?;
     let facts = &attestation.facts;
     let Some(envelope) = attestation.envelope else {
         let verification = attestation.verification.as_ref().ok_or("no envelope only after a rebuild")?;
@@ -179,9 +188,13 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
 fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
     let key = keys::load_public(&args.key)?;
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
-    let rebuild =
-        args.repo.as_deref().map(|repo| rebuild_request(krate.clone(), repo, None, args.network)).transpose()?;
-    let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild };
+    let limits = args.limits.limits();
+    let rebuild = args
+        .repo
+        .as_deref()
+        .map(|repo| rebuild_request(krate.clone(), repo, None, args.network, limits))
+        .transpose()?;
+    let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
     Ok(provenance::check(&request)?)
 }
 

@@ -1,18 +1,15 @@
 //! `cargo seal verify`: is a published crate what its repository holds at the recorded commit?
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 
 use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::Verdict;
-use crate::lockfile::Cargo;
 use crate::verify::{self, Request, Verification};
 
-use super::diff::{exit_code, render};
-use super::environment;
-use super::inspect::identity;
+use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
 use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +37,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
@@ -57,41 +57,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
 
 fn request(args: &Args) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
-    rebuild_request(krate, &args.repo, args.rev.clone(), args.network)
-}
-
-/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo.
-pub(super) fn rebuild_request(
-    krate: PathBuf,
-    repo: &Path,
-    rev: Option<String>,
-    network: bool,
-) -> Result<Request<'static>, Box<dyn std::error::Error>> {
-    let cwd = std::env::current_dir()?;
-    let registries = environment::CargoConfig::read(&cwd, &[]).registries;
-    Ok(Request {
-        krate,
-        repo: cwd.join(repo),
-        rev,
-        cargo: Cargo {
-            program: environment::cargo_program(),
-            home: environment::cargo_home(),
-            cwd,
-            target_dir: None,
-            // The rebuild's target directory is new: cargo's record of the compiler is kept in
-            // this tool's cache instead, so that each rebuild need not ask rustc again.
-            build_dir: environment::cache_dir(),
-            plain_config: false,
-            offline: !network,
-            locked: false,
-            frozen: false,
-            env: Vec::new(),
-            config: Vec::new(),
-        },
-        scratch_parent: std::env::temp_dir(),
-        registries,
-        siblings: None,
-    })
+    rebuild_request(krate, &args.repo, args.rev.clone(), args.network, args.limits.limits())
 }
 
 fn human(v: &Verification, shell: &mut Shell) {

@@ -275,7 +275,7 @@ mod tests {
             .collect();
         let mut bytes = Vec::new();
         archive::write(&Plan::new(base.into(), entries), &mut bytes).unwrap();
-        read::read(bytes.as_slice()).unwrap()
+        read::read_bytes(&bytes).unwrap()
     }
 
     pub(super) const BASE: &[(&str, &str)] =

@@ -246,7 +246,8 @@ impl Cargo {
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .find(|path| path.extension().is_some_and(|ext| ext == "crate"))
             .ok_or_else(|| Error::NoLock { path: out.clone() })?;
-        let archive = read::read_file(&krate).map_err(|source| Error::Stand { path: krate.clone(), source })?;
+        let archive = read::read_file(&krate, &read::Limits::default())
+            .map_err(|source| Error::Stand { path: krate.clone(), source })?;
         let lock = archive.entry("Cargo.lock").and_then(|entry| entry.text.clone());
         lock.map(Some).ok_or(Error::NoLock { path: krate })
     }

@@ -102,8 +102,9 @@ pub fn attest_crate(
     krate: &Path,
     key: &PrivateKey,
     rebuild: Option<&verify::Request<'_>>,
+    limits: &read::Limits,
 ) -> Result<Attestation, Error> {
-    let file = read::read_file(krate)?;
+    let file = read::read_file(krate, limits)?;
     let facts = facts(krate, &file)?;
     let verification = rebuild.map(|request| verify::verify_published(request, file)).transpose()?;
     let matches = verification.as_ref().is_none_or(|v| v.comparison.verdict == Verdict::Identical);
@@ -220,13 +221,15 @@ pub struct CheckRequest<'a> {
     pub key: &'a PublicKey,
     /// `--repo`: also rebuild the crate from the stated commit (as `verify`).
     pub rebuild: Option<verify::Request<'a>>,
+    /// READ-LIMITS for the crate.
+    pub limits: read::Limits,
 }
 
 /// PROV-CHECK: checks every envelope in the file (one JSON document or JSON lines); the file is
 /// valid when one envelope passes every check. Errors are only for what stops checking at all.
 pub fn check(request: &CheckRequest<'_>) -> Result<Report, Error> {
     let text = read_envelope_file(&request.envelope)?;
-    let digested = read::digest_file(&request.krate)?;
+    let digested = read::digest_file(&request.krate, &request.limits)?;
     check_text(&text, digested, request)
 }
 

@@ -37,6 +37,8 @@ pub struct Request<'a> {
     /// Packages made earlier in the same run and not yet published (LOCK-SIBLINGS), for
     /// `--verify-reproducible`.
     pub siblings: Option<&'a LocalRegistry>,
+    /// READ-LIMITS for the published archive.
+    pub limits: read::Limits,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -83,8 +85,8 @@ pub enum Error {
 pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
     let krate = &request.krate;
     std::thread::scope(|scope| {
-        let published = scope.spawn(|| read::read_file(krate));
-        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock"])
+        let published = scope.spawn(|| read::read_file(krate, &request.limits));
+        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock"], &request.limits)
             .map_err(Error::from)
             .and_then(|head| rebuild_published(request, &head));
         // A damaged archive is the finding, whatever the rebuild made of its first entries.
@@ -183,6 +185,7 @@ pub fn reproduce(
         scratch_parent: scratch_parent.to_owned(),
         registries: options.registries.clone(),
         siblings,
+        limits: read::Limits::default(),
     })
 }
 
@@ -220,7 +223,7 @@ fn rebuild(
     let planned = package::plan(&selection, &options, lock)?;
     let mut bytes = Vec::new();
     archive::write(&planned.plan, &mut bytes)?;
-    Ok(read::read(bytes.as_slice())?)
+    Ok(read::read_bytes(&bytes)?)
 }
 
 /// The `.cargo_vcs_info.json` a crate records (its `entry`), if it has one.

@@ -13,7 +13,8 @@ fn sha256_hex(data: &[u8]) -> String {
 /// Reads `input` as a `.crate`. A refusal must be printable as it is; an accepted archive must
 /// have every property READ-REFUSE, READ-LIMITS and CNT-DIGEST promise, and is returned.
 pub fn read_and_check(input: &[u8]) -> Option<CrateFile> {
-    let file = match read::read(input) {
+    let bounds = read::Limits::default().bounds(input.len() as u64);
+    let file = match read::read(input, bounds) {
         Ok(file) => file,
         Err(err) => {
             let message = err.to_string();
@@ -22,6 +23,8 @@ pub fn read_and_check(input: &[u8]) -> Option<CrateFile> {
         }
     };
     assert!(file.entries.len() <= MAX_ENTRIES, "{} entries", file.entries.len());
+    let unpacked: u64 = file.entries.iter().map(|e| e.size).sum();
+    assert!(unpacked <= bounds.unpacked, "{unpacked} bytes unpacked, over {}", bounds.unpacked);
     let mut paths = BTreeSet::new();
     let mut text_total = 0;
     for entry in &file.entries {
@@ -44,7 +47,8 @@ pub fn read_and_check(input: &[u8]) -> Option<CrateFile> {
     let sizes: u64 = file.entries.iter().map(|e| e.size).sum();
     assert!(file.tar_size >= sizes, "{} tar bytes hold {sizes} bytes of files", file.tar_size);
     // The first entries alone, as `verify` reads them before the rest, are the same entries.
-    let head = read::head(input, &[".cargo_vcs_info.json", "Cargo.lock"]).expect("an accepted archive's head reads");
+    let head =
+        read::head(input, &[".cargo_vcs_info.json", "Cargo.lock"], bounds).expect("an accepted archive's head reads");
     assert!(head.len() <= file.entries.len(), "the head has more entries than the archive");
     for (first, whole) in head.iter().zip(&file.entries) {
         assert_eq!((&first.path, &first.sha256, &first.text), (&whole.path, &whole.sha256, &whole.text));

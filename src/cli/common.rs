@@ -1,0 +1,112 @@
+//! What the subcommands share: naming and reading crates within the run's limits, rebuild
+//! requests, and how a comparison is shown.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::archive::cache::CrateArg;
+use crate::archive::read::{self, CrateFile};
+use crate::compare::{Comparison, Verdict};
+use crate::lockfile::Cargo;
+use crate::verify::Request;
+
+use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
+
+/// READ-LIMITS for the archives a command reads, raised for one run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Let an archive unpack to this many bytes [default: 512 MiB, or 20 times its compressed size]
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    max_unpacked: Option<u64>,
+    /// Let an archive hold this many entries [default: 100000]
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    max_entries: Option<usize>,
+    /// Let a path in an archive be this many bytes long [default: 4096]
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    max_path_len: Option<u64>,
+}
+
+impl LimitArgs {
+    pub(super) fn limits(&self) -> read::Limits {
+        read::Limits { unpacked: self.max_unpacked, entries: self.max_entries, path_len: self.max_path_len }
+    }
+}
+
+/// Finds and reads the crate an argument names.
+pub(super) fn load(arg: &str, limits: &read::Limits) -> Result<(PathBuf, CrateFile), Box<dyn std::error::Error>> {
+    let path = CrateArg::parse(arg).resolve(&environment::cargo_home())?;
+    let file = read::read_file(&path, limits)?;
+    Ok((path, file))
+}
+
+/// The identity of a crate file, as `inspect`, `diff` and `verify` show it in JSON.
+pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
+    json!({
+        "file": path.display().to_string(),
+        "size": file.compressed_size,
+        "sha256": file.sha256,
+        "content_digest": read::content_digest(&file.entries),
+    })
+}
+
+/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo.
+pub(super) fn rebuild_request(
+    krate: PathBuf,
+    repo: &Path,
+    rev: Option<String>,
+    network: bool,
+    limits: read::Limits,
+) -> Result<Request<'static>, Box<dyn std::error::Error>> {
+    let cwd = std::env::current_dir()?;
+    let registries = environment::CargoConfig::read(&cwd, &[]).registries;
+    Ok(Request {
+        krate,
+        repo: cwd.join(repo),
+        rev,
+        cargo: Cargo {
+            program: environment::cargo_program(),
+            home: environment::cargo_home(),
+            cwd,
+            target_dir: None,
+            // The rebuild's target directory is new: cargo's record of the compiler is kept in
+            // this tool's cache instead, so that each rebuild need not ask rustc again.
+            build_dir: environment::cache_dir(),
+            plain_config: false,
+            offline: !network,
+            locked: false,
+            frozen: false,
+            env: Vec::new(),
+            config: Vec::new(),
+        },
+        scratch_parent: std::env::temp_dir(),
+        registries,
+        siblings: None,
+        limits,
+    })
+}
+
+/// 0 when the verdict is at least `accept`, else 1.
+pub(super) fn exit_code(comparison: &Comparison, accept: Verdict) -> u8 {
+    if comparison.verdict <= accept { EXIT_OK } else { EXIT_MISMATCH }
+}
+
+/// The verdict, then each difference with its evidence.
+pub(super) fn render(comparison: &Comparison, shell: &mut Shell) {
+    shell.print(format_args!("verdict: {}", comparison.verdict.as_str()));
+    for d in &comparison.differences {
+        let kind = d.kind.as_str();
+        match &d.path {
+            Some(path) => shell.print(format_args!("  {kind:<12} {path}: {}", d.detail)),
+            None => shell.print(format_args!("  {kind:<12} {}", d.detail)),
+        }
+        if let Some(diff) = &d.diff {
+            for line in diff.lines() {
+                shell.print(format_args!("      {line}"));
+            }
+        }
+    }
+    for explanation in &comparison.explanations {
+        shell.print(format_args!("note: {explanation}"));
+    }
+}
