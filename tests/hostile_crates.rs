@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use cargo_seal::archive::DETERMINISTIC_MTIME;
 use cargo_seal::archive::read::{
-    self, CrateFile, Error, Limits, MAX_ENTRIES, MAX_TEXT, MAX_TEXT_TOTAL, MIN_UNPACK_LIMIT, Refusal, content_digest,
+    self, CrateFile, Error, Limits, MAX_ENTRIES, MAX_TEXT, MAX_TEXT_TOTAL, MIN_UNPACK_LIMIT, Refusal, Trailing,
+    content_digest,
 };
 use cargo_seal::plan::{Contents, Entry, Generated, Plan};
 use flate2::Compression;
@@ -537,9 +538,83 @@ fn read_trailing_garbage_after_gzip_is_an_anomaly() {
     let input = [gzip(&tar).as_slice(), b"garbage"].concat();
     let file = read::read_bytes(&input).expect("the archive must be accepted");
     assert_eq!(file.entries.len(), 1);
-    assert_eq!(file.anomalies, ["7 bytes follow the gzip stream"]);
+    let offset = input.len() - 7;
+    assert_eq!(file.anomalies, [format!("7 bytes follow the gzip stream at byte {offset}, which cargo ignores")]);
+    assert_eq!(file.trailing, Some(Trailing { offset: offset as u64, length: 7, gzip_member: false }));
     assert_eq!((file.compressed_size, file.sha256), (input.len() as u64, sha256_hex(&input)));
     assert_eq!((file.tar_size, file.tar_sha256), (tar.len() as u64, sha256_hex(&tar)));
+}
+
+#[test]
+fn read_trailing_second_gzip_member_is_named() {
+    let first = gzip(&one_file(in_base("lib.rs").as_bytes()));
+    let second = gzip(&one_file(in_base("evil.rs").as_bytes()));
+    let file = read::read_bytes(&[first.as_slice(), &second].concat()).expect("cargo reads the first member");
+    let trailing = Trailing { offset: first.len() as u64, length: second.len() as u64, gzip_member: true };
+    assert_eq!(file.trailing, Some(trailing));
+    assert!(file.anomalies[0].starts_with("a second gzip member starts at byte"), "{:?}", file.anomalies);
+    assert_eq!(file.entries.len(), 1, "only the first member is read, as by cargo");
+    assert!(file.has_hostile_findings());
+}
+
+#[test]
+fn read_prefix_entries_outside_the_one_directory_are_named() {
+    let manifest = "[package]\nname = \"hostile\"\nversion = \"0.1.0\"\n";
+    let tar = Tar::default()
+        .file(in_base("Cargo.toml").as_bytes(), manifest.as_bytes())
+        .file(b"other-9.9.9/src/lib.rs", b"")
+        .file(b"top.rs", b"")
+        .finish();
+    let file = read_tar(&tar).expect("accepted, with findings");
+    assert_eq!(
+        file.prefix_problems,
+        ["entries `other-9.9.9/src/lib.rs`, `top.rs`: outside `hostile-0.1.0/`, the archive's one directory"]
+    );
+    // A directory its manifest does not name, and one without a manifest.
+    let tar = Tar::default().file(b"evil-0.2.0/Cargo.toml", manifest.as_bytes()).finish();
+    assert_eq!(
+        read_tar(&tar).expect("accepted").prefix_problems,
+        ["the archive's directory `evil-0.2.0/` is not `hostile-0.1.0/`, as its Cargo.toml names the package"]
+    );
+    let tar = Tar::default().file(in_base("src/lib.rs").as_bytes(), b"").finish();
+    assert_eq!(read_tar(&tar).expect("accepted").prefix_problems, ["no `hostile-0.1.0/Cargo.toml`"]);
+}
+
+#[test]
+fn read_portable_names_other_systems_read_otherwise() {
+    let manifest = "[package]\nname = \"hostile\"\nversion = \"0.1.0\"\n";
+    let tar = [
+        "src/a\\b.rs",
+        "src/c:d.rs",
+        "src/what?.rs",
+        "src/aux.rs",
+        "src/Com1.txt",
+        "src/trailing.",
+        "src/Lib.rs",
+        "src/lib.rs",
+        "src/caf\u{e9}.rs",
+        "src/cafe\u{301}.rs",
+    ]
+    .iter()
+    .fold(Tar::default().file(in_base("Cargo.toml").as_bytes(), manifest.as_bytes()), |tar, rel| {
+        tar.file(in_base(rel).as_bytes(), b"")
+    })
+    .finish();
+    let file = read_tar(&tar).expect("accepted, with findings");
+    assert!(file.prefix_problems.is_empty(), "{:?}", file.prefix_problems);
+    let expected = [
+        "entry `hostile-0.1.0/src/a\\b.rs`: a backslash in a name, a directory separator on Windows",
+        "entry `hostile-0.1.0/src/what?.rs`: a character Windows does not allow in names (< > \" | ? *)",
+        "entry `hostile-0.1.0/src/c:d.rs`: a colon in a name, a drive or stream separator on Windows",
+        "entries `hostile-0.1.0/src/aux.rs`, `hostile-0.1.0/src/Com1.txt`: a name Windows reserves for a device \
+         (CON, PRN, AUX, NUL, COM1, LPT1, ...)",
+        "entry `hostile-0.1.0/src/trailing.`: a name ending in a dot or space, which Windows drops",
+        "entries `hostile-0.1.0/src/Lib.rs`, `hostile-0.1.0/src/lib.rs`: the same path where case is ignored \
+         (Windows, macOS)",
+        "entries `hostile-0.1.0/src/caf\u{e9}.rs`, `hostile-0.1.0/src/cafe\u{301}.rs`: the same path on macOS, \
+         which ignores Unicode normalization",
+    ];
+    assert_eq!(file.portability, expected);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use tar::{EntryType, Header};
 use crate::plan::{Contents, Entry, Plan};
 
 pub mod cache;
+pub mod layout;
 pub mod read;
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo

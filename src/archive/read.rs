@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
-use super::DETERMINISTIC_MTIME;
+use super::{DETERMINISTIC_MTIME, layout};
 
 /// READ-LIMITS: more entries than this is refused (each keeps its 512-byte header in memory).
 pub const MAX_ENTRIES: usize = 100_000;
@@ -76,6 +76,32 @@ pub struct CrateFile {
     pub entries: Vec<ArchivedEntry>,
     /// What the archive does that cargo's writer never does, apart from entry headers.
     pub anomalies: Vec<String>,
+    /// READ-PREFIX: entries outside the one `<name>-<version>/` directory, or a directory that
+    /// its `Cargo.toml` does not name.
+    pub prefix_problems: Vec<String>,
+    /// READ-PORTABLE: paths that Windows or macOS would read otherwise.
+    pub portability: Vec<String>,
+    /// READ-TRAILING: bytes after the gzip stream, which cargo never reads.
+    pub trailing: Option<Trailing>,
+}
+
+/// Bytes after the end of the first gzip member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Trailing {
+    /// Where they start in the file.
+    pub offset: u64,
+    pub length: u64,
+    /// They begin with the gzip magic number: a second member.
+    pub gzip_member: bool,
+}
+
+impl CrateFile {
+    /// Whether the archive holds something a reader on another machine, or cargo, would take
+    /// otherwise than it looks: entries outside its directory, names Windows or macOS read
+    /// differently, data cargo never reads.
+    pub fn has_hostile_findings(&self) -> bool {
+        !self.prefix_problems.is_empty() || !self.portability.is_empty() || self.trailing.is_some()
+    }
 }
 
 /// The fields of the gzip member header (RFC 1952).
@@ -366,12 +392,37 @@ fn read_layers<R: Read>(file: &mut Tap<R>, bounds: Bounds) -> Result<CrateFile, 
     let (tar_sha256, tar_size, decoder) = tar.finish();
     let gzip = gzip_header(&gzip_fixed, decoder.header());
     let mut leftover = decoder.into_inner();
-    let trailing = io::copy(&mut leftover, &mut io::sink()).map_err(at(Place::End))?;
+    let mut magic = Vec::new();
+    (&mut leftover).take(2).read_to_end(&mut magic).map_err(at(Place::End))?;
+    let trailing = magic.len() as u64 + io::copy(&mut leftover, &mut io::sink()).map_err(at(Place::End))?;
     drop(leftover);
-    if trailing > 0 {
-        anomalies.push(format!("{trailing} bytes follow the gzip stream"));
+    // READ-TRAILING: cargo's reader stops at the end of the first gzip member.
+    let trailing = (trailing > 0).then(|| Trailing {
+        offset: file.count - trailing,
+        length: trailing,
+        gzip_member: magic == [0x1f, 0x8b],
+    });
+    if let Some(Trailing { offset, length, gzip_member }) = trailing {
+        anomalies.push(if gzip_member {
+            format!("a second gzip member starts at byte {offset} ({length} bytes to the end), which cargo ignores")
+        } else {
+            format!("{length} bytes follow the gzip stream at byte {offset}, which cargo ignores")
+        });
     }
-    Ok(CrateFile { sha256: String::new(), compressed_size: 0, tar_sha256, tar_size, gzip, entries, anomalies })
+    let prefix_problems = layout::prefix_problems(&entries);
+    let portability = layout::portability_problems(&entries);
+    Ok(CrateFile {
+        sha256: String::new(),
+        compressed_size: 0,
+        tar_sha256,
+        tar_size,
+        gzip,
+        entries,
+        anomalies,
+        prefix_problems,
+        portability,
+        trailing,
+    })
 }
 
 /// The entries of `archive` (READ-REFUSE, READ-LIMITS), all of them, or only up to the one after

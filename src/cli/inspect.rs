@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::archive::read::{self, CrateFile};
 
 use super::common::{LimitArgs, identity, load};
-use super::{EXIT_OK, Format, Shell};
+use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,7 +33,8 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         Format::Human => human(&path, &file, shell),
         Format::Json => shell.print(self::json(&path, &file)),
     }
-    EXIT_OK
+    // READ-PREFIX, READ-PORTABLE, READ-TRAILING: a finding, not a mere departure from cargo's format.
+    if file.has_hostile_findings() { EXIT_MISMATCH } else { EXIT_OK }
 }
 
 fn json(path: &Path, file: &CrateFile) -> serde_json::Value {
@@ -59,6 +60,9 @@ fn json(path: &Path, file: &CrateFile) -> serde_json::Value {
         "tar": { "size": file.tar_size, "sha256": file.tar_sha256 },
         "entries": entries,
         "anomalies": anomalies,
+        "trailing": file.trailing,
+        "prefix_problems": file.prefix_problems,
+        "portability": file.portability,
     })
 }
 
@@ -83,5 +87,11 @@ fn human(path: &Path, file: &CrateFile, shell: &mut Shell) {
     }
     for anomaly in file.gzip_anomalies().iter().chain(&file.anomalies) {
         shell.print(format_args!("unlike cargo: {anomaly}"));
+    }
+    for problem in &file.prefix_problems {
+        shell.print(format_args!("not one package: {problem}"));
+    }
+    for problem in &file.portability {
+        shell.print(format_args!("not portable: {problem}"));
     }
 }

@@ -105,6 +105,7 @@ fn differences(expected: &CrateFile, actual: &CrateFile) -> (Verdict, Vec<Differ
     if expected.sha256 == actual.sha256 {
         return (Verdict::Identical, differences);
     }
+    differences.extend(one_sided_findings(expected, actual));
     if same_tar {
         if differences.is_empty() {
             differences.push(file_level(
@@ -169,9 +170,6 @@ fn differences(expected: &CrateFile, actual: &CrateFile) -> (Verdict, Vec<Differ
     if let Some(path) = first_out_of_order(expected, &actual_paths) {
         differences.push(entry_level(&path, Kind::Order, "entries are in another order from here on".into()));
     }
-    for anomaly in actual.anomalies.iter().filter(|a| !expected.anomalies.contains(a)) {
-        differences.push(file_level(Kind::Header, anomaly.clone()));
-    }
 
     let verdict = if !contents_differ {
         Verdict::SameContents
@@ -181,6 +179,29 @@ fn differences(expected: &CrateFile, actual: &CrateFile) -> (Verdict, Vec<Differ
         Verdict::Differs
     };
     (verdict, differences)
+}
+
+/// A kind of finding about a whole archive, and where a read archive keeps them.
+type Findings = (&'static str, fn(&CrateFile) -> &[String]);
+
+const FINDINGS: [Findings; 3] = [
+    ("anomaly", |f| &f.anomalies),
+    ("layout problem", |f| &f.prefix_problems),
+    ("portability problem", |f| &f.portability),
+];
+
+/// Findings that one archive has and the other has not (data after the gzip stream, entries
+/// outside its directory, ...), each named with the side that has it.
+fn one_sided_findings(expected: &CrateFile, actual: &CrateFile) -> Vec<Difference> {
+    let mut found = Vec::new();
+    for (side, mine, theirs) in [("expected", expected, actual), ("found", actual, expected)] {
+        for (what, of) in FINDINGS {
+            for finding in of(mine).iter().filter(|f| !of(theirs).contains(f)) {
+                found.push(file_level(Kind::Header, format!("{what} of the {side} archive only: {finding}")));
+            }
+        }
+    }
+    found
 }
 
 fn entry_level(path: &str, kind: Kind, detail: String) -> Difference {

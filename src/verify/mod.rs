@@ -77,6 +77,11 @@ pub enum Error {
         if *offline { " (cargo ran offline: if it needs crates missing from its local cache, let it use the network with `verify --network`)" } else { "" }
     )]
     Rebuild { commit: String, offline: bool, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error(
+        "`{}` is not one package: {}; crates.io refuses such archives and nothing can be verified from it",
+        krate.display(), problems.join("; ")
+    )]
+    NotOnePackage { krate: PathBuf, problems: Vec<String> },
 }
 
 /// VER-*: rebuilds the crate of `request` from its commit and compares. The whole archive is
@@ -91,14 +96,25 @@ pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
             .and_then(|head| rebuild_published(request, &head));
         // A damaged archive is the finding, whatever the rebuild made of its first entries.
         let published = published.join().expect("reading an archive does not panic")?;
+        one_package(krate, &published)?;
         Ok(finish(request, published, rebuilt?))
     })
 }
 
 /// VER-*: as [`verify`], for the crate of `request` already read.
 pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Result<Verification, Error> {
+    one_package(&request.krate, &published)?;
     let rebuilt = rebuild_published(request, &published.entries)?;
     Ok(finish(request, published, rebuilt))
+}
+
+/// READ-PREFIX: only an archive whose entries all lie in the one directory its `Cargo.toml` names
+/// is a package that can be rebuilt and vouched for.
+fn one_package(krate: &Path, published: &read::CrateFile) -> Result<(), Error> {
+    if published.prefix_problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::NotOnePackage { krate: krate.to_owned(), problems: published.prefix_problems.clone() })
 }
 
 /// A crate rebuilt from the commit its entries record.
