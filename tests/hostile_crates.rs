@@ -774,3 +774,173 @@ fn read_agrees_with_tar_crate_on_trailing_nuls_of_a_long_name() {
     let tar = Tar::default().member(&long_name_header(name.len() as u64), &name).file(b"x", b"").finish();
     assert_agrees_with_tar_crate(&tar);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The commands on hostile crates: `inspect`, `diff` and `verify` name the problem and exit 1 or
+// 2, never panic, within 10 s and 256 MiB. Memory is the peak resident size GNU time reports for
+// the command and the processes it waited for (`/usr/bin/time -f %M`; `.ci/run` installs it).
+
+/// A package `hostile` 0.1.0 committed to a git repository with fixed names and dates, and its
+/// `.crate` as cargo-seal packages it: the honest original each attack tampers with.
+struct Honest {
+    dir: tempfile::TempDir,
+    /// The uncompressed tar stream without its two closing zero blocks.
+    tar_body: Vec<u8>,
+}
+
+impl Honest {
+    fn new() -> Honest {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("src")).expect("repo dir");
+        let manifest = "[package]\nname = \"hostile\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                        license = \"MIT\"\ndescription = \"d\"\nrepository = \"https://example.com\"\n";
+        std::fs::write(repo.join("Cargo.toml"), manifest).expect("manifest");
+        std::fs::write(repo.join("src/lib.rs"), "pub fn f() {}\n").expect("lib.rs");
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(&repo)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "a")
+                .env("GIT_AUTHOR_EMAIL", "a@example.com")
+                .env("GIT_COMMITTER_NAME", "c")
+                .env("GIT_COMMITTER_EMAIL", "c@example.com")
+                .env("GIT_AUTHOR_DATE", "2000-01-01 00:00:00 +0000")
+                .env("GIT_COMMITTER_DATE", "2000-01-01 00:00:00 +0000")
+                .output()
+                .expect("run git");
+            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "hostile"]);
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["package", "--no-verify", "--offline", "--target-dir"])
+            .arg(dir.path().join("target"))
+            .current_dir(&repo)
+            .output()
+            .expect("run cargo-seal");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let gz = std::fs::read(Honest::crate_path(dir.path())).expect("the honest crate");
+        let mut tar = Vec::new();
+        flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).expect("gunzip");
+        tar.truncate(tar.len() - 2 * BLOCK);
+        Honest { dir, tar_body: tar }
+    }
+
+    fn crate_path(dir: &std::path::Path) -> std::path::PathBuf {
+        dir.join("target/package/hostile-0.1.0.crate")
+    }
+
+    fn gz(&self) -> Vec<u8> {
+        std::fs::read(Honest::crate_path(self.dir.path())).expect("the honest crate")
+    }
+
+    /// The honest entries followed by `extra`, closed and compressed.
+    fn with(&self, extra: Tar) -> Vec<u8> {
+        let mut tar = self.tar_body.clone();
+        tar.extend(extra.finish());
+        gzip(&tar)
+    }
+}
+
+/// What one command did with a hostile crate.
+struct Outcome {
+    code: i32,
+    text: String,
+    peak_kib: Option<u64>,
+    elapsed: Duration,
+}
+
+/// Runs `cargo-seal <args>`, under GNU time when it is installed.
+fn run_seal(args: &[&std::ffi::OsStr]) -> Outcome {
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut command = if time.exists() {
+        let mut c = Command::new(time);
+        c.args(["-f", "peak-kib %M", env!("CARGO_BIN_EXE_cargo-seal")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+    };
+    let start = Instant::now();
+    let out = command.args(args).env("CARGO_TERM_COLOR", "never").output().expect("run cargo-seal");
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let peak_kib = stderr.lines().last().and_then(|l| l.strip_prefix("peak-kib ")).and_then(|n| n.trim().parse().ok());
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr);
+    Outcome { code: out.status.code().unwrap_or(-1), text, peak_kib, elapsed }
+}
+
+#[test]
+fn hostile_crates_are_named_by_inspect_diff_and_verify() {
+    let honest = Honest::new();
+    let dir = honest.dir.path();
+    let big = header(in_base("bomb.bin").as_bytes(), EntryType::Regular, 4 << 30);
+    let truncated = honest.gz()[..honest.gz().len() / 2].to_vec();
+    let mut lying = honest.tar_body.clone();
+    lying.extend(header(in_base("short.bin").as_bytes(), EntryType::Regular, 4096).as_bytes());
+    lying.extend([b'x'; 100]);
+    // Each attack, and what every command's output must name.
+    let attacks: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("trailing", [honest.gz(), b"garbage".to_vec()].concat(), "bytes follow the gzip stream"),
+        ("second-member", [honest.gz(), gzip(&one_file(b"evil-6.6.6/src/lib.rs"))].concat(), "second gzip member"),
+        (
+            "foreign-prefix",
+            honest.with(Tar::default().file(b"other-9.9.9/src/lib.rs", b"")),
+            "outside `hostile-0.1.0/`",
+        ),
+        (
+            "windows-names",
+            honest.with(Tar::default().file(in_base("src/aux.rs").as_bytes(), b"")),
+            "reserves for a device",
+        ),
+        ("case-twins", honest.with(Tar::default().file(in_base("src/LIB.rs").as_bytes(), b"")), "case is ignored"),
+        ("bomb", honest.with(Tar::default().member(&big, &[])), "--max-unpacked"),
+        ("traversal", honest.with(Tar::default().file(in_base("../escape.rs").as_bytes(), b"")), "`..`"),
+        ("absolute", honest.with(Tar::default().file(b"/etc/evil", b"")), "absolute path"),
+        ("symlink", honest.with(Tar::default().special(&in_base("link"), EntryType::Symlink)), "is a link"),
+        ("device", honest.with(Tar::default().special(&in_base("dev"), EntryType::Char)), "is a device"),
+        ("duplicate", honest.with(Tar::default().file(in_base("src/lib.rs").as_bytes(), b"")), "appears twice"),
+        ("non-utf8", honest.with(Tar::default().file(b"hostile-0.1.0/\xff.rs", b"")), "not valid UTF-8"),
+        ("empty", Vec::new(), "not a readable gzip-compressed tar archive"),
+        ("not-gzip", b"PK\x03\x04 a zip, not a crate".to_vec(), "not a readable gzip-compressed tar archive"),
+        ("truncated", truncated, "not a readable gzip-compressed tar archive"),
+        ("lying-size", gzip(&lying), "is truncated"),
+    ];
+    let honest_crate = Honest::crate_path(dir);
+    let repo = dir.join("repo");
+    let mut report = String::new();
+    for (name, bytes, named) in &attacks {
+        let path = dir.join(format!("{name}.crate"));
+        std::fs::write(&path, bytes).expect("write the hostile crate");
+        let runs: [(&str, Vec<&std::ffi::OsStr>); 3] = [
+            ("inspect", vec!["inspect".as_ref(), path.as_os_str()]),
+            ("diff", vec!["diff".as_ref(), honest_crate.as_os_str(), path.as_os_str()]),
+            ("verify", vec!["verify".as_ref(), path.as_os_str(), "--repo".as_ref(), repo.as_os_str()]),
+        ];
+        for (command, args) in runs {
+            let outcome = run_seal(&args);
+            let what = format!("`{command}` on {name}");
+            assert!(matches!(outcome.code, 1 | 2), "{what} exited {}:\n{}", outcome.code, outcome.text);
+            assert!(outcome.text.contains(named), "{what} does not name {named:?}:\n{}", outcome.text);
+            assert!(!outcome.text.contains("panicked"), "{what} panicked:\n{}", outcome.text);
+            assert!(outcome.elapsed < Duration::from_secs(10), "{what} took {:?}", outcome.elapsed);
+            if let Some(kib) = outcome.peak_kib {
+                assert!(kib < 256 * 1024, "{what} peaked at {kib} KiB");
+            }
+            // What a user reads: the error, or the report's findings, with the paths made stable.
+            let lines: Vec<&str> = outcome
+                .text
+                .lines()
+                .filter(|l| l.starts_with("error") || l.contains(named) || l.starts_with("  "))
+                // Not `inspect`'s listing of the entries.
+                .filter(|l| !l.trim_start().starts_with("0644"))
+                .collect();
+            let shown = lines.join("\n").replace(&dir.display().to_string(), "<dir>");
+            report.push_str(&format!("== {command} {name} (exit {})\n{shown}\n", outcome.code));
+        }
+    }
+    insta::assert_snapshot!(report);
+}

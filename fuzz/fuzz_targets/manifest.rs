@@ -1,0 +1,35 @@
+//! A hostile `Cargo.toml`, loaded, normalized and rewritten for publishing as `package` does
+//! (MAN-*): never a panic, and the published manifest is a fixed point: loading and publishing
+//! it again gives the same text.
+#![no_main]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use cargo_seal::manifest::{self, Manifest, PublishContext, WorkspaceRoot};
+
+/// The published text of the manifest `text`, written to `dir/Cargo.toml`, if it is publishable.
+fn publish(dir: &Path, text: &str) -> Option<String> {
+    let path = dir.join("Cargo.toml");
+    std::fs::write(&path, text).expect("write the manifest");
+    let root = WorkspaceRoot::load(&path).ok()?;
+    let manifest = Manifest::load(&path, &root).ok()?;
+    let (packaged, registries) = (BTreeSet::new(), BTreeMap::new());
+    let cx = PublishContext { packaged: &packaged, registries: &registries };
+    let (published, _) = manifest::prepare_for_publish(&manifest, &cx).ok()?;
+    manifest::render(&published).ok()
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cargo-seal-fuzz-manifest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let dir = scratch();
+    let Some(published) = publish(&dir, text) else { return };
+    let again = publish(&dir, &published).expect("a published manifest loads and publishes again");
+    assert_eq!(again, published, "publishing is a fixed point");
+});
