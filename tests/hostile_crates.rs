@@ -908,6 +908,10 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
         ("not-gzip", b"PK\x03\x04 a zip, not a crate".to_vec(), "not a readable gzip-compressed tar archive"),
         ("truncated", truncated, "not a readable gzip-compressed tar archive"),
         ("lying-size", gzip(&lying), "is truncated"),
+        ("long-path", honest.with(Tar::default().long_name(&in_base(&"p/".repeat(2500))).file(b"x", b"")), "--max-path-len"),
+        ("two-long-names", honest.with(Tar::default().long_name(&in_base("a.rs")).long_name(&in_base("b.rs"))), "another one"),
+        ("control-character", honest.with(Tar::default().file(in_base("\x1b[2J.rs").as_bytes(), b"")), "control character"),
+        ("pax-header", honest.with(Tar::default().special(&in_base("PaxHeaders/x"), EntryType::XHeader)), "tar type `x`"),
     ];
     let honest_crate = Honest::crate_path(dir);
     let repo = dir.join("repo");
@@ -942,5 +946,11 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
             report.push_str(&format!("== {command} {name} (exit {})\n{shown}\n", outcome.code));
         }
     }
+    // The entry limit, lowered so that the honest crate passes it.
+    let outcome = run_seal(&["inspect".as_ref(), honest_crate.as_os_str(), "--max-entries".as_ref(), "3".as_ref()]);
+    assert_eq!(outcome.code, 2, "{}", outcome.text);
+    let from_time = |l: &&str| l.starts_with("peak-kib") || l.starts_with("Command exited");
+    let error = outcome.text.lines().filter(|l| !from_time(l)).collect::<Vec<_>>().join("\n");
+    report.push_str(&format!("== inspect --max-entries 3 (exit 2)\n{}\n", error.replace(&dir.display().to_string(), "<dir>")));
     insta::assert_snapshot!(report);
 }
