@@ -838,6 +838,23 @@ impl Honest {
         std::fs::read(Honest::crate_path(self.dir.path())).expect("the honest crate")
     }
 
+    /// The honest entries as `edit` makes them from each path and its data (`None` leaves the
+    /// entry out), closed and compressed.
+    fn rewritten(&self, edit: impl Fn(&str, Vec<u8>) -> Option<(String, Vec<u8>)>) -> Vec<u8> {
+        let mut archive = tar::Archive::new(self.tar_body.as_slice());
+        let mut tar = Tar::default();
+        for entry in archive.entries().expect("honest entries") {
+            let mut entry = entry.expect("an honest entry");
+            let path = entry.path().expect("an honest path").to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).expect("honest data");
+            if let Some((path, data)) = edit(&path, data) {
+                tar = tar.file(path.as_bytes(), &data);
+            }
+        }
+        gzip(&tar.finish())
+    }
+
     /// The honest entries followed by `extra`, closed and compressed.
     fn with(&self, extra: Tar) -> Vec<u8> {
         let mut tar = self.tar_body.clone();
@@ -908,10 +925,31 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
         ("not-gzip", b"PK\x03\x04 a zip, not a crate".to_vec(), "not a readable gzip-compressed tar archive"),
         ("truncated", truncated, "not a readable gzip-compressed tar archive"),
         ("lying-size", gzip(&lying), "is truncated"),
-        ("long-path", honest.with(Tar::default().long_name(&in_base(&"p/".repeat(2500))).file(b"x", b"")), "--max-path-len"),
-        ("two-long-names", honest.with(Tar::default().long_name(&in_base("a.rs")).long_name(&in_base("b.rs"))), "another one"),
-        ("control-character", honest.with(Tar::default().file(in_base("\x1b[2J.rs").as_bytes(), b"")), "control character"),
-        ("pax-header", honest.with(Tar::default().special(&in_base("PaxHeaders/x"), EntryType::XHeader)), "tar type `x`"),
+        (
+            "renamed-prefix",
+            honest.rewritten(|path, data| Some((path.replacen("hostile-0.1.0", "evil-6.6.6", 1), data))),
+            "is not `hostile-0.1.0/`",
+        ),
+        (
+            "long-path",
+            honest.with(Tar::default().long_name(&in_base(&"p/".repeat(2500))).file(b"x", b"")),
+            "--max-path-len",
+        ),
+        (
+            "two-long-names",
+            honest.with(Tar::default().long_name(&in_base("a.rs")).long_name(&in_base("b.rs"))),
+            "another one",
+        ),
+        (
+            "control-character",
+            honest.with(Tar::default().file(in_base("\x1b[2J.rs").as_bytes(), b"")),
+            "control character",
+        ),
+        (
+            "pax-header",
+            honest.with(Tar::default().special(&in_base("PaxHeaders/x"), EntryType::XHeader)),
+            "tar type `x`",
+        ),
     ];
     let honest_crate = Honest::crate_path(dir);
     let repo = dir.join("repo");
@@ -946,11 +984,33 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
             report.push_str(&format!("== {command} {name} (exit {})\n{shown}\n", outcome.code));
         }
     }
+    // What `verify` alone reads: the recorded commit.
+    let vcs_info = |path: &str| path.ends_with(".cargo_vcs_info.json");
+    for (name, bytes) in [
+        (
+            "garbled-vcs-info",
+            honest.rewritten(|p, data| Some((p.to_owned(), if vcs_info(p) { b"{not json".to_vec() } else { data }))),
+        ),
+        ("no-vcs-info", honest.rewritten(|p, data| (!vcs_info(p)).then(|| (p.to_owned(), data)))),
+    ] {
+        let path = dir.join(format!("{name}.crate"));
+        std::fs::write(&path, bytes).expect("write the crate");
+        let outcome = run_seal(&["verify".as_ref(), path.as_os_str(), "--repo".as_ref(), repo.as_os_str()]);
+        assert_eq!(outcome.code, 2, "{}", outcome.text);
+        let error: Vec<&str> = outcome.text.lines().filter(|l| l.starts_with("error")).collect();
+        report.push_str(&format!(
+            "== verify {name} (exit 2)\n{}\n",
+            error.join("\n").replace(&dir.display().to_string(), "<dir>")
+        ));
+    }
     // The entry limit, lowered so that the honest crate passes it.
     let outcome = run_seal(&["inspect".as_ref(), honest_crate.as_os_str(), "--max-entries".as_ref(), "3".as_ref()]);
     assert_eq!(outcome.code, 2, "{}", outcome.text);
     let from_time = |l: &&str| l.starts_with("peak-kib") || l.starts_with("Command exited");
     let error = outcome.text.lines().filter(|l| !from_time(l)).collect::<Vec<_>>().join("\n");
-    report.push_str(&format!("== inspect --max-entries 3 (exit 2)\n{}\n", error.replace(&dir.display().to_string(), "<dir>")));
+    report.push_str(&format!(
+        "== inspect --max-entries 3 (exit 2)\n{}\n",
+        error.replace(&dir.display().to_string(), "<dir>")
+    ));
     insta::assert_snapshot!(report);
 }
