@@ -374,7 +374,7 @@ memory_limited! {
         let start = Instant::now();
         let err = read::read(gzip_lazily(tar), Limits::default().bounds(0)).expect_err("the long name must be refused");
         let elapsed = start.elapsed();
-        assert!(err.to_string().contains(LONG_LINK), "{err} must name the record");
+        assert!(err.to_string().contains(&format!("`{}...`", "a".repeat(100))), "{err} must show the path's start");
         assert!(matches!(err, Error::Refused { reason: Refusal::LongName(4096), .. }), "{err:?}");
         assert!(elapsed < Duration::from_millis(500), "refusing took {elapsed:?}");
     }

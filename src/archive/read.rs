@@ -526,6 +526,9 @@ fn read_entries<R: Read>(
     Ok(entries)
 }
 
+/// How much of a path too long to read an error shows.
+const SHOWN_PREFIX: usize = 100;
+
 /// Reads a long-name record's name; `place` says where the record is, for errors.
 fn read_long_name(
     entry: &mut impl Read,
@@ -534,10 +537,11 @@ fn read_long_name(
     place: impl FnOnce() -> Place,
 ) -> Result<Vec<u8>, Error> {
     let claimed = parse_octal(&header[124..136]).unwrap_or(u64::MAX);
-    // The record holds the path and one NUL.
+    // The record holds the path and one NUL. One too long is named by its first bytes.
     if claimed > max.saturating_add(1) {
-        let name = header.iter().position(|&b| b == 0).map_or(&header[..100], |end| &header[..end.min(100)]);
-        return Err(Error::Refused { path: shown(name), reason: Refusal::LongName(max) });
+        let mut start = Vec::with_capacity(SHOWN_PREFIX);
+        entry.take(SHOWN_PREFIX as u64).read_to_end(&mut start).map_err(|e| at(place())(e))?;
+        return Err(Error::Refused { path: format!("{}...", shown(&start)), reason: Refusal::LongName(max) });
     }
     let mut name = Vec::with_capacity(claimed as usize);
     entry.take(claimed).read_to_end(&mut name).map_err(|e| at(place())(e))?;
