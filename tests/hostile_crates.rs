@@ -954,6 +954,7 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
     let honest_crate = Honest::crate_path(dir);
     let repo = dir.join("repo");
     let mut report = String::new();
+    let (mut slowest, mut largest) = (Duration::ZERO, 0);
     for (name, bytes, named) in &attacks {
         let path = dir.join(format!("{name}.crate"));
         std::fs::write(&path, bytes).expect("write the hostile crate");
@@ -972,6 +973,8 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
             if let Some(kib) = outcome.peak_kib {
                 assert!(kib < 256 * 1024, "{what} peaked at {kib} KiB");
             }
+            slowest = slowest.max(outcome.elapsed);
+            largest = largest.max(outcome.peak_kib.unwrap_or(0));
             // What a user reads: the error, or the report's findings, with the paths made stable.
             let lines: Vec<&str> = outcome
                 .text
@@ -984,6 +987,7 @@ fn hostile_crates_are_named_by_inspect_diff_and_verify() {
             report.push_str(&format!("== {command} {name} (exit {})\n{shown}\n", outcome.code));
         }
     }
+    eprintln!("{} attacks x 3 commands: slowest {slowest:?}, largest peak {largest} KiB", attacks.len());
     // What `verify` alone reads: the recorded commit.
     let vcs_info = |path: &str| path.ends_with(".cargo_vcs_info.json");
     for (name, bytes) in [
