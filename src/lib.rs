@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod compare;
+pub mod discover;
 pub mod features;
 pub mod git;
 pub mod list;

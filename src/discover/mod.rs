@@ -1,0 +1,117 @@
+//! Where a published crate came from (spec: `DISC-*`): its repository, from the manifest's
+//! `repository` URL, found on disk under a directory of mirrors or through a map; and the commit,
+//! from `.cargo_vcs_info.json` when the repository has it, else from a release tag. `audit` and
+//! `verify` without `--repo` use it; nothing here touches the network.
+
+mod url;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use url::RepositoryUrl;
+
+/// How the commit was found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FoundBy {
+    /// The commit `.cargo_vcs_info.json` records, which the repository has.
+    VcsInfo,
+    /// A release tag, named.
+    Tag(String),
+}
+
+/// A commit to rebuild from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The full commit id.
+    pub commit: String,
+    pub by: FoundBy,
+    /// `.cargo_vcs_info.json` recorded a commit the repository does not have.
+    pub recorded_missing: Option<String>,
+}
+
+/// Why no repository or commit was found, as `audit` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("the manifest names no repository")]
+    NoRepository,
+    #[error("`{url}` is not a repository URL this tool understands")]
+    BadUrl { url: String },
+    #[error("no local copy of `{url}`: looked for {}", looked.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
+    RepositoryMissing { url: String, looked: Vec<PathBuf> },
+    #[error("`{}` is not a git repository", path.display())]
+    NotARepository { path: PathBuf },
+    #[error("no commit found for {name} {version}: {}", recorded.as_deref().map_or_else(|| "no recorded commit".to_owned(), |c| format!("the recorded commit {c} is not in the repository")))]
+    CommitNotFound { name: String, version: String, recorded: Option<String> },
+}
+
+/// Where local copies of repositories are looked for.
+#[derive(Debug, Clone, Default)]
+pub struct Locator {
+    /// `--repos DIR`: clones or bare repositories at `DIR/<host>/<owner>/<name>[.git]`.
+    pub mirrors: Option<PathBuf>,
+    /// `--repo-map`: a crate name or a repository URL (normalized), to a local path.
+    pub map: BTreeMap<String, PathBuf>,
+}
+
+impl Locator {
+    /// The local repository of crate `name` whose manifest says `repository`.
+    pub fn locate(&self, name: &str, repository: Option<&str>) -> Result<PathBuf, Error> {
+        if let Some(path) = self.map.get(name) {
+            return Ok(path.clone());
+        }
+        let raw = repository.ok_or(Error::NoRepository)?;
+        let url = RepositoryUrl::parse(raw).ok_or_else(|| Error::BadUrl { url: raw.to_owned() })?;
+        if let Some(path) = self.map.get(&url.canonical()) {
+            return Ok(path.clone());
+        }
+        let looked: Vec<PathBuf> = self.mirrors.iter().flat_map(|dir| url.mirror_paths(dir)).collect();
+        looked
+            .iter()
+            .find(|path| gix::open(path).is_ok())
+            .cloned()
+            .ok_or_else(|| Error::RepositoryMissing { url: url.canonical(), looked })
+    }
+}
+
+/// DISC-COMMIT: the commit of `name` `version` in `repo`: the `recorded` one if the repository has
+/// it, else the first release tag that exists, in the order of [`tag_names`].
+pub fn find_commit(repo: &Path, name: &str, version: &str, recorded: Option<&str>) -> Result<Found, Error> {
+    let open = gix::open(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
+    let commit_of = |rev: &str| {
+        open.rev_parse_single(rev)
+            .ok()
+            .and_then(|id| id.object().ok())
+            .and_then(|object| object.peel_to_commit().ok())
+            .map(|commit| commit.id.to_string())
+    };
+    let recorded_missing = match recorded {
+        Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
+            Some(commit) => return Ok(Found { commit, by: FoundBy::VcsInfo, recorded_missing: None }),
+            None => Some(sha.to_owned()),
+        },
+        None => None,
+    };
+    for tag in tag_names(name, version) {
+        if let Some(commit) = commit_of(&format!("refs/tags/{tag}")) {
+            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing });
+        }
+    }
+    Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
+}
+
+/// DISC-TAGS: the tag names releases of `name` `version` are published under, most specific
+/// first, so that a monorepo's per-crate tag wins over a bare version.
+pub fn tag_names(name: &str, version: &str) -> Vec<String> {
+    vec![
+        format!("{name}-v{version}"),
+        format!("{name}-{version}"),
+        format!("{name}@{version}"),
+        format!("{name}@v{version}"),
+        format!("{name}/v{version}"),
+        format!("{name}/{version}"),
+        format!("{name}_v{version}"),
+        format!("v{version}"),
+        version.to_owned(),
+    ]
+}

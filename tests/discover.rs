@@ -1,0 +1,94 @@
+//! DISC-*: finding a crate's repository on disk and the commit of a release in it, against git
+//! repositories made here with fixed names and dates.
+
+use std::path::Path;
+use std::process::Command;
+
+use cargo_seal::discover::{self, Error, FoundBy, Locator};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "a")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "c")
+        .env("GIT_COMMITTER_EMAIL", "c@example.com")
+        .env("GIT_AUTHOR_DATE", "2000-01-01 00:00:00 +0000")
+        .env("GIT_COMMITTER_DATE", "2000-01-01 00:00:00 +0000")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A repository with three commits: the second tagged `v1.0.0` (lightweight), the third
+/// `alpha-v1.0.0` (annotated), as a monorepo whose crates share version numbers.
+fn repository(dir: &Path) -> [String; 3] {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    let mut commits = Vec::new();
+    for i in 0..3 {
+        std::fs::write(dir.join("file"), format!("{i}\n")).unwrap();
+        git(dir, &["add", "file"]);
+        git(dir, &["commit", "-q", "-m", &format!("commit {i}")]);
+        commits.push(git(dir, &["rev-parse", "HEAD"]));
+    }
+    git(dir, &["tag", "v1.0.0", &commits[1]]);
+    git(dir, &["tag", "-a", "-m", "alpha 1.0.0", "alpha-v1.0.0", &commits[2]]);
+    commits.try_into().unwrap()
+}
+
+#[test]
+fn disc_commit_recorded_then_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let commits = repository(&repo);
+    // The recorded commit, when the repository has it.
+    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(&commits[0])).unwrap();
+    assert_eq!(
+        (found.commit.as_str(), found.by, found.recorded_missing),
+        (commits[0].as_str(), FoundBy::VcsInfo, None)
+    );
+    // A recorded commit that was never pushed: the release tag, and the missing commit reported.
+    let lost = "0123456789abcdef0123456789abcdef01234567";
+    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(lost)).unwrap();
+    assert_eq!((found.commit.as_str(), found.by), (commits[1].as_str(), FoundBy::Tag("v1.0.0".into())));
+    assert_eq!(found.recorded_missing.as_deref(), Some(lost));
+    // A crate's own tag wins over the bare version, and an annotated tag is peeled.
+    let found = discover::find_commit(&repo, "alpha", "1.0.0", None).unwrap();
+    assert_eq!((found.commit.as_str(), found.by), (commits[2].as_str(), FoundBy::Tag("alpha-v1.0.0".into())));
+    // Nothing fits.
+    let err = discover::find_commit(&repo, "beta", "2.0.0", Some(lost)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::CommitNotFound { name: "beta".into(), version: "2.0.0".into(), recorded: Some(lost.into()) }
+    );
+    assert!(err.to_string().contains("is not in the repository"), "{err}");
+}
+
+#[test]
+fn disc_locate_mirrors_and_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirrors = tmp.path().join("mirrors");
+    // A clone at <host>/<owner>/<name> and a bare repository at <host>/<owner>/<name>.git.
+    repository(&mirrors.join("github.com/owner/clone"));
+    git(tmp.path(), &["init", "-q", "--bare", mirrors.join("example.org/group/bare.git").to_str().unwrap()]);
+    let locator = Locator { mirrors: Some(mirrors.clone()), ..Locator::default() };
+    let found = locator.locate("a", Some("git+https://GitHub.com/owner/clone.git")).unwrap();
+    assert_eq!(found, mirrors.join("github.com/owner/clone"));
+    let found = locator.locate("b", Some("https://example.org/group/bare/tree/main/crates/b")).unwrap();
+    assert_eq!(found, mirrors.join("example.org/group/bare.git"));
+    assert_eq!(locator.locate("c", None), Err(Error::NoRepository));
+    let missing = locator.locate("d", Some("https://github.com/owner/gone")).unwrap_err();
+    assert!(matches!(&missing, Error::RepositoryMissing { looked, .. } if looked.len() == 2), "{missing:?}");
+    // The map wins, by crate name or by normalized URL.
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("d".to_owned(), tmp.path().join("elsewhere"));
+    map.insert("https://github.com/owner/moved".to_owned(), tmp.path().join("moved"));
+    let locator = Locator { mirrors: Some(mirrors), map };
+    assert_eq!(locator.locate("d", Some("https://github.com/owner/gone")), Ok(tmp.path().join("elsewhere")));
+    assert_eq!(locator.locate("e", Some("https://github.com/owner/moved.git")), Ok(tmp.path().join("moved")));
+}
