@@ -92,3 +92,75 @@ fn disc_locate_mirrors_and_map() {
     assert_eq!(locator.locate("d", Some("https://github.com/owner/gone")), Ok(tmp.path().join("elsewhere")));
     assert_eq!(locator.locate("e", Some("https://github.com/owner/moved.git")), Ok(tmp.path().join("moved")));
 }
+
+/// `cargo seal verify` without `--repo`: the repository from the crate's `repository` under
+/// `--repos`, the commit as recorded, or by tag when the recorded one was lost.
+#[test]
+fn disc_verify_finds_the_repository_and_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    std::fs::write(
+        work.join("Cargo.toml"),
+        "[package]\nname = \"found\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"d\"\nrepository = \"https://github.com/owner/found\"\n",
+    )
+    .unwrap();
+    std::fs::write(work.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "release"]);
+    let recorded = git(&work, &["rev-parse", "HEAD"]);
+    let seal = |args: &[&str], dir: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal")).args(args).current_dir(dir).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = seal(&["package", "--no-verify", "--offline"], &work);
+    assert_eq!(code, Some(0), "{err}");
+    let krate = work.join("target/package/found-0.1.0.crate");
+    let krate = krate.to_str().unwrap();
+
+    // A mirror that has the recorded commit.
+    let mirrors = tmp.path().join("mirrors");
+    let mirror = mirrors.join("github.com/owner/found");
+    git(tmp.path(), &["clone", "-q", work.to_str().unwrap(), mirror.to_str().unwrap()]);
+    let (code, out, err) =
+        seal(&["verify", krate, "--repos", mirrors.to_str().unwrap(), "--format", "json"], tmp.path());
+    assert_eq!(code, Some(0), "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((report["verdict"].as_str(), report["commit_found_by"].as_str()), (Some("identical"), Some("vcs-info")));
+    assert_eq!(report["commit"].as_str(), Some(recorded.as_str()));
+
+    // A bare mirror where that commit was rewritten (another date) and the release tagged.
+    let rewritten = tmp.path().join("rewritten");
+    git(tmp.path(), &["clone", "-q", work.to_str().unwrap(), rewritten.to_str().unwrap()]);
+    let out = Command::new("git")
+        .args(["commit", "-q", "--amend", "-m", "release", "--date", "2001-01-01 00:00:00 +0000"])
+        .current_dir(&rewritten)
+        .env("GIT_COMMITTER_DATE", "2001-01-01 00:00:00 +0000")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_COMMITTER_NAME", "c")
+        .env("GIT_COMMITTER_EMAIL", "c@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    git(&rewritten, &["tag", "v0.1.0"]);
+    let bare_mirrors = tmp.path().join("bare");
+    let bare = bare_mirrors.join("github.com/owner/found.git");
+    // `--no-local`: only what the branches and tags reach, not the rewritten commit.
+    git(tmp.path(), &["clone", "-q", "--bare", "--no-local", rewritten.to_str().unwrap(), bare.to_str().unwrap()]);
+    let (code, out, err) = seal(&["verify", krate, "--repos", bare_mirrors.to_str().unwrap()], tmp.path());
+    assert_eq!(code, Some(1), "only .cargo_vcs_info.json differs: {out}{err}");
+    assert!(out.contains("commit found by: tag `v0.1.0`"), "{out}");
+    assert!(out.contains(&format!("note: the recorded commit {recorded} is not in the repository")), "{out}");
+    assert!(out.contains("verdict: same-sources"), "{out}");
+
+    // No mirror at all: the paths looked at are named.
+    let (code, out, err) = seal(&["verify", krate, "--repos", tmp.path().join("none").to_str().unwrap()], tmp.path());
+    assert_eq!(code, Some(2), "{out}");
+    assert!(err.contains("no local copy of `https://github.com/owner/found`"), "{err}");
+}

@@ -7,6 +7,8 @@ use serde_json::json;
 use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::Verdict;
+use crate::discover::{self, Found, FoundBy, Locator};
+use crate::plan::VCS_INFO_FILE;
 use crate::verify::{self, Request, Verification};
 
 use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
@@ -18,13 +20,22 @@ pub struct Args {
     #[arg(value_name = "CRATE")]
     krate: String,
 
-    /// The repository the crate claims to come from (a clone or a bare repository)
-    #[arg(long, value_name = "PATH")]
-    repo: PathBuf,
+    /// The repository the crate claims to come from (a clone or a bare repository); without it,
+    /// the repository is found from the crate's `repository` under `--repos` or in `--repo-map`
+    #[arg(long, value_name = "PATH", required_unless_present_any = ["repos", "repo_map"])]
+    repo: Option<PathBuf>,
 
     /// Rebuild from this commit instead of the one in `.cargo_vcs_info.json`
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", requires = "repo")]
     rev: Option<String>,
+
+    /// Look for the repository at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`)
+    #[arg(long, value_name = "DIR", conflicts_with = "repo")]
+    repos: Option<PathBuf>,
+
+    /// A TOML file mapping crate names or repository URLs to local repositories
+    #[arg(long, value_name = "FILE", conflicts_with = "repo")]
+    repo_map: Option<PathBuf>,
 
     /// The weakest verdict that still exits 0
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
@@ -43,24 +54,35 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let verification = request(&args).and_then(|request| Ok(verify::verify(&request)?));
-    let verification = match verification {
+    let verification = request(&args).and_then(|(request, found)| Ok((verify::verify(&request)?, found)));
+    let (verification, found) = match verification {
         Ok(v) => v,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     match args.format {
-        Format::Human => human(&verification, shell),
-        Format::Json => shell.print(json(&verification)),
+        Format::Human => human(&verification, found.as_ref(), shell),
+        Format::Json => shell.print(json(&verification, found.as_ref())),
     }
     exit_code(&verification.comparison, args.accept)
 }
 
-fn request(args: &Args) -> Result<Request<'static>, Box<dyn std::error::Error>> {
+/// What to rebuild from: `--repo` (and `--rev`) as given, else the repository and commit that
+/// discovery finds (`DISC-*`), which the report then names.
+fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
-    rebuild_request(krate, &args.repo, args.rev.clone(), args.network, args.limits.limits())
+    let limits = args.limits.limits();
+    if let Some(repo) = &args.repo {
+        return Ok((rebuild_request(krate, repo, args.rev.clone(), args.network, limits)?, None));
+    }
+    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
+    let locator = Locator { mirrors: args.repos.clone(), map };
+    let head = read::read_head(&krate, &[VCS_INFO_FILE, "Cargo.toml"], &limits)?;
+    let origin = discover::origin(&head, &locator)?;
+    let request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.network, limits)?;
+    Ok((request, Some(origin.found)))
 }
 
-fn human(v: &Verification, shell: &mut Shell) {
+fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
     let p = &v.published;
     shell.print(format_args!(
         "crate: {} ({} bytes, sha256 {})",
@@ -70,6 +92,16 @@ fn human(v: &Verification, shell: &mut Shell) {
     ));
     let at = if v.path_in_vcs.is_empty() { String::new() } else { format!(" in `{}`", v.path_in_vcs) };
     shell.print(format_args!("commit: {}{at}", v.commit));
+    if let Some(found) = found {
+        let by = match &found.by {
+            FoundBy::VcsInfo => "recorded in `.cargo_vcs_info.json`".to_owned(),
+            FoundBy::Tag(tag) => format!("tag `{tag}`"),
+        };
+        shell.print(format_args!("commit found by: {by}"));
+        if let Some(lost) = &found.recorded_missing {
+            shell.print(format_args!("note: the recorded commit {lost} is not in the repository"));
+        }
+    }
     shell.print(format_args!("content digest: {} published", read::content_digest(&p.entries)));
     shell.print(format_args!("content digest: {} rebuilt", read::content_digest(&v.rebuilt.entries)));
     for o in &v.omitted {
@@ -81,8 +113,10 @@ fn human(v: &Verification, shell: &mut Shell) {
     render(&v.comparison, shell);
 }
 
-fn json(v: &Verification) -> serde_json::Value {
+fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
     json!({
+        "commit_found_by": found.map(|f| &f.by),
+        "recorded_commit_missing": found.and_then(|f| f.recorded_missing.as_deref()),
         "verdict": v.comparison.verdict,
         "crate": identity(&v.krate, &v.published),
         "rebuilt": { "sha256": v.rebuilt.sha256, "content_digest": read::content_digest(&v.rebuilt.entries) },

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 pub use url::RepositoryUrl;
 
+use crate::archive::read::ArchivedEntry;
+use crate::plan::VCS_INFO_FILE;
+use crate::vcs::VcsInfo;
+
 /// How the commit was found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -45,6 +49,14 @@ pub enum Error {
     CommitNotFound { name: String, version: String, recorded: Option<String> },
 }
 
+/// A `--repo-map` file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot use the repository map `{}`: {reason}", path.display())]
+pub struct MapError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
 /// Where local copies of repositories are looked for.
 #[derive(Debug, Clone, Default)]
 pub struct Locator {
@@ -55,6 +67,23 @@ pub struct Locator {
 }
 
 impl Locator {
+    /// A `--repo-map` file: TOML whose keys are crate names or repository URLs and whose values are
+    /// paths, relative to the file's directory.
+    pub fn read_map(path: &Path) -> Result<BTreeMap<String, PathBuf>, MapError> {
+        let error = |reason: String| MapError { path: path.to_owned(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| error(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        table
+            .into_iter()
+            .map(|(key, value)| {
+                let dir = value.as_str().ok_or_else(|| error(format!("`{key}` must be a path (a string)")))?;
+                let key = RepositoryUrl::parse(&key).map_or(key, |url| url.canonical());
+                Ok((key, base.join(dir)))
+            })
+            .collect()
+    }
+
     /// The local repository of crate `name` whose manifest says `repository`.
     pub fn locate(&self, name: &str, repository: Option<&str>) -> Result<PathBuf, Error> {
         if let Some(path) = self.map.get(name) {
@@ -72,6 +101,28 @@ impl Locator {
             .cloned()
             .ok_or_else(|| Error::RepositoryMissing { url: url.canonical(), looked })
     }
+}
+
+/// Where a published crate came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The local copy of its repository.
+    pub repo: PathBuf,
+    pub found: Found,
+}
+
+/// DISC-*: the repository and commit of the published crate whose first entries are `entries`
+/// (its `Cargo.toml` and `.cargo_vcs_info.json` among them).
+pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Error> {
+    let text = |rel: &str| entries.iter().find(|e| e.rel_path() == rel).and_then(|e| e.text.as_deref());
+    let manifest: toml::Table = text("Cargo.toml").and_then(|t| t.parse().ok()).unwrap_or_default();
+    let package = manifest.get("package");
+    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(toml::Value::as_str);
+    let (name, version) = (field("name").unwrap_or_default(), field("version").unwrap_or_default());
+    let repo = locator.locate(name, field("repository"))?;
+    let recorded: Option<VcsInfo> = text(VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
+    let found = find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str()))?;
+    Ok(Origin { repo, found })
 }
 
 /// DISC-COMMIT: the commit of `name` `version` in `repo`: the `recorded` one if the repository has
