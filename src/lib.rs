@@ -8,6 +8,7 @@
 //! to the specification in `spec/`.
 
 pub mod archive;
+pub mod audit;
 pub mod compare;
 pub mod discover;
 pub mod features;

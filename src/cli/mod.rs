@@ -2,6 +2,7 @@
 //! It is the only place that reads the environment, the current directory or the terminal.
 #![allow(clippy::disallowed_methods, reason = "the CLI layer is where the environment is read")]
 
+mod audit;
 mod common;
 mod diff;
 mod environment;
@@ -47,6 +48,8 @@ enum Command {
     Diff(diff::Args),
     /// Rebuild a published crate from the commit it records and prove whether it matches
     Verify(verify::Args),
+    /// Verify every registry crate of a lock file against the repository and commit it came from
+    Audit(audit::Args),
     /// Make an ed25519 key pair for `attest` and `package --attest`
     Keygen(provenance::KeygenArgs),
     /// Sign an in-toto provenance statement for a `.crate`: this key vouches it was built from its commit
@@ -99,6 +102,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
         Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
         Command::Verify(args) => verify::run(args, &mut Shell::from_env()),
+        Command::Audit(args) => audit::run(args, &mut Shell::from_env()),
         Command::Keygen(args) => provenance::keygen(args, &mut Shell::from_env()),
         Command::Attest(args) => provenance::attest(args, &mut Shell::from_env()),
         Command::VerifyAttestation(args) => provenance::verify_attestation(args, &mut Shell::from_env()),

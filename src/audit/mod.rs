@@ -1,0 +1,243 @@
+//! `cargo seal audit` (spec: `AUD-*`): every registry package of a lock file, checked against its
+//! lock checksum and verified against the repository and commit discovery finds for it
+//! (`DISC-*`), in parallel, judged by a policy. Verification is `verify`'s own code.
+
+mod policy;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cargo_util_schemas::lockfile::TomlLockfile;
+
+use crate::archive::cache::CrateArg;
+use crate::archive::read;
+use crate::compare::{Difference, Verdict};
+use crate::discover::{self, FoundBy, Locator};
+use crate::verify::{self, Request};
+
+pub use policy::{Exception, Level, Policy, PolicyError};
+
+/// A registry package of the lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locked {
+    pub name: String,
+    pub version: String,
+    /// The lock file's `checksum`, when it has one.
+    pub checksum: Option<String>,
+}
+
+/// Why a crate could not be verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unverifiable {
+    /// Not in cargo's download cache.
+    CrateMissing,
+    /// Its sha256 is not the lock file's checksum.
+    ChecksumMismatch {
+        found: String,
+    },
+    NoRepository,
+    RepositoryMissing,
+    CommitNotFound,
+    /// The archive is not one package (READ-PREFIX), or cannot be read.
+    Unreadable(String),
+    RebuildFailed(String),
+}
+
+impl Unverifiable {
+    /// The reason as reports give it: a fixed word, and details after a colon.
+    pub fn reason(&self) -> String {
+        match self {
+            Unverifiable::CrateMissing => "crate-missing".into(),
+            Unverifiable::ChecksumMismatch { found } => format!("checksum-mismatch: the crate's sha256 is {found}"),
+            Unverifiable::NoRepository => "no-repository".into(),
+            Unverifiable::RepositoryMissing => "repository-missing".into(),
+            Unverifiable::CommitNotFound => "commit-not-found".into(),
+            Unverifiable::Unreadable(why) => format!("unreadable: {why}"),
+            Unverifiable::RebuildFailed(why) => format!("rebuild-failed: {why}"),
+        }
+    }
+}
+
+/// What the audit found for one crate.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Audited {
+    pub name: String,
+    pub version: String,
+    pub checksum: Option<String>,
+    /// The manifest's `repository`, as published.
+    pub repository: Option<String>,
+    pub commit: Option<String>,
+    pub commit_found_by: Option<FoundBy>,
+    /// A verdict (`identical` … `differs`), or `unverifiable`.
+    pub verdict: &'static str,
+    pub reason: Option<String>,
+    pub differences: Vec<Difference>,
+    pub explanations: Vec<String>,
+    /// Whether the policy accepts the verdict (set by [`Policy::judge`]).
+    pub accepted: bool,
+    #[serde(skip)]
+    pub level: Level,
+}
+
+/// How to audit.
+pub struct Options {
+    /// Where cargo keeps downloaded crates.
+    pub cargo_home: PathBuf,
+    pub locator: Locator,
+    /// Workers verifying crates at once.
+    pub jobs: usize,
+    /// How to rebuild: `krate`, `repo` and `rev` are replaced for each crate.
+    pub template: Request<'static>,
+}
+
+/// The audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to read the lock file `{}`", path.display())]
+    Lockfile { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error("`--shard {0}` is not K/N with 1 <= K <= N")]
+    Shard(String),
+}
+
+/// AUD-SELECT: the registry packages of the lock file at `path`, in its order.
+pub fn locked(path: &Path) -> Result<Vec<Locked>, Error> {
+    let error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Lockfile { path: path.to_owned(), source };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.into()))?;
+    let lock: TomlLockfile = toml::from_str(&text).map_err(|e| error(e.into()))?;
+    let metadata = lock.metadata.unwrap_or_default();
+    Ok(lock
+        .package
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|package| {
+            let source = package.source.as_ref()?.source_str().clone();
+            if !(source.starts_with("registry+") || source.starts_with("sparse+")) {
+                return None;
+            }
+            // Lock format 1 keeps checksums in `[metadata]`.
+            let legacy = format!("checksum {} {} ({source})", package.name, package.version);
+            let checksum = package.checksum.clone().or_else(|| metadata.get(&legacy).cloned());
+            Some(Locked { name: package.name, version: package.version, checksum })
+        })
+        .collect())
+}
+
+/// AUD-SHARD: the `k`th of `n` contiguous shares (1-based), so that the shards' outputs, in
+/// order, are one full run's.
+pub fn shard<T>(items: Vec<T>, spec: &str) -> Result<Vec<T>, Error> {
+    let bad = || Error::Shard(spec.to_owned());
+    let (k, n) = spec.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    let len = items.len();
+    let (start, end) = ((k - 1) * len / n, k * len / n);
+    Ok(items.into_iter().skip(start).take(end - start).collect())
+}
+
+/// AUD-RUN: audits `crates` on `options.jobs` workers; `done` hears of each as it finishes.
+/// The results are in the order of `crates`.
+pub fn audit(crates: &[Locked], options: &Options, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(crates.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| {
+                while let Some(krate) = crates.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let audited = audit_one(krate, options);
+                    done(&audited);
+                    results.lock().expect("no worker panics holding it").push(audited);
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("no worker panics holding it");
+    let position = |a: &Audited| crates.iter().position(|c| c.name == a.name && c.version == a.version);
+    results.sort_by_key(position);
+    results
+}
+
+/// One crate: find it, check it, find where it came from, rebuild and compare.
+fn audit_one(krate: &Locked, options: &Options) -> Audited {
+    let mut audited = Audited {
+        name: krate.name.clone(),
+        version: krate.version.clone(),
+        checksum: krate.checksum.clone(),
+        repository: None,
+        commit: None,
+        commit_found_by: None,
+        verdict: "unverifiable",
+        reason: None,
+        differences: Vec::new(),
+        explanations: Vec::new(),
+        accepted: false,
+        level: Level::Unverifiable,
+    };
+    match verify_crate(krate, options, &mut audited) {
+        Ok(verdict) => {
+            audited.verdict = verdict.as_str();
+            audited.level = Level::Verdict(verdict);
+        }
+        Err(why) => audited.reason = Some(why.reason()),
+    }
+    audited
+}
+
+fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
+    let spec = CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() };
+    let path = spec.resolve(&options.cargo_home).map_err(|_| Unverifiable::CrateMissing)?;
+    // One read gives the file's sha256, what discovery needs and what verification compares.
+    let file =
+        read::read_file(&path, &options.template.limits).map_err(|e| Unverifiable::Unreadable(error_chain(&e)))?;
+    if krate.checksum.as_ref().is_some_and(|expected| *expected != file.sha256) {
+        return Err(Unverifiable::ChecksumMismatch { found: file.sha256 });
+    }
+    audited.repository = repository_of(&file.entries);
+    let origin = discover::origin(&file.entries, &options.locator).map_err(|e| match e {
+        discover::Error::NoRepository => Unverifiable::NoRepository,
+        discover::Error::CommitNotFound { .. } => Unverifiable::CommitNotFound,
+        _ => Unverifiable::RepositoryMissing,
+    })?;
+    audited.commit = Some(origin.found.commit.clone());
+    audited.commit_found_by = Some(origin.found.by.clone());
+    let request =
+        Request { krate: path, repo: origin.repo, rev: Some(origin.found.commit), ..options.template.clone() };
+    let verification = verify::verify_published(&request, file).map_err(|e| match e {
+        verify::Error::Read(_) | verify::Error::NotOnePackage { .. } => Unverifiable::Unreadable(error_chain(&e)),
+        e => Unverifiable::RebuildFailed(error_chain(&e)),
+    })?;
+    audited.differences = verification.comparison.differences;
+    audited.explanations = verification.comparison.explanations;
+    Ok(verification.comparison.verdict)
+}
+
+/// The published manifest's `repository`.
+fn repository_of(head: &[read::ArchivedEntry]) -> Option<String> {
+    let manifest = head.iter().find(|e| e.rel_path() == "Cargo.toml")?.text.as_deref()?;
+    let table: toml::Table = manifest.parse().ok()?;
+    Some(table.get("package")?.get("repository")?.as_str()?.to_owned())
+}
+
+/// An error and its causes on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    std::iter::successors(Some(error), |e| e.source()).map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard;
+
+    #[test]
+    fn aud_shard_shares_are_contiguous_and_whole() {
+        let items: Vec<u32> = (0..10).collect();
+        for n in 1..=12 {
+            let joined: Vec<u32> = (1..=n).flat_map(|k| shard(items.clone(), &format!("{k}/{n}")).unwrap()).collect();
+            assert_eq!(joined, items, "{n} shards");
+        }
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(shard(items.clone(), bad).is_err(), "{bad}");
+        }
+    }
+}

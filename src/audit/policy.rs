@@ -1,0 +1,121 @@
+//! AUD-POLICY: which verdicts a CI job accepts: one level for every crate, and exceptions for
+//! named crates and version ranges, each with its reason.
+
+use std::path::{Path, PathBuf};
+
+use crate::compare::Verdict;
+
+use super::Audited;
+
+/// A verdict a policy accepts, or `unverifiable`, weaker than any verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Verdict(Verdict),
+    Unverifiable,
+}
+
+impl Level {
+    fn parse(text: &str) -> Option<Level> {
+        if text == "unverifiable" {
+            return Some(Level::Unverifiable);
+        }
+        <Verdict as clap::ValueEnum>::from_str(text, false).ok().map(Level::Verdict)
+    }
+
+    /// Whether `self` is at least as strong as `accepted`.
+    fn meets(self, accepted: Level) -> bool {
+        match (self, accepted) {
+            (_, Level::Unverifiable) => true,
+            (Level::Unverifiable, Level::Verdict(_)) => false,
+            (Level::Verdict(found), Level::Verdict(accepted)) => found <= accepted,
+        }
+    }
+}
+
+/// An exception for one crate, or a range of its versions.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub name: String,
+    pub version: Option<semver::VersionReq>,
+    pub accept: Level,
+    pub reason: String,
+}
+
+/// What the audit accepts.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub accept: Level,
+    pub exceptions: Vec<Exception>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid policy `{}`: {reason}", path.display())]
+pub struct PolicyError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl Policy {
+    /// Accepts `accept` for every crate.
+    pub fn new(accept: Verdict) -> Policy {
+        Policy { accept: Level::Verdict(accept), exceptions: Vec::new() }
+    }
+
+    /// A policy file: `accept = "<level>"` and `[[exception]]` tables with `name`, an optional
+    /// `version` requirement, `accept` and a required `reason`. `default` is the level when the
+    /// file names none.
+    pub fn read(path: &Path, default: Verdict) -> Result<Policy, PolicyError> {
+        let error = |reason: String| PolicyError { path: path.to_owned(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| error(e.to_string()))?;
+        let level = |value: Option<&toml::Value>, default: Level| match value {
+            None => Ok(default),
+            Some(v) => v.as_str().and_then(Level::parse).ok_or_else(|| {
+                error(format!(
+                    "`accept = {v}` is none of identical, same-tar, same-contents, same-sources, differs, unverifiable"
+                ))
+            }),
+        };
+        let accept = level(table.get("accept"), Level::Verdict(default))?;
+        let mut exceptions = Vec::new();
+        for (i, exception) in table.get("exception").and_then(toml::Value::as_array).into_iter().flatten().enumerate() {
+            let field = |key: &str| exception.get(key).and_then(toml::Value::as_str);
+            let name = field("name").ok_or_else(|| error(format!("exception {} has no `name`", i + 1)))?;
+            let reason = field("reason").filter(|r| !r.trim().is_empty());
+            let reason = reason.ok_or_else(|| error(format!("the exception for `{name}` gives no `reason`")))?;
+            let version = field("version")
+                .map(|v| semver::VersionReq::parse(v).map_err(|e| error(format!("`{name}` version `{v}`: {e}"))))
+                .transpose()?;
+            let accept = level(exception.get("accept"), Level::Unverifiable)?;
+            exceptions.push(Exception { name: name.to_owned(), version, accept, reason: reason.to_owned() });
+        }
+        Ok(Policy { accept, exceptions })
+    }
+
+    /// Sets `accepted` on each crate: the first exception that names it decides, else the level.
+    pub fn judge(&self, audited: &mut [Audited]) {
+        for crate_ in audited {
+            let version = semver::Version::parse(&crate_.version).ok();
+            let exception = self.exceptions.iter().find(|e| {
+                e.name == crate_.name
+                    && e.version.as_ref().is_none_or(|req| version.as_ref().is_some_and(|v| req.matches(v)))
+            });
+            crate_.accepted = crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aud_policy_levels_order() {
+        let identical = Level::Verdict(Verdict::Identical);
+        let sources = Level::Verdict(Verdict::SameSources);
+        assert!(identical.meets(sources) && !sources.meets(identical));
+        assert!(Level::Unverifiable.meets(Level::Unverifiable) && !Level::Unverifiable.meets(sources));
+        assert_eq!(Level::parse("same-tar"), Some(Level::Verdict(Verdict::SameTar)));
+        assert_eq!(Level::parse("nope"), None);
+    }
+}

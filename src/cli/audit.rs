@@ -1,0 +1,214 @@
+//! `cargo seal audit`: every registry crate of a lock file, verified against its repository.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use crate::audit::{self, Audited, Locked, Policy};
+use crate::compare::Verdict;
+use crate::discover::{FoundBy, Locator};
+
+use super::common::{LimitArgs, rebuild_request};
+use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml: its workspace's Cargo.lock is audited
+    #[arg(long, value_name = "PATH", conflicts_with = "lockfile")]
+    manifest_path: Option<PathBuf>,
+
+    /// The Cargo.lock to audit
+    #[arg(long, value_name = "PATH")]
+    lockfile: Option<PathBuf>,
+
+    /// Only these crates (name, repeatable)
+    #[arg(short, long, value_name = "NAME")]
+    package: Vec<String>,
+
+    /// Not these crates (name, repeatable)
+    #[arg(long, value_name = "NAME")]
+    exclude: Vec<String>,
+
+    /// Look for repositories at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`)
+    #[arg(long, value_name = "DIR")]
+    repos: Option<PathBuf>,
+
+    /// A TOML file mapping crate names or repository URLs to local repositories
+    #[arg(long, value_name = "FILE")]
+    repo_map: Option<PathBuf>,
+
+    /// Crates verified at once [default: the machine's cores]
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// The weakest verdict that still passes, for crates the policy names no exception for
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
+    accept: Verdict,
+
+    /// A TOML policy: `accept`, and `[[exception]]` tables with `name`, `version`, `accept`, `reason`
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    format: AuditFormat,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Audit the Kth of N equal shares of the crates (for N machines; their jsonl outputs, in
+    /// order, make one whole report)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+
+    /// Let cargo use the network to read the registry index for the rebuilds
+    #[arg(long)]
+    network: bool,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuditFormat {
+    /// A line per crate and the counts
+    Human,
+    /// One JSON document
+    Json,
+    /// One JSON document per crate and line (shards concatenate)
+    Jsonl,
+    /// A table for a CI job summary
+    Markdown,
+}
+
+pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
+    match try_run(&args, shell) {
+        Ok(code) => code,
+        Err(err) => {
+            shell.error(err.as_ref());
+            EXIT_ERROR
+        }
+    }
+}
+
+fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Error>> {
+    let cwd = std::env::current_dir()?;
+    let lockfile = match (&args.lockfile, &args.manifest_path) {
+        (Some(lockfile), _) => cwd.join(lockfile),
+        (None, manifest) => find_lockfile(&cwd, manifest.as_deref())?,
+    };
+    let policy = match &args.policy {
+        Some(path) => Policy::read(path, args.accept)?,
+        None => Policy::new(args.accept),
+    };
+    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
+    let mut crates: Vec<Locked> = audit::locked(&lockfile)?
+        .into_iter()
+        .filter(|c| args.package.is_empty() || args.package.contains(&c.name))
+        .filter(|c| !args.exclude.contains(&c.name))
+        .collect();
+    if let Some(spec) = &args.shard {
+        crates = audit::shard(crates, spec)?;
+    }
+    let template = rebuild_request(PathBuf::new(), Path::new(""), None, args.network, args.limits.limits())?;
+    let options = audit::Options {
+        cargo_home: super::environment::cargo_home(),
+        locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        template,
+    };
+    let mut audited = {
+        let status = Mutex::new(&mut *shell);
+        audit::audit(&crates, &options, &|a: &Audited| {
+            let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let mut shell = status.lock().expect("no status line panics");
+            shell.status("Audited", format_args!("{} v{}: {}{reason}", a.name, a.version, a.verdict));
+        })
+    };
+    policy.judge(&mut audited);
+    let report = match args.format {
+        AuditFormat::Human => human(&audited),
+        AuditFormat::Json => {
+            let document =
+                json!({ "lockfile": lockfile.display().to_string(), "summary": summary(&audited), "crates": audited });
+            format!("{document}\n")
+        }
+        AuditFormat::Jsonl => audited.iter().map(|a| format!("{}\n", json!(a))).collect(),
+        AuditFormat::Markdown => markdown(&audited),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, report).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        None => shell.print(report.trim_end()),
+    }
+    Ok(if audited.iter().all(|a| a.accepted) { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// The lock file of the workspace of `manifest` (else the current directory): the nearest
+/// `Cargo.lock` at or above it.
+fn find_lockfile(cwd: &Path, manifest: Option<&Path>) -> Result<PathBuf, String> {
+    let start = manifest.map_or_else(|| cwd.to_owned(), |m| cwd.join(m).parent().unwrap_or(cwd).to_owned());
+    start
+        .ancestors()
+        .map(|dir| dir.join("Cargo.lock"))
+        .find(|lock| lock.is_file())
+        .ok_or_else(|| format!("no `Cargo.lock` at or above `{}`; name one with `--lockfile`", start.display()))
+}
+
+/// Crates per verdict.
+fn summary(audited: &[Audited]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for a in audited {
+        *counts.entry(a.verdict).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The counts in words, strongest verdict first.
+fn counts(audited: &[Audited]) -> String {
+    const ORDER: [&str; 6] = ["identical", "same-tar", "same-contents", "same-sources", "differs", "unverifiable"];
+    let summary = summary(audited);
+    let shown: Vec<String> = ORDER.iter().filter_map(|v| summary.get(v).map(|n| format!("{n} {v}"))).collect();
+    format!("{} crates: {}", audited.len(), shown.join(", "))
+}
+
+fn found_by(a: &Audited) -> String {
+    match &a.commit_found_by {
+        Some(FoundBy::VcsInfo) => "vcs-info".into(),
+        Some(FoundBy::Tag(tag)) => format!("tag {tag}"),
+        None => "-".into(),
+    }
+}
+
+fn human(audited: &[Audited]) -> String {
+    let mut out = String::new();
+    for a in audited {
+        let mark = if a.accepted { "ok " } else { "NOT" };
+        let reason = a.reason.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
+        out.push_str(&format!("{mark} {} {}  {}  ({}){reason}\n", a.name, a.version, a.verdict, found_by(a)));
+    }
+    let rejected = audited.iter().filter(|a| !a.accepted).count();
+    out.push_str(&format!("{}; {rejected} not accepted\n", counts(audited)));
+    out
+}
+
+fn markdown(audited: &[Audited]) -> String {
+    let mut out = String::from(
+        "| crate | version | verdict | commit found by | accepted | reason |\n|---|---|---|---|---|---|\n",
+    );
+    for a in audited {
+        let accepted = if a.accepted { "yes" } else { "**no**" };
+        let reason = a.reason.as_deref().unwrap_or("");
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {accepted} | {reason} |\n",
+            a.name,
+            a.version,
+            a.verdict,
+            found_by(a)
+        ));
+    }
+    out.push_str(&format!("\n{}\n", counts(audited)));
+    out
+}
