@@ -64,9 +64,9 @@ pub struct Args {
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
 
-    /// Let cargo use the network to read the registry index for the rebuilds
+    /// Run without accessing the network: cargo reads only its local copy of the registry index
     #[arg(long)]
-    network: bool,
+    offline: bool,
 
     #[command(flatten)]
     limits: LimitArgs,
@@ -113,7 +113,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     if let Some(spec) = &args.shard {
         crates = audit::shard(crates, spec)?;
     }
-    let template = rebuild_request(PathBuf::new(), Path::new(""), None, args.network, args.limits.limits())?;
+    let template = rebuild_request(PathBuf::new(), Path::new(""), None, args.offline, args.limits.limits())?;
     let options = audit::Options {
         cargo_home: super::environment::cargo_home(),
         locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },

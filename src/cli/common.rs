@@ -50,16 +50,17 @@ pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
     })
 }
 
-/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo.
+/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo:
+/// online unless `--offline` or `net.offline` says otherwise, as cargo.
 pub(super) fn rebuild_request(
     krate: PathBuf,
     repo: &Path,
     rev: Option<String>,
-    network: bool,
+    offline: bool,
     limits: read::Limits,
 ) -> Result<Request<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
-    let registries = environment::CargoConfig::read(&cwd, &[]).registries;
+    let config = environment::CargoConfig::read(&cwd, &[]);
     Ok(Request {
         krate,
         repo: cwd.join(repo),
@@ -73,14 +74,14 @@ pub(super) fn rebuild_request(
             // this tool's cache instead, so that each rebuild need not ask rustc again.
             build_dir: environment::cache_dir(),
             plain_config: false,
-            offline: !network,
+            offline: offline || config.offline,
             locked: false,
             frozen: false,
             env: Vec::new(),
             config: Vec::new(),
         },
         scratch_parent: std::env::temp_dir(),
-        registries,
+        registries: config.registries,
         siblings: None,
         limits,
     })

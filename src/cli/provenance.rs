@@ -32,9 +32,9 @@ pub struct AttestArgs {
     #[arg(long, value_name = "PATH")]
     repo: Option<PathBuf>,
 
-    /// Let cargo use the network to read the registry index for the rebuild
+    /// Run without accessing the network: cargo reads only its local copy of the registry index
     #[arg(long, requires = "repo")]
-    network: bool,
+    offline: bool,
 
     /// Where the envelope goes (`-` for standard output) [default: CRATE.intoto.jsonl]
     #[arg(short, long, value_name = "OUT")]
@@ -62,9 +62,9 @@ pub struct VerifyAttestationArgs {
     #[arg(long, value_name = "PATH")]
     repo: Option<PathBuf>,
 
-    /// Let cargo use the network to read the registry index for the rebuild
+    /// Run without accessing the network: cargo reads only its local copy of the registry index
     #[arg(long, requires = "repo")]
-    network: bool,
+    offline: bool,
 
     #[command(flatten)]
     limits: LimitArgs,
@@ -110,7 +110,7 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     let rebuild = args
         .repo
         .as_deref()
-        .map(|repo| rebuild_request(krate.clone(), repo, None, args.network, limits))
+        .map(|repo| rebuild_request(krate.clone(), repo, None, args.offline, limits))
         .transpose()?;
     if let Some(request) = &rebuild {
         shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), request.repo.display()));
@@ -192,7 +192,7 @@ fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Err
     let rebuild = args
         .repo
         .as_deref()
-        .map(|repo| rebuild_request(krate.clone(), repo, None, args.network, limits))
+        .map(|repo| rebuild_request(krate.clone(), repo, None, args.offline, limits))
         .transpose()?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
     Ok(provenance::check(&request)?)

@@ -41,9 +41,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
     accept: Verdict,
 
-    /// Let cargo use the network to read the registry index (otherwise only its local cache)
+    /// Run without accessing the network: cargo reads only its local copy of the registry index
     #[arg(long)]
-    network: bool,
+    offline: bool,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -72,13 +72,13 @@ fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     if let Some(repo) = &args.repo {
-        return Ok((rebuild_request(krate, repo, args.rev.clone(), args.network, limits)?, None));
+        return Ok((rebuild_request(krate, repo, args.rev.clone(), args.offline, limits)?, None));
     }
     let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
     let locator = Locator { mirrors: args.repos.clone(), map };
     let head = read::read_head(&krate, &[VCS_INFO_FILE, "Cargo.toml"], &limits)?;
     let origin = discover::origin(&head, &locator)?;
-    let request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.network, limits)?;
+    let request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
     Ok((request, Some(origin.found)))
 }
 

@@ -28,7 +28,7 @@ pub struct Request<'a> {
     pub repo: PathBuf,
     /// The commit to rebuild from, instead of the one the crate records.
     pub rev: Option<String>,
-    /// How to run cargo (offline unless the user allows the network).
+    /// How to run cargo (online unless `--offline`).
     pub cargo: Cargo,
     /// Where the scratch checkout goes (removed afterwards).
     pub scratch_parent: PathBuf,
@@ -74,7 +74,7 @@ pub enum Error {
     NoManifest { path_in_vcs: String, commit: String },
     #[error(
         "failed to rebuild the crate from commit `{commit}`{}",
-        if *offline { " (cargo ran offline: if it needs crates missing from its local cache, let it use the network with `verify --network`)" } else { "" }
+        if *offline { " (cargo ran offline: if it needs crates missing from its local cache, run without `--offline`)" } else { "" }
     )]
     Rebuild { commit: String, offline: bool, source: Box<dyn std::error::Error + Send + Sync> },
     #[error(
