@@ -180,3 +180,64 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     let lines = |text: &str| text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(lines(&shards), lines(&whole));
 }
+
+/// The commit, found three ways: recorded, by tag when the recorded one was rewritten away, and in
+/// a repository of two packages whose `.cargo_vcs_info.json` names the package's directory.
+#[test]
+fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
+    let mut world = World::new();
+    world.publish("kept", true, |b| b);
+    world.publish("rewritten", true, |b| b);
+    // History rewritten after publishing: the recorded commit is gone, the release is tagged.
+    let repo = world.mirrors.join("github.com/owner/rewritten");
+    git(&repo, &["commit", "-q", "--amend", "-m", "release, rewritten", "--date", "2001-01-01 00:00:00 +0000"]);
+    git(&repo, &["tag", "rewritten-v0.1.0"]);
+    git(&repo, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&repo, &["gc", "-q", "--prune=now"]);
+
+    // Two packages in one repository, each with its own directory.
+    let mono = world.mirrors.join("github.com/owner/mono");
+    for name in ["left", "right"] {
+        std::fs::create_dir_all(mono.join(name).join("src")).unwrap();
+        std::fs::write(
+            mono.join(name).join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+                 description = \"d\"\nrepository = \"https://github.com/owner/mono/tree/main/{name}\"\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(mono.join(name).join("src/lib.rs"), format!("pub fn {name}() {{}}\n")).unwrap();
+    }
+    std::fs::write(mono.join("Cargo.toml"), "[workspace]\nmembers = [\"left\", \"right\"]\nresolver = \"2\"\n").unwrap();
+    git(&mono, &["init", "-q", "-b", "main"]);
+    git(&mono, &["add", "."]);
+    git(&mono, &["commit", "-q", "-m", "release"]);
+    let target = world.root.join("mono-target");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["package", "--workspace", "--no-verify", "--offline", "--target-dir", target.to_str().unwrap()])
+        .current_dir(&mono)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for name in ["left", "right"] {
+        let bytes = std::fs::read(target.join(format!("package/{name}-0.1.0.crate"))).unwrap();
+        std::fs::write(world.home.join(CACHE).join(format!("{name}-0.1.0.crate")), &bytes).unwrap();
+        let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        world.lock.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
+        ));
+    }
+
+    let (_, out, err) = world.audit(&["--format", "json", "--accept", "same-sources"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let row = |name: &str| report["crates"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+    assert_eq!((row("kept")["verdict"].clone(), row("kept")["commit_found_by"].clone()), ("identical".into(), "vcs-info".into()));
+    // Only `.cargo_vcs_info.json` names another commit.
+    let rewritten = row("rewritten");
+    assert_eq!(rewritten["verdict"], "same-sources", "{rewritten}");
+    assert_eq!(rewritten["commit_found_by"], serde_json::json!({ "tag": "rewritten-v0.1.0" }));
+    for name in ["left", "right"] {
+        assert_eq!((row(name)["verdict"].clone(), row(name)["accepted"].clone()), ("identical".into(), true.into()), "{name}");
+    }
+}
