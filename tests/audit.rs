@@ -209,7 +209,8 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
         .unwrap();
         std::fs::write(mono.join(name).join("src/lib.rs"), format!("pub fn {name}() {{}}\n")).unwrap();
     }
-    std::fs::write(mono.join("Cargo.toml"), "[workspace]\nmembers = [\"left\", \"right\"]\nresolver = \"2\"\n").unwrap();
+    std::fs::write(mono.join("Cargo.toml"), "[workspace]\nmembers = [\"left\", \"right\"]\nresolver = \"2\"\n")
+        .unwrap();
     git(&mono, &["init", "-q", "-b", "main"]);
     git(&mono, &["add", "."]);
     git(&mono, &["commit", "-q", "-m", "release"]);
@@ -232,12 +233,72 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     let (_, out, err) = world.audit(&["--format", "json", "--accept", "same-sources"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let row = |name: &str| report["crates"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
-    assert_eq!((row("kept")["verdict"].clone(), row("kept")["commit_found_by"].clone()), ("identical".into(), "vcs-info".into()));
+    assert_eq!(
+        (row("kept")["verdict"].clone(), row("kept")["commit_found_by"].clone()),
+        ("identical".into(), "vcs-info".into())
+    );
     // Only `.cargo_vcs_info.json` names another commit.
     let rewritten = row("rewritten");
     assert_eq!(rewritten["verdict"], "same-sources", "{rewritten}");
     assert_eq!(rewritten["commit_found_by"], serde_json::json!({ "tag": "rewritten-v0.1.0" }));
     for name in ["left", "right"] {
-        assert_eq!((row(name)["verdict"].clone(), row(name)["accepted"].clone()), ("identical".into(), true.into()), "{name}");
+        assert_eq!(
+            (row(name)["verdict"].clone(), row(name)["accepted"].clone()),
+            ("identical".into(), true.into()),
+            "{name}"
+        );
     }
+}
+
+/// DISC-CONTENT: a crate published without `.cargo_vcs_info.json` from an untagged repository is
+/// traced to the commit whose tree holds its manifest and most of its files.
+#[test]
+fn aud_finds_an_untagged_commit_by_content() {
+    let mut world = World::new();
+    let repo = world.mirrors.join("github.com/owner/plain");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    let manifest = |version: &str| {
+        format!(
+            "[package]\nname = \"plain\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+             description = \"d\"\nrepository = \"https://github.com/owner/plain\"\n"
+        )
+    };
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let mut commits = Vec::new();
+    for (version, source) in [("0.1.0", "pub fn a() {}\n"), ("0.1.0", "pub fn b() {}\n"), ("0.2.0", "pub fn c() {}\n")]
+    {
+        std::fs::write(repo.join("Cargo.toml"), manifest(version)).unwrap();
+        std::fs::write(repo.join("src/lib.rs"), source).unwrap();
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", version]);
+        commits.push(git(&repo, &["rev-parse", "HEAD"]));
+    }
+    // Published from a copy of the second commit's files, outside git.
+    let copy = world.root.join("copy");
+    std::fs::create_dir_all(copy.join("src")).unwrap();
+    std::fs::write(copy.join("Cargo.toml"), manifest("0.1.0")).unwrap();
+    std::fs::write(copy.join("src/lib.rs"), "pub fn b() {}\n").unwrap();
+    let target = world.root.join("copy-target");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["package", "--no-verify", "--offline", "--allow-dirty", "--target-dir", target.to_str().unwrap()])
+        .current_dir(&copy)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(target.join("package/plain-0.1.0.crate")).unwrap();
+    std::fs::write(world.home.join(CACHE).join("plain-0.1.0.crate"), &bytes).unwrap();
+    let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    world.lock.push_str(&format!(
+        "\n[[package]]\nname = \"plain\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
+    ));
+    let (_, out, err) = world.audit(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let plain = &report["crates"][0];
+    assert_eq!(
+        (plain["commit_found_by"].as_str(), plain["commit"].as_str()),
+        (Some("content"), Some(commits[1].as_str())),
+        "{plain}"
+    );
+    // Rebuilt from git, the crate gains the `.cargo_vcs_info.json` the published one lacks.
+    assert_eq!(plain["verdict"], "same-sources", "{plain}");
 }

@@ -202,8 +202,13 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
-    let request =
-        Request { krate: path, repo: origin.repo, rev: Some(origin.found.commit), ..options.template.clone() };
+    let request = Request {
+        krate: path,
+        repo: origin.repo,
+        rev: Some(origin.found.commit),
+        path_in_vcs: origin.found.path,
+        ..options.template.clone()
+    };
     let verification = verify::verify_published(&request, file).map_err(|e| match e {
         verify::Error::Read(_) | verify::Error::NotOnePackage { .. } => Unverifiable::Unreadable(error_chain(&e)),
         e => Unverifiable::RebuildFailed(error_chain(&e)),

@@ -178,6 +178,7 @@ fn found_by(a: &Audited) -> String {
     match &a.commit_found_by {
         Some(FoundBy::VcsInfo) => "vcs-info".into(),
         Some(FoundBy::Tag(tag)) => format!("tag {tag}"),
+        Some(FoundBy::Content) => "content".into(),
         None => "-".into(),
     }
 }

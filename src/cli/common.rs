@@ -65,6 +65,7 @@ pub(super) fn rebuild_request(
         krate,
         repo: cwd.join(repo),
         rev,
+        path_in_vcs: None,
         cargo: Cargo {
             program: environment::cargo_program(),
             home: environment::cargo_home(),

@@ -78,7 +78,8 @@ fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std
     let locator = Locator { mirrors: args.repos.clone(), map };
     let head = read::read_head(&krate, &[VCS_INFO_FILE, "Cargo.toml"], &limits)?;
     let origin = discover::origin(&head, &locator)?;
-    let request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
+    let mut request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
+    request.path_in_vcs = origin.found.path.clone();
     Ok((request, Some(origin.found)))
 }
 
@@ -96,6 +97,7 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         let by = match &found.by {
             FoundBy::VcsInfo => "recorded in `.cargo_vcs_info.json`".to_owned(),
             FoundBy::Tag(tag) => format!("tag `{tag}`"),
+            FoundBy::Content => "content: the commit whose tree holds the crate's files".to_owned(),
         };
         shell.print(format_args!("commit found by: {by}"));
         if let Some(lost) = &found.recorded_missing {

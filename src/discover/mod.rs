@@ -22,6 +22,9 @@ pub enum FoundBy {
     VcsInfo,
     /// A release tag, named.
     Tag(String),
+    /// A commit whose tree holds the crate's `Cargo.toml.orig` at the package's directory, the one
+    /// with the most files identical to the crate's.
+    Content,
 }
 
 /// A commit to rebuild from.
@@ -32,6 +35,8 @@ pub struct Found {
     pub by: FoundBy,
     /// `.cargo_vcs_info.json` recorded a commit the repository does not have.
     pub recorded_missing: Option<String>,
+    /// The package's directory in the repository, when the content search found it there.
+    pub path: Option<String>,
 }
 
 /// Why no repository or commit was found, as `audit` reports it.
@@ -121,7 +126,20 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Er
     let (name, version) = (field("name").unwrap_or_default(), field("version").unwrap_or_default());
     let repo = locator.locate(name, field("repository"))?;
     let recorded: Option<VcsInfo> = text(VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
-    let found = find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str()))?;
+    let found = match find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str())) {
+        Err(Error::CommitNotFound { recorded: lost, .. }) => {
+            // DISC-CONTENT: where the package should be: as recorded, as the URL points, the root.
+            let hinted = field("repository").and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
+            let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
+            dirs.push(String::new());
+            dirs.dedup();
+            let not_found =
+                || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
+            let (commit, path) = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
+            Found { commit, by: FoundBy::Content, recorded_missing: lost.clone(), path: Some(path) }
+        }
+        other => other?,
+    };
     Ok(Origin { repo, found })
 }
 
@@ -138,17 +156,58 @@ pub fn find_commit(repo: &Path, name: &str, version: &str, recorded: Option<&str
     };
     let recorded_missing = match recorded {
         Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
-            Some(commit) => return Ok(Found { commit, by: FoundBy::VcsInfo, recorded_missing: None }),
+            Some(commit) => return Ok(Found { commit, by: FoundBy::VcsInfo, recorded_missing: None, path: None }),
             None => Some(sha.to_owned()),
         },
         None => None,
     };
     for tag in tag_names(name, version) {
         if let Some(commit) = commit_of(&format!("refs/tags/{tag}")) {
-            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing });
+            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path: None });
         }
     }
     Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
+}
+
+/// DISC-CONTENT: at most this many commits are looked at.
+const MAX_COMMITS: usize = 20_000;
+
+/// DISC-CONTENT: the commit, among those the repository's references reach, whose tree holds the
+/// crate's `Cargo.toml.orig` as `<dir>/Cargo.toml` for one of `dirs`, with the most of the crate's
+/// other files (those kept as text) identical at `<dir>/<path>`; the newest of equals. `None`
+/// when no tree holds that manifest.
+fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option<(String, String)> {
+    use gix::objs::Kind;
+    let open = gix::open(repo).ok()?;
+    let hash = |text: &str| gix::objs::compute_hash(open.object_hash(), Kind::Blob, text.as_bytes()).ok();
+    let manifest = hash(entries.iter().find(|e| e.rel_path() == "Cargo.toml.orig")?.text.as_deref()?)?;
+    let generated = ["Cargo.toml", "Cargo.toml.orig", "Cargo.lock", VCS_INFO_FILE];
+    let sources: Vec<(&str, gix::ObjectId)> = entries
+        .iter()
+        .filter(|e| !generated.contains(&e.rel_path()))
+        .filter_map(|e| Some((e.rel_path(), hash(e.text.as_deref()?)?)))
+        .collect();
+    let tips: Vec<gix::ObjectId> =
+        open.references().ok()?.all().ok()?.filter_map(|r| r.ok()?.peel_to_id().ok().map(|id| id.detach())).collect();
+    let mut best: Option<(usize, String, String)> = None;
+    for info in open.rev_walk(tips).all().ok()?.take(MAX_COMMITS) {
+        let Ok(info) = info else { continue };
+        let Some(tree) = info.object().ok().and_then(|commit| commit.tree().ok()) else { continue };
+        let blob = |dir: &str, rel: &str| {
+            let path = if dir.is_empty() { rel.to_owned() } else { format!("{dir}/{rel}") };
+            tree.lookup_entry_by_path(path).ok().flatten().map(|entry| entry.object_id())
+        };
+        for dir in dirs {
+            if blob(dir, "Cargo.toml") != Some(manifest) {
+                continue;
+            }
+            let score = sources.iter().filter(|(rel, id)| blob(dir, rel) == Some(*id)).count();
+            if best.as_ref().is_none_or(|(best, ..)| score > *best) {
+                best = Some((score, info.id.to_string(), dir.clone()));
+            }
+        }
+    }
+    best.map(|(_, commit, dir)| (commit, dir))
 }
 
 /// DISC-TAGS: the tag names releases of `name` `version` are published under, most specific

@@ -28,6 +28,8 @@ pub struct Request<'a> {
     pub repo: PathBuf,
     /// The commit to rebuild from, instead of the one the crate records.
     pub rev: Option<String>,
+    /// The package's directory in the repository, when the crate does not record it.
+    pub path_in_vcs: Option<String>,
     /// How to run cargo (online unless `--offline`).
     pub cargo: Cargo,
     /// Where the scratch checkout goes (removed afterwards).
@@ -143,7 +145,10 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
     let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
     let (rev, path_in_vcs) = match (&request.rev, recorded) {
-        (Some(rev), recorded) => (rev.clone(), recorded.map(|vcs| vcs.path_in_vcs).unwrap_or_default()),
+        (Some(rev), recorded) => {
+            let recorded_path = recorded.map(|vcs| vcs.path_in_vcs);
+            (rev.clone(), recorded_path.or_else(|| request.path_in_vcs.clone()).unwrap_or_default())
+        }
         (None, Some(vcs)) => (vcs.git.sha1, vcs.path_in_vcs),
         (None, None) => return Err(Error::NoVcsInfo { krate: request.krate.clone() }),
     };
@@ -197,6 +202,7 @@ pub fn reproduce(
         krate: krate.to_owned(),
         repo: repo.to_owned(),
         rev: Some(vcs.git.sha1.clone()),
+        path_in_vcs: None,
         cargo: options.cargo.clone(),
         scratch_parent: scratch_parent.to_owned(),
         registries: options.registries.clone(),
