@@ -83,13 +83,19 @@ impl World {
     }
 
     fn audit(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        self.audit_with(args, &[])
+    }
+
+    fn audit_with(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
         let lock = self.root.join("Cargo.lock");
         std::fs::write(&lock, &self.lock).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
             .args(["audit", "--lockfile", lock.to_str().unwrap(), "--repos", self.mirrors.to_str().unwrap(), "-j", "2"])
             .args(args)
             .env("CARGO_HOME", &self.home)
+            .env("XDG_CACHE_HOME", self.root.join("cache"))
             .env("CARGO_TERM_COLOR", "never")
+            .envs(env.iter().copied())
             .current_dir(&self.root)
             .output()
             .unwrap();
@@ -301,4 +307,20 @@ fn aud_finds_an_untagged_commit_by_content() {
     );
     // Rebuilt from git, the crate gains the `.cargo_vcs_info.json` the published one lacks.
     assert_eq!(plain["verdict"], "same-sources", "{plain}");
+}
+
+/// AUD-CACHE: a second run takes every verified crate's result from the cache and rebuilds
+/// nothing: here, with a cargo that cannot run, it still reaches the same verdicts.
+#[test]
+fn aud_cached_rerun_verifies_nothing() {
+    let mut world = World::new();
+    world.publish("first", true, |b| b);
+    world.publish("second", true, tampered);
+    let (_, before, _) = world.audit(&["--format", "jsonl"]);
+    let no_cargo = [("CARGO", "/nonexistent/cargo")];
+    let (_, again, err) = world.audit_with(&["--format", "jsonl"], &no_cargo);
+    assert_eq!(again, before, "{err}");
+    assert_eq!(err.matches("(verified earlier)").count(), 2, "{err}");
+    let (_, uncached, _) = world.audit_with(&["--format", "jsonl", "--no-cache"], &no_cargo);
+    assert!(uncached.contains("rebuild-failed"), "without the cache the rebuild needs cargo: {uncached}");
 }

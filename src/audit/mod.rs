@@ -60,7 +60,7 @@ impl Unverifiable {
 }
 
 /// What the audit found for one crate.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Audited {
     pub name: String,
     pub version: String,
@@ -70,14 +70,21 @@ pub struct Audited {
     pub commit: Option<String>,
     pub commit_found_by: Option<FoundBy>,
     /// A verdict (`identical` … `differs`), or `unverifiable`.
-    pub verdict: &'static str,
+    pub verdict: String,
     pub reason: Option<String>,
     pub differences: Vec<Difference>,
     pub explanations: Vec<String>,
     /// Whether the policy accepts the verdict (set by [`Policy::judge`]).
     pub accepted: bool,
-    #[serde(skip)]
+    #[serde(skip, default = "unverifiable")]
     pub level: Level,
+    /// Taken from the result cache (`AUD-CACHE`), not verified again.
+    #[serde(skip)]
+    pub cached: bool,
+}
+
+fn unverifiable() -> Level {
+    Level::Unverifiable
 }
 
 /// How to audit.
@@ -89,6 +96,9 @@ pub struct Options {
     pub jobs: usize,
     /// How to rebuild: `krate`, `repo` and `rev` are replaced for each crate.
     pub template: Request<'static>,
+    /// AUD-CACHE: where results are kept, by crate, commit and tool version; `None` verifies
+    /// every crate.
+    pub cache: Option<PathBuf>,
 }
 
 /// The audit could not run.
@@ -168,16 +178,17 @@ fn audit_one(krate: &Locked, options: &Options) -> Audited {
         repository: None,
         commit: None,
         commit_found_by: None,
-        verdict: "unverifiable",
+        verdict: "unverifiable".to_owned(),
         reason: None,
         differences: Vec::new(),
         explanations: Vec::new(),
         accepted: false,
         level: Level::Unverifiable,
+        cached: false,
     };
     match verify_crate(krate, options, &mut audited) {
         Ok(verdict) => {
-            audited.verdict = verdict.as_str();
+            audited.verdict = verdict.as_str().to_owned();
             audited.level = Level::Verdict(verdict);
         }
         Err(why) => audited.reason = Some(why.reason()),
@@ -202,6 +213,14 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
+    let cache_file =
+        options.cache.as_ref().map(|dir| dir.join(format!("{}-{}.json", file.sha256, origin.found.commit)));
+    if let Some(cached) = cache_file.as_deref().and_then(read_cached) {
+        audited.differences = cached.differences;
+        audited.explanations = cached.explanations;
+        audited.cached = true;
+        return Ok(cached.verdict);
+    }
     let request = Request {
         krate: path,
         repo: origin.repo,
@@ -215,7 +234,43 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     })?;
     audited.differences = verification.comparison.differences;
     audited.explanations = verification.comparison.explanations;
-    Ok(verification.comparison.verdict)
+    let verdict = verification.comparison.verdict;
+    if let Some(path) = cache_file {
+        write_cached(&path, verdict, audited);
+    }
+    Ok(verdict)
+}
+
+/// AUD-CACHE: what a verification concluded, as kept for the next run.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cached {
+    /// The version of cargo-seal that verified: another version verifies again.
+    tool: String,
+    verdict: Verdict,
+    differences: Vec<Difference>,
+    explanations: Vec<String>,
+}
+
+fn read_cached(path: &Path) -> Option<Cached> {
+    let cached: Cached = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    (cached.tool == env!("CARGO_PKG_VERSION")).then_some(cached)
+}
+
+/// Keeps a result; a cache that cannot be written only costs the next run a verification.
+fn write_cached(path: &Path, verdict: Verdict, audited: &Audited) {
+    let cached = Cached {
+        tool: env!("CARGO_PKG_VERSION").to_owned(),
+        verdict,
+        differences: audited.differences.clone(),
+        explanations: audited.explanations.clone(),
+    };
+    let text = serde_json::to_string(&cached).expect("plain data serializes");
+    let written = path.parent().map(std::fs::create_dir_all).transpose().and_then(|_| {
+        let temp = path.with_extension("tmp");
+        std::fs::write(&temp, text)?;
+        std::fs::rename(&temp, path)
+    });
+    drop(written);
 }
 
 /// The published manifest's `repository`.

@@ -68,6 +68,10 @@ pub struct Args {
     #[arg(long)]
     offline: bool,
 
+    /// Verify every crate again, ignoring the results kept from earlier runs
+    #[arg(long)]
+    no_cache: bool,
+
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -119,13 +123,15 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         template,
+        cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
     };
     let mut audited = {
         let status = Mutex::new(&mut *shell);
         audit::audit(&crates, &options, &|a: &Audited| {
             let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let cached = if a.cached { " (verified earlier)" } else { "" };
             let mut shell = status.lock().expect("no status line panics");
-            shell.status("Audited", format_args!("{} v{}: {}{reason}", a.name, a.version, a.verdict));
+            shell.status("Audited", format_args!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
         })
     };
     policy.judge(&mut audited);
@@ -158,10 +164,10 @@ fn find_lockfile(cwd: &Path, manifest: Option<&Path>) -> Result<PathBuf, String>
 }
 
 /// Crates per verdict.
-fn summary(audited: &[Audited]) -> BTreeMap<&'static str, usize> {
+fn summary(audited: &[Audited]) -> BTreeMap<&str, usize> {
     let mut counts = BTreeMap::new();
     for a in audited {
-        *counts.entry(a.verdict).or_insert(0) += 1;
+        *counts.entry(a.verdict.as_str()).or_insert(0) += 1;
     }
     counts
 }

@@ -9,7 +9,7 @@ use crate::archive::read::{ArchivedEntry, CrateFile, GzipHeader, HEADER_FIELDS};
 use crate::plan::VCS_INFO_FILE;
 
 /// CMP-VERDICT: how close two archives are, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The same bytes.
@@ -37,7 +37,7 @@ impl Verdict {
 }
 
 /// CMP-KINDS: what one difference is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Expected, absent from the actual archive.
@@ -68,7 +68,7 @@ impl Kind {
 }
 
 /// One difference, with the evidence.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Difference {
     /// The archive path, when the difference is about one entry.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,7 +15,7 @@ use crate::plan::VCS_INFO_FILE;
 use crate::vcs::VcsInfo;
 
 /// How the commit was found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FoundBy {
     /// The commit `.cargo_vcs_info.json` records, which the repository has.
