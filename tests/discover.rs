@@ -24,15 +24,23 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// A repository with three commits: the second tagged `v1.0.0` (lightweight), the third
-/// `alpha-v1.0.0` (annotated), as a monorepo whose crates share version numbers.
+/// A repository of packages `alpha` and `beta` 1.0.0 with three commits: the second tagged
+/// `v1.0.0` (lightweight), the third `alpha-v1.0.0` (annotated), as a monorepo whose crates share
+/// version numbers.
 fn repository(dir: &Path) -> [String; 3] {
-    std::fs::create_dir_all(dir).unwrap();
+    for name in ["alpha", "beta"] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::write(
+            dir.join(name).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\n"),
+        )
+        .unwrap();
+    }
     git(dir, &["init", "-q", "-b", "main"]);
     let mut commits = Vec::new();
     for i in 0..3 {
         std::fs::write(dir.join("file"), format!("{i}\n")).unwrap();
-        git(dir, &["add", "file"]);
+        git(dir, &["add", "."]);
         git(dir, &["commit", "-q", "-m", &format!("commit {i}")]);
         commits.push(git(dir, &["rev-parse", "HEAD"]));
     }
@@ -41,32 +49,40 @@ fn repository(dir: &Path) -> [String; 3] {
     commits.try_into().unwrap()
 }
 
+/// Where a package may be: its directory, and the root.
+fn dirs(name: &str) -> [String; 2] {
+    [name.to_owned(), String::new()]
+}
+
 #[test]
 fn disc_commit_recorded_then_tags() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let commits = repository(&repo);
     // The recorded commit, when the repository has it.
-    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(&commits[0])).unwrap();
+    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(&commits[0]), &dirs("beta")).unwrap();
     assert_eq!(
         (found.commit.as_str(), found.by, found.recorded_missing),
         (commits[0].as_str(), FoundBy::VcsInfo, None)
     );
     // A recorded commit that was never pushed: the release tag, and the missing commit reported.
     let lost = "0123456789abcdef0123456789abcdef01234567";
-    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(lost)).unwrap();
+    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(lost), &dirs("beta")).unwrap();
     assert_eq!((found.commit.as_str(), found.by), (commits[1].as_str(), FoundBy::Tag("v1.0.0".into())));
     assert_eq!(found.recorded_missing.as_deref(), Some(lost));
     // A crate's own tag wins over the bare version, and an annotated tag is peeled.
-    let found = discover::find_commit(&repo, "alpha", "1.0.0", None).unwrap();
+    let found = discover::find_commit(&repo, "alpha", "1.0.0", None, &dirs("alpha")).unwrap();
     assert_eq!((found.commit.as_str(), found.by), (commits[2].as_str(), FoundBy::Tag("alpha-v1.0.0".into())));
     // Nothing fits.
-    let err = discover::find_commit(&repo, "beta", "2.0.0", Some(lost)).unwrap_err();
+    let err = discover::find_commit(&repo, "beta", "2.0.0", Some(lost), &dirs("beta")).unwrap_err();
     assert_eq!(
         err,
         Error::CommitNotFound { name: "beta".into(), version: "2.0.0".into(), recorded: Some(lost.into()) }
     );
     assert!(err.to_string().contains("is not in the repository"), "{err}");
+    // A bare version tag whose tree does not hold the package is another package's release.
+    let err = discover::find_commit(&repo, "gamma", "1.0.0", None, &dirs("gamma")).unwrap_err();
+    assert!(matches!(err, Error::CommitNotFound { .. }), "{err:?}");
 }
 
 #[test]

@@ -38,7 +38,8 @@ pub enum Unverifiable {
     },
     NoRepository,
     RepositoryMissing,
-    CommitNotFound,
+    /// With why: which recorded commit is missing.
+    CommitNotFound(String),
     /// The archive is not one package (READ-PREFIX), or cannot be read.
     Unreadable(String),
     RebuildFailed(String),
@@ -52,7 +53,7 @@ impl Unverifiable {
             Unverifiable::ChecksumMismatch { found } => format!("checksum-mismatch: the crate's sha256 is {found}"),
             Unverifiable::NoRepository => "no-repository".into(),
             Unverifiable::RepositoryMissing => "repository-missing".into(),
-            Unverifiable::CommitNotFound => "commit-not-found".into(),
+            Unverifiable::CommitNotFound(why) => format!("commit-not-found: {why}"),
             Unverifiable::Unreadable(why) => format!("unreadable: {why}"),
             Unverifiable::RebuildFailed(why) => format!("rebuild-failed: {why}"),
         }
@@ -208,7 +209,9 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     audited.repository = repository_of(&file.entries);
     let origin = discover::origin(&file.entries, &options.locator).map_err(|e| match e {
         discover::Error::NoRepository => Unverifiable::NoRepository,
-        discover::Error::CommitNotFound { .. } => Unverifiable::CommitNotFound,
+        discover::Error::CommitNotFound { recorded, .. } => {
+            Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
+        }
         _ => Unverifiable::RepositoryMissing,
     })?;
     audited.commit = Some(origin.found.commit.clone());

@@ -50,8 +50,18 @@ pub enum Error {
     RepositoryMissing { url: String, looked: Vec<PathBuf> },
     #[error("`{}` is not a git repository", path.display())]
     NotARepository { path: PathBuf },
-    #[error("no commit found for {name} {version}: {}", recorded.as_deref().map_or_else(|| "no recorded commit".to_owned(), |c| format!("the recorded commit {c} is not in the repository")))]
+    #[error("no commit found for {name} {version}: {}", not_found_detail(recorded.as_deref()))]
     CommitNotFound { name: String, version: String, recorded: Option<String> },
+}
+
+/// Why no commit was found, after the crate and version.
+pub fn not_found_detail(recorded: Option<&str>) -> String {
+    match recorded {
+        Some(commit) => format!(
+            "the recorded commit {commit} is not in the repository (fetch it), and no release tag or tree holds the package"
+        ),
+        None => "no recorded commit, and no release tag or tree holds the package".to_owned(),
+    }
 }
 
 /// A `--repo-map` file that cannot be used.
@@ -126,13 +136,13 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Er
     let (name, version) = (field("name").unwrap_or_default(), field("version").unwrap_or_default());
     let repo = locator.locate(name, field("repository"))?;
     let recorded: Option<VcsInfo> = text(VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
-    let found = match find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str())) {
+    // Where the package should be: as recorded, as the URL points, the root.
+    let hinted = field("repository").and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
+    let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
+    dirs.push(String::new());
+    dirs.dedup();
+    let found = match find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str()), &dirs) {
         Err(Error::CommitNotFound { recorded: lost, .. }) => {
-            // DISC-CONTENT: where the package should be: as recorded, as the URL points, the root.
-            let hinted = field("repository").and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
-            let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
-            dirs.push(String::new());
-            dirs.dedup();
             let not_found =
                 || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
             let (commit, path) = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
@@ -144,8 +154,15 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Er
 }
 
 /// DISC-COMMIT: the commit of `name` `version` in `repo`: the `recorded` one if the repository has
-/// it, else the first release tag that exists, in the order of [`tag_names`].
-pub fn find_commit(repo: &Path, name: &str, version: &str, recorded: Option<&str>) -> Result<Found, Error> {
+/// it, else the first release tag, in the order of [`tag_names`], whose tree holds the package in
+/// one of `dirs` (`DISC-TAGS`).
+pub fn find_commit(
+    repo: &Path,
+    name: &str,
+    version: &str,
+    recorded: Option<&str>,
+    dirs: &[String],
+) -> Result<Found, Error> {
     let open = gix::open(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
     let commit_of = |rev: &str| {
         open.rev_parse_single(rev)
@@ -162,11 +179,34 @@ pub fn find_commit(repo: &Path, name: &str, version: &str, recorded: Option<&str
         None => None,
     };
     for tag in tag_names(name, version) {
-        if let Some(commit) = commit_of(&format!("refs/tags/{tag}")) {
-            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path: None });
+        let Some(commit) = commit_of(&format!("refs/tags/{tag}")) else { continue };
+        // A bare version tag of another package of the repository is no release of this one.
+        if let Some(dir) = dirs.iter().find(|dir| holds_package(&open, &commit, dir, name, version)) {
+            let path = Some(dir.clone());
+            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path });
         }
     }
     Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
+}
+
+/// Whether the tree of `commit` has `<dir>/Cargo.toml` for package `name` at `version` (or a
+/// version inherited from its workspace).
+fn holds_package(repo: &gix::Repository, commit: &str, dir: &str, name: &str, version: &str) -> bool {
+    let path = if dir.is_empty() { "Cargo.toml".to_owned() } else { format!("{dir}/Cargo.toml") };
+    let text = repo
+        .rev_parse_single(format!("{commit}:{path}").as_str())
+        .ok()
+        .and_then(|id| id.object().ok())
+        .and_then(|blob| String::from_utf8(blob.detach().data).ok());
+    let Some(manifest) = text.and_then(|t| t.parse::<toml::Table>().ok()) else { return false };
+    let Some(package) = manifest.get("package") else { return false };
+    let named = package.get("name").and_then(toml::Value::as_str) == Some(name);
+    let versioned = match package.get("version") {
+        Some(toml::Value::String(v)) => v == version,
+        // `version.workspace = true`, or none: the workspace decides.
+        _ => true,
+    };
+    named && versioned
 }
 
 /// DISC-CONTENT: at most this many commits are looked at.
