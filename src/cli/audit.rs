@@ -1,6 +1,7 @@
 //! `cargo seal audit`: every registry crate of a lock file, verified against its repository.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -125,15 +126,28 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         template,
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
     };
+    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
+    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
     let mut audited = {
         let status = Mutex::new(&mut *shell);
         audit::audit(&crates, &options, &|a: &Audited| {
             let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
             let cached = if a.cached { " (verified earlier)" } else { "" };
+            let line = format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict);
             let mut shell = status.lock().expect("no status line panics");
-            shell.status("Audited", format_args!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+            match &bar {
+                Some(bar) => {
+                    bar.suspend(|| shell.status("Audited", &line));
+                    bar.inc(1);
+                    bar.set_message(format!("{} v{}", a.name, a.version));
+                }
+                None => shell.status("Audited", &line),
+            }
         })
     };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     policy.judge(&mut audited);
     let report = match args.format {
         AuditFormat::Human => human(&audited),
@@ -150,6 +164,16 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         None => shell.print(report.trim_end()),
     }
     Ok(if audited.iter().all(|a| a.accepted) { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// Cargo's progress bar: `    Auditing [=====>     ] 3/10: name v1.0.0`.
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let style = indicatif::ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:27}] {pos}/{len}: {wide_msg}")
+        .expect("a valid template")
+        .progress_chars("=> ");
+    let bar = indicatif::ProgressBar::new(len).with_style(style).with_prefix("Auditing");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 /// The lock file of the workspace of `manifest` (else the current directory): the nearest
