@@ -1,28 +1,16 @@
 //! `cargo seal audit` (AUD-*, DISC-*) over fixture crates in a private cargo home and fixture
 //! repositories served by path: identical, tampered, a recorded commit lost but tagged, no
 //! repository, a checksum that is not the lock's, a policy exception, and shards.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
+mod support;
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "a")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_NAME", "c")
-        .env("GIT_COMMITTER_EMAIL", "c@example.com")
-        .env("GIT_AUTHOR_DATE", "2000-01-01 00:00:00 +0000")
-        .env("GIT_COMMITTER_DATE", "2000-01-01 00:00:00 +0000")
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
+use support::git;
 
 struct World {
     _tmp: tempfile::TempDir,
@@ -63,23 +51,23 @@ impl World {
         git(&repo, &["add", "."]);
         git(&repo, &["commit", "-q", "-m", "release"]);
         let target = self.root.join("target");
-        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-            .args(["package", "--no-verify", "--offline", "--target-dir", target.to_str().unwrap()])
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        package(&repo, &target, &[]);
         let bytes = edit(std::fs::read(target.join(format!("package/{name}-0.1.0.crate"))).unwrap());
-        std::fs::write(self.home.join(CACHE).join(format!("{name}-0.1.0.crate")), &bytes).unwrap();
-        let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        self.lock.push_str(&format!(
-            "\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
-        ));
+        self.cache_and_lock(name, &bytes);
         let commit = git(&repo, &["rev-parse", "HEAD"]);
         if !repository {
             std::fs::remove_dir_all(&repo).unwrap();
         }
         commit
+    }
+
+    /// Puts `name` 0.1.0's `.crate` in the download cache and locks it with its checksum.
+    fn cache_and_lock(&mut self, name: &str, bytes: &[u8]) {
+        std::fs::write(self.home.join(CACHE).join(format!("{name}-0.1.0.crate")), bytes).unwrap();
+        let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes));
+        self.lock.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
+        ));
     }
 
     fn audit(&self, args: &[&str]) -> (Option<i32>, String, String) {
@@ -102,6 +90,17 @@ impl World {
         let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&self.root.display().to_string(), "<root>");
         (out.status.code(), shown(&out.stdout), shown(&out.stderr))
     }
+}
+
+/// `cargo seal package --no-verify --offline <extra>` in `dir`, into `target`.
+fn package(dir: &std::path::Path, target: &std::path::Path, extra: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["package", "--no-verify", "--offline", "--target-dir", target.to_str().unwrap()])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// `.crate` bytes with `src/lib.rs` replaced.
@@ -221,19 +220,10 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     git(&mono, &["add", "."]);
     git(&mono, &["commit", "-q", "-m", "release"]);
     let target = world.root.join("mono-target");
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-        .args(["package", "--workspace", "--no-verify", "--offline", "--target-dir", target.to_str().unwrap()])
-        .current_dir(&mono)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    package(&mono, &target, &["--workspace"]);
     for name in ["left", "right"] {
         let bytes = std::fs::read(target.join(format!("package/{name}-0.1.0.crate"))).unwrap();
-        std::fs::write(world.home.join(CACHE).join(format!("{name}-0.1.0.crate")), &bytes).unwrap();
-        let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        world.lock.push_str(&format!(
-            "\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
-        ));
+        world.cache_and_lock(name, &bytes);
     }
 
     let (_, out, err) = world.audit(&["--format", "json", "--accept", "same-sources"]);
@@ -285,18 +275,8 @@ fn aud_finds_an_untagged_commit_by_content() {
     std::fs::write(copy.join("Cargo.toml"), manifest("0.1.0")).unwrap();
     std::fs::write(copy.join("src/lib.rs"), "pub fn b() {}\n").unwrap();
     let target = world.root.join("copy-target");
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-        .args(["package", "--no-verify", "--offline", "--allow-dirty", "--target-dir", target.to_str().unwrap()])
-        .current_dir(&copy)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let bytes = std::fs::read(target.join("package/plain-0.1.0.crate")).unwrap();
-    std::fs::write(world.home.join(CACHE).join("plain-0.1.0.crate"), &bytes).unwrap();
-    let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    world.lock.push_str(&format!(
-        "\n[[package]]\nname = \"plain\"\nversion = \"0.1.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
-    ));
+    package(&copy, &target, &["--allow-dirty"]);
+    world.cache_and_lock("plain", &std::fs::read(target.join("package/plain-0.1.0.crate")).unwrap());
     let (_, out, err) = world.audit(&["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let plain = &report["crates"][0];

@@ -1,28 +1,15 @@
 //! DISC-*: finding a crate's repository on disk and the commit of a release in it, against git
 //! repositories made here with fixed names and dates.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
 use cargo_seal::discover::{self, Error, FoundBy, Locator};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "a")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_NAME", "c")
-        .env("GIT_COMMITTER_EMAIL", "c@example.com")
-        .env("GIT_AUTHOR_DATE", "2000-01-01 00:00:00 +0000")
-        .env("GIT_COMMITTER_DATE", "2000-01-01 00:00:00 +0000")
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
+use support::git;
 
 /// A repository of packages `alpha` and `beta` 1.0.0 with three commits: the second tagged
 /// `v1.0.0` (lightweight), the third `alpha-v1.0.0` (annotated), as a monorepo whose crates share

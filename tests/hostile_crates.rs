@@ -4,6 +4,10 @@
 //!
 //! The tests for claimed sizes run in a child process with limited address space
 //! ([`memory_limited!`]), so that allocating what an archive claims aborts instead of passing.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
+mod support;
 
 use std::io::{self, Read};
 use std::process::Command;
@@ -797,25 +801,9 @@ impl Honest {
                         license = \"MIT\"\ndescription = \"d\"\nrepository = \"https://example.com\"\n";
         std::fs::write(repo.join("Cargo.toml"), manifest).expect("manifest");
         std::fs::write(repo.join("src/lib.rs"), "pub fn f() {}\n").expect("lib.rs");
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(args)
-                .current_dir(&repo)
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_AUTHOR_NAME", "a")
-                .env("GIT_AUTHOR_EMAIL", "a@example.com")
-                .env("GIT_COMMITTER_NAME", "c")
-                .env("GIT_COMMITTER_EMAIL", "c@example.com")
-                .env("GIT_AUTHOR_DATE", "2000-01-01 00:00:00 +0000")
-                .env("GIT_COMMITTER_DATE", "2000-01-01 00:00:00 +0000")
-                .output()
-                .expect("run git");
-            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        };
-        git(&["init", "-q", "-b", "main"]);
-        git(&["add", "."]);
-        git(&["commit", "-q", "-m", "hostile"]);
+        support::git(&repo, &["init", "-q", "-b", "main"]);
+        support::git(&repo, &["add", "."]);
+        support::git(&repo, &["commit", "-q", "-m", "hostile"]);
         let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
             .args(["package", "--no-verify", "--offline", "--target-dir"])
             .arg(dir.path().join("target"))

@@ -9,7 +9,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use support::{Sandbox, assert_same, write};
 
@@ -19,16 +18,7 @@ const META: &str = "edition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\n
 fn git_index(dir: &Path) {
     write(dir, "config.json", "{\"dl\": \"file:///nowhere/{crate}-{version}.crate\"}");
     for args in [&["init", "-q"][..], &["add", "config.json"], &["commit", "-q", "-m", "index"]] {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        support::git(dir, args);
     }
 }
 

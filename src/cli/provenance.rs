@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::archive::cache::CrateArg;
+use crate::archive::read;
 use crate::provenance::{self, CheckRequest, Report, keys};
+use crate::verify;
 
 use super::common::{LimitArgs, rebuild_request, render};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
@@ -107,11 +109,7 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     let arg = CrateArg::parse(&args.krate);
     let krate = arg.resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
-    let rebuild = args
-        .repo
-        .as_deref()
-        .map(|repo| rebuild_request(krate.clone(), repo, None, args.offline, limits))
-        .transpose()?;
+    let rebuild = rebuild_from(args.repo.as_deref(), &krate, args.offline, limits)?;
     if let Some(request) = &rebuild {
         shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), request.repo.display()));
     }
@@ -185,15 +183,21 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
     if report.valid { EXIT_OK } else { EXIT_MISMATCH }
 }
 
+/// With `--repo`, how to rebuild `krate` from the commit it states.
+fn rebuild_from(
+    repo: Option<&Path>,
+    krate: &Path,
+    offline: bool,
+    limits: read::Limits,
+) -> Result<Option<verify::Request<'static>>, Box<dyn std::error::Error>> {
+    repo.map(|repo| rebuild_request(krate.to_owned(), repo, None, offline, limits)).transpose()
+}
+
 fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
     let key = keys::load_public(&args.key)?;
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
-    let rebuild = args
-        .repo
-        .as_deref()
-        .map(|repo| rebuild_request(krate.clone(), repo, None, args.offline, limits))
-        .transpose()?;
+    let rebuild = rebuild_from(args.repo.as_deref(), &krate, args.offline, limits)?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
     Ok(provenance::check(&request)?)
 }

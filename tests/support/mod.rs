@@ -314,6 +314,19 @@ impl Sandbox {
     }
 }
 
+/// Runs `git <args>` in `dir` with the fixtures' fixed identity and dates, and returns its
+/// standard output, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .envs(FIXTURE_GIT_ENV.iter().copied())
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// Writes `text` to `dir/rel`, creating its directory.
 pub fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
