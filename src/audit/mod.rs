@@ -14,6 +14,7 @@ use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::{Difference, Verdict};
 use crate::discover::{self, FoundBy, Locator};
+use crate::plan::VCS_INFO_FILE;
 use crate::verify::{self, Request};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
@@ -200,14 +201,25 @@ fn audit_one(krate: &Locked, options: &Options) -> Audited {
 fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
     let spec = CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() };
     let path = spec.resolve(&options.cargo_home).map_err(|_| Unverifiable::CrateMissing)?;
-    // One read gives the file's sha256, what discovery needs and what verification compares.
-    let file =
-        read::read_file(&path, &options.template.limits).map_err(|e| Unverifiable::Unreadable(error_chain(&e)))?;
-    if krate.checksum.as_ref().is_some_and(|expected| *expected != file.sha256) {
-        return Err(Unverifiable::ChecksumMismatch { found: file.sha256 });
+    let unreadable = |e: &dyn std::error::Error| Unverifiable::Unreadable(error_chain(e));
+    // The checksum needs no decompression, discovery only the first entries: a crate without a
+    // repository costs little, however large.
+    let sha256 = file_sha256(&path).map_err(|e| unreadable(&e))?;
+    if krate.checksum.as_ref().is_some_and(|expected| *expected != sha256) {
+        return Err(Unverifiable::ChecksumMismatch { found: sha256 });
     }
-    audited.repository = repository_of(&file.entries);
-    let origin = discover::origin(&file.entries, &options.locator).map_err(|e| match e {
+    let head = read::read_head(&path, &[VCS_INFO_FILE, "Cargo.toml", "Cargo.toml.orig"], &options.template.limits)
+        .map_err(|e| unreadable(&e))?;
+    audited.repository = repository_of(&head);
+    let origin = match discover::origin(&head, &options.locator, false) {
+        // DISC-CONTENT compares every file: read them all.
+        Err(discover::Error::CommitNotFound { .. }) => {
+            let file = read::read_file(&path, &options.template.limits).map_err(|e| unreadable(&e))?;
+            discover::origin(&file.entries, &options.locator, true)
+        }
+        other => other,
+    };
+    let origin = origin.map_err(|e| match e {
         discover::Error::NoRepository => Unverifiable::NoRepository,
         discover::Error::CommitNotFound { recorded, .. } => {
             Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
@@ -216,8 +228,7 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
-    let cache_file =
-        options.cache.as_ref().map(|dir| dir.join(format!("{}-{}.json", file.sha256, origin.found.commit)));
+    let cache_file = options.cache.as_ref().map(|dir| dir.join(format!("{sha256}-{}.json", origin.found.commit)));
     if let Some(cached) = cache_file.as_deref().and_then(read_cached) {
         audited.differences = cached.differences;
         audited.explanations = cached.explanations;
@@ -231,7 +242,7 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
         path_in_vcs: origin.found.path,
         ..options.template.clone()
     };
-    let verification = verify::verify_published(&request, file).map_err(|e| match e {
+    let verification = verify::verify(&request).map_err(|e| match e {
         verify::Error::Read(_) | verify::Error::NotOnePackage { .. } => Unverifiable::Unreadable(error_chain(&e)),
         e => Unverifiable::RebuildFailed(error_chain(&e)),
     })?;
@@ -274,6 +285,14 @@ fn write_cached(path: &Path, verdict: Verdict, audited: &Audited) {
         std::fs::rename(&temp, path)
     });
     drop(written);
+}
+
+/// The sha256 of the file at `path`, hex.
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// The published manifest's `repository`.

@@ -8,7 +8,6 @@ use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::Verdict;
 use crate::discover::{self, Found, FoundBy, Locator};
-use crate::plan::VCS_INFO_FILE;
 use crate::verify::{self, Request, Verification};
 
 use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
@@ -76,8 +75,9 @@ fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std
     }
     let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
     let locator = Locator { mirrors: args.repos.clone(), map };
-    let head = read::read_head(&krate, &[VCS_INFO_FILE, "Cargo.toml"], &limits)?;
-    let origin = discover::origin(&head, &locator)?;
+    // All the entries: the commit may have to be found by content.
+    let file = read::read_file(&krate, &limits)?;
+    let origin = discover::origin(&file.entries, &locator, true)?;
     let mut request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
     request.path_in_vcs = origin.found.path.clone();
     Ok((request, Some(origin.found)))

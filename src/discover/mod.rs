@@ -127,8 +127,10 @@ pub struct Origin {
 }
 
 /// DISC-*: the repository and commit of the published crate whose first entries are `entries`
-/// (its `Cargo.toml` and `.cargo_vcs_info.json` among them).
-pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Error> {
+/// (its `Cargo.toml` and `.cargo_vcs_info.json` among them); with `content_search`, when neither the
+/// recorded commit nor a tag is there, the commit whose tree holds the crate's files, for which
+/// `entries` should be all of them.
+pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool) -> Result<Origin, Error> {
     let text = |rel: &str| entries.iter().find(|e| e.rel_path() == rel).and_then(|e| e.text.as_deref());
     let manifest: toml::Table = text("Cargo.toml").and_then(|t| t.parse().ok()).unwrap_or_default();
     let package = manifest.get("package");
@@ -142,7 +144,7 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator) -> Result<Origin, Er
     dirs.push(String::new());
     dirs.dedup();
     let found = match find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str()), &dirs) {
-        Err(Error::CommitNotFound { recorded: lost, .. }) => {
+        Err(Error::CommitNotFound { recorded: lost, .. }) if content_search => {
             let not_found =
                 || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
             let (commit, path) = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
