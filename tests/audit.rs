@@ -304,3 +304,42 @@ fn aud_cached_rerun_verifies_nothing() {
     let (_, uncached, _) = world.audit_with(&["--format", "jsonl", "--no-cache"], &no_cargo);
     assert!(uncached.contains("rebuild-failed"), "without the cache the rebuild needs cargo: {uncached}");
 }
+
+/// A crate published without `.cargo_vcs_info.json` whose release is tagged, and one published
+/// with uncommitted changes (`"dirty": true`), in one JSON report.
+#[test]
+fn aud_no_vcs_info_by_tag_and_published_dirty() {
+    let mut world = World::new();
+    // Published from a copy outside git; the repository has the same files, tagged.
+    world.publish("tagged", true, |b| b);
+    let repo = world.mirrors.join("github.com/owner/tagged");
+    git(&repo, &["tag", "v0.1.0"]);
+    let copy = world.root.join("tagged-copy");
+    std::fs::create_dir_all(copy.join("src")).unwrap();
+    std::fs::copy(repo.join("Cargo.toml"), copy.join("Cargo.toml")).unwrap();
+    std::fs::copy(repo.join("src/lib.rs"), copy.join("src/lib.rs")).unwrap();
+    let target = world.root.join("copy-target");
+    package(&copy, &target, &["--allow-dirty"]);
+    world.lock = world.lock.replace(&world.lock[world.lock.find("\n[[package]]").unwrap()..], "");
+    world.cache_and_lock("tagged", &std::fs::read(target.join("package/tagged-0.1.0.crate")).unwrap());
+    // Published with a change that was never committed.
+    world.publish("dirty", true, |b| b);
+    let dirty = world.mirrors.join("github.com/owner/dirty");
+    std::fs::write(dirty.join("src/lib.rs"), "pub fn f() { uncommitted() }\n").unwrap();
+    package(&dirty, &target, &["--allow-dirty"]);
+    world.lock = world.lock[..world.lock.rfind("\n[[package]]").unwrap()].to_owned();
+    world.cache_and_lock("dirty", &std::fs::read(target.join("package/dirty-0.1.0.crate")).unwrap());
+
+    let (code, out, err) = world.audit(&["--format", "json"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let crates = report["crates"].as_array().unwrap();
+    let tagged = crates.iter().find(|c| c["name"] == "tagged").unwrap();
+    assert_eq!(tagged["commit_found_by"], serde_json::json!({ "tag": "v0.1.0" }), "{tagged}");
+    let dirty = crates.iter().find(|c| c["name"] == "dirty").unwrap();
+    assert_eq!((dirty["verdict"].as_str(), dirty["commit_found_by"].as_str()), (Some("differs"), Some("vcs-info")));
+    insta::assert_snapshot!(
+        "json",
+        serde_json::to_string_pretty(&report).unwrap().replace(&world.root.display().to_string(), "<root>")
+    );
+}

@@ -63,16 +63,13 @@ impl RepositoryUrl {
     }
 
     /// Where a mirror of this repository may be under `dir`: `<dir>/<host>/<segments>`, as a
-    /// clone or as a bare `<name>.git`.
+    /// clone or as a bare `<name>.git`, spelled as the URL has it and then in lower case (the
+    /// big hosts ignore the case of owners and names).
     pub fn mirror_paths(&self, dir: &Path) -> Vec<PathBuf> {
-        let plain: PathBuf =
-            std::iter::once(self.host.as_str()).chain(self.segments.iter().map(String::as_str)).collect();
-        let mut bare = plain.clone();
-        bare.set_extension(match bare.extension() {
-            Some(ext) => format!("{}.git", ext.to_string_lossy()),
-            None => "git".to_owned(),
-        });
-        vec![dir.join(plain), dir.join(bare)]
+        let spelled = format!("{}/{}", self.host, self.segments.join("/"));
+        let lower = spelled.to_lowercase();
+        let spellings = if lower == spelled { vec![spelled] } else { vec![spelled, lower] };
+        spellings.into_iter().flat_map(|plain| [dir.join(&plain), dir.join(format!("{plain}.git"))]).collect()
     }
 }
 
@@ -129,5 +126,7 @@ mod tests {
         );
         let url = RepositoryUrl::parse("https://github.com/o/name.rs").unwrap();
         assert_eq!(url.mirror_paths(dir)[1], Path::new("/m/github.com/o/name.rs.git"));
+        let url = RepositoryUrl::parse("https://github.com/RustCrypto/traits").unwrap();
+        assert_eq!(url.mirror_paths(dir)[3], Path::new("/m/github.com/rustcrypto/traits.git"));
     }
 }
