@@ -50,7 +50,7 @@ pub fn prepare_for_publish(manifest: &Manifest, cx: &PublishContext<'_>) -> Resu
         let mut kept = Vec::new();
         for script in scripts {
             if cx.packaged.contains(Path::new(script)) {
-                kept.push(script.replace('\\', "/"));
+                kept.push(forward_slashes(script.clone()));
             } else {
                 warnings.push(format!(
                     "ignoring `package.build` entry `{script}` as it is not included in the published package"
@@ -162,10 +162,16 @@ pub(super) fn default_resolver(edition: &str) -> &'static str {
     }
 }
 
+/// `path` with the platform's separator written as `/`, as cargo's `normalize_path_string_sep`:
+/// on Unix a backslash is part of a file name and stays.
+fn forward_slashes(path: String) -> String {
+    if std::path::MAIN_SEPARATOR == '/' { path } else { path.replace(std::path::MAIN_SEPARATOR, "/") }
+}
+
 fn rebase(root: &Path, path: &str) -> String {
     let absolute = normalize_path(&root.join(path));
     match absolute.strip_prefix(root) {
-        Ok(inside) => inside.to_string_lossy().replace('\\', "/"),
+        Ok(inside) => forward_slashes(inside.to_string_lossy().into_owned()),
         Err(_) => Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
     }
 }
@@ -273,7 +279,17 @@ fn feature_dependency(value: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::feature_dependency;
+    use super::{feature_dependency, rebase};
+    use std::path::Path;
+
+    /// Found by fuzzing: a backslash was turned into `/`, so publishing the published manifest
+    /// again changed it. On Unix it is part of the name, as in cargo.
+    #[cfg(unix)]
+    #[test]
+    fn man_paths_keep_backslashes_on_unix() {
+        assert_eq!(rebase(Path::new("/p"), "docs\\READ.md"), "docs\\READ.md");
+        assert_eq!(rebase(Path::new("/p"), "docs//READ.md"), "docs/READ.md");
+    }
 
     #[test]
     fn man_features_reads_values_like_cargo() {
