@@ -208,7 +208,7 @@ fn found_by(a: &Audited) -> String {
     match &a.commit_found_by {
         Some(FoundBy::VcsInfo) => "vcs-info".into(),
         Some(FoundBy::Tag(tag)) => format!("tag {tag}"),
-        Some(FoundBy::Content) => "content".into(),
+        Some(FoundBy::Content { identical, compared }) => format!("content, {identical} of {compared} files"),
         None => "-".into(),
     }
 }

@@ -97,7 +97,10 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         let by = match &found.by {
             FoundBy::VcsInfo => "recorded in `.cargo_vcs_info.json`".to_owned(),
             FoundBy::Tag(tag) => format!("tag `{tag}`"),
-            FoundBy::Content => "content: the commit whose tree holds the crate's files".to_owned(),
+            FoundBy::Content { identical, compared } => format!(
+                "content: the commit whose tree holds the crate's manifest and the most of its files \
+                 ({identical} of the {compared} compared identical)"
+            ),
         };
         shell.print(format_args!("commit found by: {by}"));
         if let Some(lost) = &found.recorded_missing {

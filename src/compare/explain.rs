@@ -6,6 +6,7 @@
 use super::{Difference, Kind, Verdict, is_generated};
 use crate::archive::DETERMINISTIC_MTIME;
 use crate::archive::read::CrateFile;
+use crate::plan::VCS_INFO_FILE;
 
 /// The known causes the differences between `expected` and `actual` fit, in words.
 pub(super) fn explain(
@@ -14,11 +15,16 @@ pub(super) fn explain(
     verdict: Verdict,
     differences: &[Difference],
 ) -> Vec<String> {
-    [other_package(expected, actual), other_compressor(expected, actual, verdict), old_cargo_mtime(expected, actual)]
-        .into_iter()
-        .flatten()
-        .chain(other_manifest_rendering(expected, actual, differences))
-        .collect()
+    [
+        other_package(expected, actual),
+        published_dirty(actual, verdict),
+        other_compressor(expected, actual, verdict),
+        old_cargo_mtime(expected, actual),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(other_manifest_rendering(expected, actual, differences))
+    .collect()
 }
 
 /// The archives hold different packages or versions: for `verify`, a commit of another release.
@@ -29,6 +35,17 @@ fn other_package(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
             "the archives hold different packages: `{e}` expected, `{a}` found \
              (for `verify`: the commit holds another release; check `--rev` and `--repo`)"
         )
+    })
+}
+
+/// The found archive records that it was packaged from uncommitted changes.
+fn published_dirty(actual: &CrateFile, verdict: Verdict) -> Option<String> {
+    let vcs_info = actual.entries.iter().find(|e| e.rel_path() == VCS_INFO_FILE)?.text.as_deref()?;
+    let info: serde_json::Value = serde_json::from_str(vcs_info).ok()?;
+    (verdict > Verdict::SameTar && info["git"]["dirty"] == true).then(|| {
+        "the found archive was packaged from uncommitted changes (`\"dirty\": true` in \
+         `.cargo_vcs_info.json`): files that differ from the commit may be those changes"
+            .to_owned()
     })
 }
 

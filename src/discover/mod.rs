@@ -23,8 +23,9 @@ pub enum FoundBy {
     /// A release tag, named.
     Tag(String),
     /// A commit whose tree holds the crate's `Cargo.toml.orig` at the package's directory, the one
-    /// with the most files identical to the crate's.
-    Content,
+    /// with the most files identical to the crate's: `identical` of the `compared` files (those
+    /// kept as text) are. Fewer than all means the crate's sources are in no commit.
+    Content { identical: usize, compared: usize },
 }
 
 /// A commit to rebuild from.
@@ -147,8 +148,9 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool
         Err(Error::CommitNotFound { recorded: lost, .. }) if content_search => {
             let not_found =
                 || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
-            let (commit, path) = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
-            Found { commit, by: FoundBy::Content, recorded_missing: lost.clone(), path: Some(path) }
+            let best = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
+            let by = FoundBy::Content { identical: best.identical, compared: best.compared };
+            Found { commit: best.commit, by, recorded_missing: lost.clone(), path: Some(best.dir) }
         }
         other => other?,
     };
@@ -218,7 +220,7 @@ const MAX_COMMITS: usize = 20_000;
 /// crate's `Cargo.toml.orig` as `<dir>/Cargo.toml` for one of `dirs`, with the most of the crate's
 /// other files (those kept as text) identical at `<dir>/<path>`; the newest of equals. `None`
 /// when no tree holds that manifest.
-fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option<(String, String)> {
+fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option<ContentMatch> {
     use gix::objs::Kind;
     let open = gix::open(repo).ok()?;
     let hash = |text: &str| gix::objs::compute_hash(open.object_hash(), Kind::Blob, text.as_bytes()).ok();
@@ -231,7 +233,7 @@ fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option
         .collect();
     let tips: Vec<gix::ObjectId> =
         open.references().ok()?.all().ok()?.filter_map(|r| r.ok()?.peel_to_id().ok().map(|id| id.detach())).collect();
-    let mut best: Option<(usize, String, String)> = None;
+    let mut best: Option<ContentMatch> = None;
     for info in open.rev_walk(tips).all().ok()?.take(MAX_COMMITS) {
         let Ok(info) = info else { continue };
         let Some(tree) = info.object().ok().and_then(|commit| commit.tree().ok()) else { continue };
@@ -243,13 +245,22 @@ fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option
             if blob(dir, "Cargo.toml") != Some(manifest) {
                 continue;
             }
-            let score = sources.iter().filter(|(rel, id)| blob(dir, rel) == Some(*id)).count();
-            if best.as_ref().is_none_or(|(best, ..)| score > *best) {
-                best = Some((score, info.id.to_string(), dir.clone()));
+            let identical = sources.iter().filter(|(rel, id)| blob(dir, rel) == Some(*id)).count();
+            if best.as_ref().is_none_or(|best| identical > best.identical) {
+                let (commit, dir, compared) = (info.id.to_string(), dir.clone(), sources.len());
+                best = Some(ContentMatch { commit, dir, identical, compared });
             }
         }
     }
-    best.map(|(_, commit, dir)| (commit, dir))
+    best
+}
+
+/// The commit [`by_content`] chose.
+struct ContentMatch {
+    commit: String,
+    dir: String,
+    identical: usize,
+    compared: usize,
 }
 
 /// DISC-TAGS: the tag names releases of `name` `version` are published under, most specific
