@@ -33,7 +33,7 @@ pub struct Args {
     exclude: Vec<String>,
 
     /// Look for repositories at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", required_unless_present = "repo_map")]
     repos: Option<PathBuf>,
 
     /// A TOML file mapping crate names or repository URLs to local repositories
