@@ -105,6 +105,11 @@ fn package(dir: &std::path::Path, target: &std::path::Path, extra: &[&str]) {
 
 /// `.crate` bytes with `src/lib.rs` replaced.
 fn tampered(gz: Vec<u8>) -> Vec<u8> {
+    with_entry(gz, "src/lib.rs", b"pub fn f() { backdoor() }\n")
+}
+
+/// `.crate` bytes with the entry whose path ends in `suffix` holding `data`.
+fn with_entry(gz: Vec<u8>, suffix: &str, replacement: &[u8]) -> Vec<u8> {
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).unwrap();
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best()));
@@ -113,8 +118,8 @@ fn tampered(gz: Vec<u8>) -> Vec<u8> {
         let mut header = entry.header().clone();
         let mut data = Vec::new();
         entry.read_to_end(&mut data).unwrap();
-        if entry.path().unwrap().ends_with("src/lib.rs") {
-            data = b"pub fn f() { backdoor() }\n".to_vec();
+        if entry.path().unwrap().ends_with(suffix) {
+            data = replacement.to_vec();
             header.set_size(data.len() as u64);
             header.set_cksum();
         }
@@ -344,4 +349,39 @@ fn aud_no_vcs_info_by_tag_and_published_dirty() {
         "json",
         serde_json::to_string_pretty(&report).unwrap().replace(&world.root.display().to_string(), "<root>")
     );
+}
+
+/// VER-LOCATE: a crate whose `.cargo_vcs_info.json` has no `path_in_vcs` (cargo 1.56 and
+/// earlier), from a repository whose root is another package, is rebuilt from the one directory
+/// whose Cargo.toml names it, and the report says so.
+#[test]
+fn aud_package_without_recorded_directory_is_found_by_name() {
+    let mut world = World::new();
+    let repo = world.mirrors.join("github.com/owner/nested");
+    let meta = "edition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\nrepository = \"https://github.com/owner/nested\"\n";
+    support::write(
+        &repo,
+        "Cargo.toml",
+        &format!("[package]\nname = \"outer\"\nversion = \"0.1.0\"\n{meta}\n[workspace]\nmembers = [\"inner\"]\n"),
+    );
+    support::write(&repo, "src/lib.rs", "");
+    support::write(&repo, "inner/Cargo.toml", &format!("[package]\nname = \"inner\"\nversion = \"0.1.0\"\n{meta}"));
+    support::write(&repo, "inner/src/lib.rs", "pub fn inner() {}\n");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "release"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    let target = world.root.join("nested-target");
+    package(&repo.join("inner"), &target, &[]);
+    let old_style = format!("{{\n  \"git\": {{\n    \"sha1\": \"{commit}\"\n  }}\n}}\n");
+    let bytes = std::fs::read(target.join("package/inner-0.1.0.crate")).unwrap();
+    world.cache_and_lock("inner", &with_entry(bytes, ".cargo_vcs_info.json", old_style.as_bytes()));
+    let (_, out, err) = world.audit(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let inner = &report["crates"][0];
+    // Only `.cargo_vcs_info.json` differs: the rebuild records the directory.
+    assert_eq!(inner["verdict"], "same-sources", "{inner}");
+    let explained =
+        inner["explanations"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("taken from `inner`"));
+    assert!(explained, "{inner}");
 }

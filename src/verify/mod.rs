@@ -52,6 +52,9 @@ pub struct Verification {
     pub rebuilt: read::CrateFile,
     pub commit: String,
     pub path_in_vcs: String,
+    /// VER-LOCATE: the crate records no package directory and the repository's root holds another
+    /// package, so `path_in_vcs` is the one directory whose `Cargo.toml` names the crate's package.
+    pub located_by_name: bool,
     /// Files of the commit that the rebuild could not use.
     pub omitted: Vec<Omission>,
     pub comparison: Comparison,
@@ -93,7 +96,7 @@ pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
     let krate = &request.krate;
     std::thread::scope(|scope| {
         let published = scope.spawn(|| read::read_file(krate, &request.limits));
-        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock"], &request.limits)
+        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock", "Cargo.toml"], &request.limits)
             .map_err(Error::from)
             .and_then(|head| rebuild_published(request, &head));
         // A damaged archive is the finding, whatever the rebuild made of its first entries.
@@ -124,16 +127,26 @@ struct Rebuilt {
     archive: read::CrateFile,
     checkout: export::Checkout,
     path_in_vcs: String,
+    located_by_name: bool,
 }
 
 fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -> Verification {
-    let comparison = compare::compare(&rebuilt.archive, &published);
+    let mut comparison = compare::compare(&rebuilt.archive, &published);
+    if rebuilt.located_by_name {
+        comparison.explanations.push(format!(
+            "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
+             and the repository's root holds another package: the package was taken from `{}`, the one \
+             directory whose Cargo.toml names it",
+            rebuilt.path_in_vcs
+        ));
+    }
     Verification {
         krate: request.krate.clone(),
         published,
         rebuilt: rebuilt.archive,
         commit: rebuilt.checkout.commit,
         path_in_vcs: rebuilt.path_in_vcs,
+        located_by_name: rebuilt.located_by_name,
         omitted: rebuilt.checkout.omitted,
         comparison,
     }
@@ -144,7 +157,7 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
 fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt, Error> {
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
     let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
-    let (rev, path_in_vcs) = match (&request.rev, recorded) {
+    let (rev, mut path_in_vcs) = match (&request.rev, recorded) {
         (Some(rev), recorded) => {
             let recorded_path = recorded.map(|vcs| vcs.path_in_vcs);
             (rev.clone(), recorded_path.or_else(|| request.path_in_vcs.clone()).unwrap_or_default())
@@ -161,6 +174,17 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
     let checkout_dir = scratch_dir.join("checkout");
     let checkout = export::export(&request.repo, &rev, &checkout_dir)?;
+    let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
+    let located = match &published_name {
+        Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
+            package_dir_named(&checkout_dir, name)
+        }
+        _ => None,
+    };
+    let located_by_name = located.is_some();
+    if let Some(dir) = located {
+        path_in_vcs = dir;
+    }
     let package_dir = if path_in_vcs.is_empty() { checkout_dir.clone() } else { checkout_dir.join(&path_in_vcs) };
     let manifest_path = package_dir.join("Cargo.toml");
     if !manifest_path.is_file() {
@@ -181,7 +205,33 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
 
     let archive = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
         .map_err(rebuild_error(&checkout.commit))?;
-    Ok(Rebuilt { archive, checkout, path_in_vcs })
+    Ok(Rebuilt { archive, checkout, path_in_vcs, located_by_name })
+}
+
+/// `package.name` of a manifest's text.
+fn package_name(manifest: &str) -> Option<String> {
+    let table: toml::Table = manifest.parse().ok()?;
+    Some(table.get("package")?.get("name")?.as_str()?.to_owned())
+}
+
+/// `package.name` of `<dir>/Cargo.toml`.
+fn package_name_in(dir: &Path) -> Option<String> {
+    package_name(&std::fs::read_to_string(dir.join("Cargo.toml")).ok()?)
+}
+
+/// VER-LOCATE: the `/`-separated directory of `checkout` whose `Cargo.toml` names package `name`,
+/// when exactly one does (hidden directories and `target/` left out).
+fn package_dir_named(checkout: &Path, name: &str) -> Option<String> {
+    let walk = walkdir::WalkDir::new(checkout).sort_by_file_name().into_iter().filter_entry(|e| {
+        let file = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(file.starts_with('.') || (e.file_type().is_dir() && file == "target"))
+    });
+    let mut found = walk
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir() && package_name_in(e.path()).as_deref() == Some(name))
+        .filter_map(|e| e.path().strip_prefix(checkout).ok().map(|rel| rel.to_string_lossy().replace('\\', "/")));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// VER-REPRODUCE: rebuilds `krate`, just packaged from the git work tree at `package_root`, from
