@@ -157,18 +157,19 @@ pub fn audit(crates: &[Locked], options: &Options, done: &(dyn Fn(&Audited) + Sy
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1) {
             scope.spawn(|| {
-                while let Some(krate) = crates.get(next.fetch_add(1, Ordering::Relaxed)) {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(krate) = crates.get(index) else { break };
                     let audited = audit_one(krate, options);
                     done(&audited);
-                    results.lock().expect("no worker panics holding it").push(audited);
+                    results.lock().expect("no worker panics holding it").push((index, audited));
                 }
             });
         }
     });
     let mut results = results.into_inner().expect("no worker panics holding it");
-    let position = |a: &Audited| crates.iter().position(|c| c.name == a.name && c.version == a.version);
-    results.sort_by_key(position);
-    results
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, audited)| audited).collect()
 }
 
 /// One crate: find it, check it, find where it came from, rebuild and compare.
