@@ -101,6 +101,8 @@ pub struct Options {
     /// AUD-CACHE: where results are kept, by crate, commit and tool version; `None` verifies
     /// every crate.
     pub cache: Option<PathBuf>,
+    /// Which build of the tool verified: a result another build left is verified again.
+    pub tool: String,
 }
 
 /// The audit could not run.
@@ -230,7 +232,7 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
     let cache_file = options.cache.as_ref().map(|dir| dir.join(format!("{sha256}-{}.json", origin.found.commit)));
-    if let Some(cached) = cache_file.as_deref().and_then(read_cached) {
+    if let Some(cached) = cache_file.as_deref().and_then(|path| read_cached(path, &options.tool)) {
         audited.differences = cached.differences;
         audited.explanations = cached.explanations;
         audited.cached = true;
@@ -251,7 +253,7 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     audited.explanations = verification.comparison.explanations;
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {
-        write_cached(&path, verdict, audited);
+        write_cached(&path, &options.tool, verdict, audited);
     }
     Ok(verdict)
 }
@@ -259,22 +261,22 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
 /// AUD-CACHE: what a verification concluded, as kept for the next run.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Cached {
-    /// The version of cargo-seal that verified: another version verifies again.
+    /// The build of cargo-seal that verified ([`Options::tool`]).
     tool: String,
     verdict: Verdict,
     differences: Vec<Difference>,
     explanations: Vec<String>,
 }
 
-fn read_cached(path: &Path) -> Option<Cached> {
+fn read_cached(path: &Path, tool: &str) -> Option<Cached> {
     let cached: Cached = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    (cached.tool == env!("CARGO_PKG_VERSION")).then_some(cached)
+    (cached.tool == tool).then_some(cached)
 }
 
 /// Keeps a result; a cache that cannot be written only costs the next run a verification.
-fn write_cached(path: &Path, verdict: Verdict, audited: &Audited) {
+fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
     let cached = Cached {
-        tool: env!("CARGO_PKG_VERSION").to_owned(),
+        tool: tool.to_owned(),
         verdict,
         differences: audited.differences.clone(),
         explanations: audited.explanations.clone(),

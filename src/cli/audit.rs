@@ -125,6 +125,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         template,
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
+        tool: tool_build(),
     };
     // On a terminal, a progress bar as cargo draws one, with the status lines above it.
     let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
@@ -164,6 +165,18 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         None => shell.print(report.trim_end()),
     }
     Ok(if audited.iter().all(|a| a.accepted) { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// This build of the tool, for the result cache: its version, and its executable's size and
+/// modification time, so that a rebuilt tool of the same version does not trust results an older
+/// build left.
+fn tool_build() -> String {
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
+    let build = exe.ok().and_then(|m| {
+        let since = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("{} {}", m.len(), since.as_nanos()))
+    });
+    format!("{} {}", env!("CARGO_PKG_VERSION"), build.as_deref().unwrap_or("unknown"))
 }
 
 /// Cargo's progress bar: `    Auditing [=====>     ] 3/10: name v1.0.0`.
