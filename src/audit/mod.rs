@@ -213,7 +213,7 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     }
     let head = read::read_head(&path, &[VCS_INFO_FILE, "Cargo.toml", "Cargo.toml.orig"], &options.template.limits)
         .map_err(|e| unreadable(&e))?;
-    audited.repository = repository_of(&head);
+    audited.repository = discover::published(&head).repository;
     let origin = match discover::origin(&head, &options.locator, false) {
         // DISC-CONTENT compares every file: read them all.
         Err(discover::Error::CommitNotFound { .. }) => {
@@ -296,13 +296,6 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut hasher = sha2::Sha256::new();
     std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok(format!("{:x}", hasher.finalize()))
-}
-
-/// The published manifest's `repository`.
-fn repository_of(head: &[read::ArchivedEntry]) -> Option<String> {
-    let manifest = head.iter().find(|e| e.rel_path() == "Cargo.toml")?.text.as_deref()?;
-    let table: toml::Table = manifest.parse().ok()?;
-    Some(table.get("package")?.get("repository")?.as_str()?.to_owned())
 }
 
 /// An error and its causes on one line.

@@ -132,15 +132,12 @@ pub struct Origin {
 /// recorded commit nor a tag is there, the commit whose tree holds the crate's files, for which
 /// `entries` should be all of them.
 pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool) -> Result<Origin, Error> {
-    let text = |rel: &str| entries.iter().find(|e| e.rel_path() == rel).and_then(|e| e.text.as_deref());
-    let manifest: toml::Table = text("Cargo.toml").and_then(|t| t.parse().ok()).unwrap_or_default();
-    let package = manifest.get("package");
-    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(toml::Value::as_str);
-    let (name, version) = (field("name").unwrap_or_default(), field("version").unwrap_or_default());
-    let repo = locator.locate(name, field("repository"))?;
-    let recorded: Option<VcsInfo> = text(VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
+    let Published { name, version, repository } = published(entries);
+    let (name, version) = (name.as_str(), version.as_str());
+    let repo = locator.locate(name, repository.as_deref())?;
+    let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
     // Where the package should be: as recorded, as the URL points, the root.
-    let hinted = field("repository").and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
+    let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
     let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
     dirs.push(String::new());
     dirs.dedup();
@@ -155,6 +152,31 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool
         other => other?,
     };
     Ok(Origin { repo, found })
+}
+
+/// What a published crate's `Cargo.toml` says of itself (empty where it says nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    pub name: String,
+    pub version: String,
+    pub repository: Option<String>,
+}
+
+/// The package name, version and `repository` of the crate whose entries are `entries`.
+pub fn published(entries: &[ArchivedEntry]) -> Published {
+    let manifest: toml::Table = text_of(entries, "Cargo.toml").and_then(|t| t.parse().ok()).unwrap_or_default();
+    let package = manifest.get("package");
+    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(toml::Value::as_str).map(str::to_owned);
+    Published {
+        name: field("name").unwrap_or_default(),
+        version: field("version").unwrap_or_default(),
+        repository: field("repository"),
+    }
+}
+
+/// The text of the entry at `rel` relative to the package root, when it is kept as text.
+fn text_of<'a>(entries: &'a [ArchivedEntry], rel: &str) -> Option<&'a str> {
+    entries.iter().find(|e| e.rel_path() == rel).and_then(|e| e.text.as_deref())
 }
 
 /// DISC-COMMIT: the commit of `name` `version` in `repo`: the `recorded` one if the repository has

@@ -124,10 +124,12 @@ impl Cargo {
         let mut held: Vec<u8> = Vec::new();
         let mut line = Vec::new();
         while from_child.read_until(b'\n', &mut line).map_err(spawn_error)? > 0 {
+            // An error line starts a new held block (what was held is shown); other lines join
+            // the held block, if there is one.
             if without_color(&line).starts_with("error:") {
                 let _ = stderr.write_all(&std::mem::take(&mut held));
-            }
-            if held.is_empty() && !without_color(&line).starts_with("error:") {
+                held.extend_from_slice(&line);
+            } else if held.is_empty() {
                 let _ = stderr.write_all(&line);
             } else {
                 held.extend_from_slice(&line);
