@@ -16,6 +16,7 @@ pub mod git;
 pub mod list;
 pub mod lockfile;
 pub mod manifest;
+pub mod mirror;
 pub mod package;
 pub mod plan;
 pub mod provenance;
@@ -26,3 +27,8 @@ pub mod workspace;
 
 #[doc(hidden)]
 pub mod cli;
+
+/// An error and its causes on one line, as reports give a reason.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    std::iter::successors(Some(error), |e| e.source()).map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}

@@ -385,3 +385,117 @@ fn aud_package_without_recorded_directory_is_found_by_name() {
         inner["explanations"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("taken from `inner`"));
     assert!(explained, "{inner}");
 }
+
+/// MIR-*: with `--fetch`, a repository missing under `--repos` is cloned from the URL the map
+/// gives, an empty mirror that lacks the commit is brought up to date, each once, and a
+/// repository that cannot be fetched is reported with its URL; without `--fetch` nothing is.
+#[test]
+fn aud_fetch_clones_and_updates_mirrors() {
+    let mut world = World::new();
+    let origins = world.root.join("origins");
+    std::fs::create_dir_all(&origins).unwrap();
+    let mut map = String::new();
+    for name in ["cloned", "stale", "gone"] {
+        world.publish(name, true, |b| b);
+        std::fs::rename(world.mirrors.join("github.com/owner").join(name), origins.join(name)).unwrap();
+        map.push_str(&format!("{name} = \"file://{}\"\n", origins.join(name).display()));
+    }
+    std::fs::remove_dir_all(origins.join("gone")).unwrap();
+    git(&world.root, &["init", "-q", "--bare", world.mirrors.join("github.com/owner/stale.git").to_str().unwrap()]);
+    let map_file = world.root.join("map.toml");
+    std::fs::write(&map_file, map).unwrap();
+    let args = ["--repo-map", map_file.to_str().unwrap(), "--format", "jsonl", "--no-cache"];
+    // Each crate's verdict and the reason's first word.
+    let verdicts = |out: &str| -> Vec<String> {
+        out.lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .map(|c| {
+                let reason = c["reason"].as_str().map(|r| r.split(':').next().unwrap().to_owned());
+                format!(
+                    "{} {} {}",
+                    c["name"].as_str().unwrap(),
+                    c["verdict"].as_str().unwrap(),
+                    reason.unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+
+    let (code, out, err) = world.audit(&args);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        verdicts(&out),
+        [
+            "cloned unverifiable repository-missing",
+            "stale unverifiable commit-not-found",
+            "gone unverifiable repository-missing"
+        ],
+        "{err}"
+    );
+    assert!(!err.contains("Updating"), "{err}");
+
+    let (_, out, err) = world.audit(&[&args[..], &["--fetch"]].concat());
+    assert_eq!(verdicts(&out), ["cloned identical ", "stale identical ", "gone unverifiable fetch-failed"], "{err}");
+    for name in ["cloned", "stale", "gone"] {
+        let line = format!("Updating git repository `file://<root>/origins/{name}`");
+        assert_eq!(err.matches(&line).count(), 1, "{name}: {err}");
+    }
+    assert!(
+        out.contains("failed to fetch `file://<root>/origins/gone` into `<root>/mirrors/github.com/owner/gone.git`"),
+        "{out}"
+    );
+    assert!(world.mirrors.join("github.com/owner/cloned.git/HEAD").is_file());
+    assert!(!world.mirrors.join("github.com/owner/gone.git").exists(), "a failed clone leaves nothing");
+
+    // The copies stay: the next run needs no fetch.
+    let (_, out, err) = world.audit(&args);
+    assert_eq!(verdicts(&out)[..2], ["cloned identical ", "stale identical "], "{err}");
+}
+
+/// AUD-DOWNLOAD: with `--fetch`, crates missing from cargo's download cache are downloaded by
+/// `cargo fetch` for the lock file's workspace (from crates.io); a lock file without its
+/// workspace is refused, naming the fix.
+#[test]
+fn aud_fetch_downloads_missing_crates() {
+    let world = World::new();
+    let project = world.root.join("project");
+    support::write(
+        &project,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncfg-if = \"=1.0.0\"\n",
+    );
+    support::write(&project, "src/lib.rs", "");
+    support::write(
+        &project,
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"cfg-if\",\n]\n\n\
+         [[package]]\nname = \"cfg-if\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+         checksum = \"baf1de4339761588bc0619e3cbc0120ee582ebb74b53b4efbf79117bd2da40fd\"\n",
+    );
+    // No repository is at hand: the crate gets as far as its repository.
+    let map = world.root.join("map.toml");
+    std::fs::write(&map, format!("cfg-if = \"{}\"\n", world.root.join("nowhere").display())).unwrap();
+    let lock = project.join("Cargo.lock");
+    let run = |extra: &[&str]| {
+        let args = [&["--repo-map", map.to_str().unwrap(), "--format", "jsonl"][..], extra].concat();
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["audit", "--lockfile", lock.to_str().unwrap(), "--repos", world.mirrors.to_str().unwrap()])
+            .args(args)
+            .env("CARGO_HOME", &world.home)
+            .current_dir(&world.root)
+            .output()
+            .unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (out, _) = run(&[]);
+    assert!(out.contains("\"reason\":\"crate-missing\""), "{out}");
+    let (out, err) = run(&["--fetch"]);
+    assert!(out.contains("\"reason\":\"repository-missing\""), "{out}{err}");
+    assert!(world.home.join(CACHE).join("cfg-if-1.0.0.crate").is_file(), "{err}");
+
+    // Without the workspace, cargo cannot fetch: the refusal says what to name.
+    std::fs::remove_file(world.home.join(CACHE).join("cfg-if-1.0.0.crate")).unwrap();
+    std::fs::rename(project.join("Cargo.toml"), project.join("Cargo.toml.away")).unwrap();
+    let (_, err) = run(&["--fetch"]);
+    assert!(err.contains("name the workspace's Cargo.toml with `--manifest-path`"), "{err}");
+}

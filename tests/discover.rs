@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use cargo_seal::discover::{self, Error, FoundBy, Locator};
+use cargo_seal::discover::{self, Error, FoundBy, Locator, Place};
 use support::git;
 
 /// A repository of packages `alpha` and `beta` 1.0.0 with three commits: the second tagged
@@ -89,8 +89,8 @@ fn disc_locate_mirrors_and_map() {
     assert!(matches!(&missing, Error::RepositoryMissing { looked, .. } if looked.len() == 2), "{missing:?}");
     // The map wins, by crate name or by normalized URL.
     let mut map = std::collections::BTreeMap::new();
-    map.insert("d".to_owned(), tmp.path().join("elsewhere"));
-    map.insert("https://github.com/owner/moved".to_owned(), tmp.path().join("moved"));
+    map.insert("d".to_owned(), Place::Local(tmp.path().join("elsewhere")));
+    map.insert("https://github.com/owner/moved".to_owned(), Place::Local(tmp.path().join("moved")));
     let locator = Locator { mirrors: Some(mirrors), map };
     assert_eq!(locator.locate("d", Some("https://github.com/owner/gone")), Ok(tmp.path().join("elsewhere")));
     assert_eq!(locator.locate("e", Some("https://github.com/owner/moved.git")), Ok(tmp.path().join("moved")));

@@ -14,6 +14,8 @@ use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::{Difference, Verdict};
 use crate::discover::{self, FoundBy, Locator};
+use crate::error_chain;
+use crate::mirror::{self, Mirrors, OriginError};
 use crate::plan::VCS_INFO_FILE;
 use crate::verify::{self, Request};
 
@@ -39,6 +41,8 @@ pub enum Unverifiable {
     },
     NoRepository,
     RepositoryMissing,
+    /// `--fetch` could not bring the repository (with why).
+    FetchFailed(String),
     /// With why: which recorded commit is missing.
     CommitNotFound(String),
     /// The archive is not one package (READ-PREFIX), or cannot be read.
@@ -54,6 +58,7 @@ impl Unverifiable {
             Unverifiable::ChecksumMismatch { found } => format!("checksum-mismatch: the crate's sha256 is {found}"),
             Unverifiable::NoRepository => "no-repository".into(),
             Unverifiable::RepositoryMissing => "repository-missing".into(),
+            Unverifiable::FetchFailed(why) => format!("fetch-failed: {why}"),
             Unverifiable::CommitNotFound(why) => format!("commit-not-found: {why}"),
             Unverifiable::Unreadable(why) => format!("unreadable: {why}"),
             Unverifiable::RebuildFailed(why) => format!("rebuild-failed: {why}"),
@@ -90,10 +95,12 @@ fn unverifiable() -> Level {
 }
 
 /// How to audit.
-pub struct Options {
+pub struct Options<'a> {
     /// Where cargo keeps downloaded crates.
     pub cargo_home: PathBuf,
     pub locator: Locator,
+    /// `--fetch`: repositories missing, or lacking a commit, are fetched (`MIR-*`).
+    pub mirrors: Option<Mirrors<'a>>,
     /// Workers verifying crates at once.
     pub jobs: usize,
     /// How to rebuild: `krate`, `repo` and `rev` are replaced for each crate.
@@ -112,6 +119,8 @@ pub enum Error {
     Lockfile { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
     #[error("`--shard {0}` is not K/N with 1 <= K <= N")]
     Shard(String),
+    #[error("failed to download the crates of `{}`", manifest.display())]
+    Download { manifest: PathBuf, source: Box<crate::lockfile::Error> },
 }
 
 /// AUD-SELECT: the registry packages of the lock file at `path`, in its order.
@@ -151,9 +160,27 @@ pub fn shard<T>(items: Vec<T>, spec: &str) -> Result<Vec<T>, Error> {
     Ok(items.into_iter().skip(start).take(end - start).collect())
 }
 
+/// The crates of `crates` missing from cargo's download cache.
+pub fn missing<'c>(crates: &'c [Locked], cargo_home: &Path) -> Vec<&'c Locked> {
+    crates.iter().filter(|c| cached(c, cargo_home).is_none()).collect()
+}
+
+/// AUD-DOWNLOAD: cargo downloads every crate of the lock file of the workspace of `manifest`, for
+/// every target (`cargo fetch --locked`), its messages shown as it prints them.
+pub fn download(manifest: &Path, cargo: &crate::lockfile::Cargo) -> Result<(), Error> {
+    let manifest_arg = manifest.to_string_lossy();
+    let command = cargo.command(&["fetch", "--locked", "--manifest-path", &manifest_arg], None);
+    cargo.run_shown(command, false).map_err(|e| Error::Download { manifest: manifest.to_owned(), source: Box::new(e) })
+}
+
+/// The `.crate` of `krate` in cargo's download cache.
+fn cached(krate: &Locked, cargo_home: &Path) -> Option<PathBuf> {
+    CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() }.resolve(cargo_home).ok()
+}
+
 /// AUD-RUN: audits `crates` on `options.jobs` workers; `done` hears of each as it finishes.
 /// The results are in the order of `crates`.
-pub fn audit(crates: &[Locked], options: &Options, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
+pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(crates.len()));
     std::thread::scope(|scope| {
@@ -175,7 +202,7 @@ pub fn audit(crates: &[Locked], options: &Options, done: &(dyn Fn(&Audited) + Sy
 }
 
 /// One crate: find it, check it, find where it came from, rebuild and compare.
-fn audit_one(krate: &Locked, options: &Options) -> Audited {
+fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
     let mut audited = Audited {
         name: krate.name.clone(),
         version: krate.version.clone(),
@@ -201,9 +228,8 @@ fn audit_one(krate: &Locked, options: &Options) -> Audited {
     audited
 }
 
-fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
-    let spec = CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() };
-    let path = spec.resolve(&options.cargo_home).map_err(|_| Unverifiable::CrateMissing)?;
+fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
+    let path = cached(krate, &options.cargo_home).ok_or(Unverifiable::CrateMissing)?;
     let unreadable = |e: &dyn std::error::Error| Unverifiable::Unreadable(error_chain(e));
     // The checksum needs no decompression, discovery only the first entries: a crate without a
     // repository costs little, however large.
@@ -214,20 +240,22 @@ fn verify_crate(krate: &Locked, options: &Options, audited: &mut Audited) -> Res
     let head = read::read_head(&path, &[VCS_INFO_FILE, "Cargo.toml", "Cargo.toml.orig"], &options.template.limits)
         .map_err(|e| unreadable(&e))?;
     audited.repository = discover::published(&head).repository;
-    let origin = match discover::origin(&head, &options.locator, false) {
+    let mirrors = options.mirrors.as_ref();
+    let origin = match mirror::origin(&head, &options.locator, false, mirrors) {
         // DISC-CONTENT compares every file: read them all.
-        Err(discover::Error::CommitNotFound { .. }) => {
+        Err(OriginError::Discover(discover::Error::CommitNotFound { .. })) => {
             let file = read::read_file(&path, &options.template.limits).map_err(|e| unreadable(&e))?;
-            discover::origin(&file.entries, &options.locator, true)
+            mirror::origin(&file.entries, &options.locator, true, mirrors)
         }
         other => other,
     };
     let origin = origin.map_err(|e| match e {
-        discover::Error::NoRepository => Unverifiable::NoRepository,
-        discover::Error::CommitNotFound { recorded, .. } => {
+        OriginError::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,
+        OriginError::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
             Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
         }
-        _ => Unverifiable::RepositoryMissing,
+        OriginError::Discover(_) => Unverifiable::RepositoryMissing,
+        OriginError::Fetch(e) => Unverifiable::FetchFailed(e.to_string()),
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
@@ -296,11 +324,6 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut hasher = sha2::Sha256::new();
     std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok(format!("{:x}", hasher.finalize()))
-}
-
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    std::iter::successors(Some(error), |e| e.source()).map(ToString::to_string).collect::<Vec<_>>().join(": ")
 }
 
 #[cfg(test)]

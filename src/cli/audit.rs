@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::audit::{self, Audited, Locked, Policy};
 use crate::compare::Verdict;
 use crate::discover::{FoundBy, Locator};
+use crate::mirror::Mirrors;
 
 use super::common::{LimitArgs, rebuild_request};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
@@ -36,9 +37,15 @@ pub struct Args {
     #[arg(long, value_name = "DIR", required_unless_present = "repo_map")]
     repos: Option<PathBuf>,
 
-    /// A TOML file mapping crate names or repository URLs to local repositories
+    /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
+    /// fetch them from
     #[arg(long, value_name = "FILE")]
     repo_map: Option<PathBuf>,
+
+    /// Clone missing repositories into `--repos` and update those that lack a commit; download
+    /// missing crates with `cargo fetch`
+    #[arg(long, requires = "repos", conflicts_with = "offline")]
+    fetch: bool,
 
     /// Crates verified at once [default: the machine's cores]
     #[arg(short, long, value_name = "N")]
@@ -119,36 +126,45 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         crates = audit::shard(crates, spec)?;
     }
     let template = rebuild_request(PathBuf::new(), Path::new(""), None, args.offline, args.limits.limits())?;
+    let cargo_home = super::environment::cargo_home();
+    if args.fetch && !audit::missing(&crates, &cargo_home).is_empty() {
+        audit::download(&workspace_manifest(&lockfile, args.manifest_path.as_deref(), &cwd)?, &template.cargo)?;
+    }
+    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
+    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
+    let status = Mutex::new(&mut *shell);
+    let say = |verb: &str, line: &str| {
+        let mut shell = status.lock().expect("no status line panics");
+        match &bar {
+            Some(bar) => bar.suspend(|| shell.status(verb, line)),
+            None => shell.status(verb, line),
+        }
+    };
     let options = audit::Options {
-        cargo_home: super::environment::cargo_home(),
+        cargo_home,
         locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },
+        mirrors: args
+            .fetch
+            .then(|| Mirrors::new(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         template,
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
         tool: tool_build(),
     };
-    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
-    let mut audited = {
-        let status = Mutex::new(&mut *shell);
-        audit::audit(&crates, &options, &|a: &Audited| {
-            let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-            let cached = if a.cached { " (verified earlier)" } else { "" };
-            let line = format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict);
-            let mut shell = status.lock().expect("no status line panics");
-            match &bar {
-                Some(bar) => {
-                    bar.suspend(|| shell.status("Audited", &line));
-                    bar.inc(1);
-                    bar.set_message(format!("{} v{}", a.name, a.version));
-                }
-                None => shell.status("Audited", &line),
-            }
-        })
-    };
+    let mut audited = audit::audit(&crates, &options, &|a: &Audited| {
+        let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let cached = if a.cached { " (verified earlier)" } else { "" };
+        say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(format!("{} v{}", a.name, a.version));
+        }
+    });
+    drop(options);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let shell = status.into_inner().expect("no status line panics");
     policy.judge(&mut audited);
     let report = match args.format {
         AuditFormat::Human => human(&audited),
@@ -187,6 +203,21 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len).with_style(style).with_prefix("Auditing");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// AUD-DOWNLOAD: the manifest of the workspace whose lock file is `lockfile`: `--manifest-path`,
+/// else the `Cargo.toml` beside the lock file.
+fn workspace_manifest(lockfile: &Path, manifest: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
+    let manifest = manifest.map_or_else(|| lockfile.with_file_name("Cargo.toml"), |m| cwd.join(m));
+    if manifest.is_file() {
+        return Ok(manifest);
+    }
+    Err(format!(
+        "`--fetch` downloads missing crates with `cargo fetch`, which needs the workspace of `{}`, and `{}` \
+         does not exist; name the workspace's Cargo.toml with `--manifest-path`",
+        lockfile.display(),
+        manifest.display()
+    ))
 }
 
 /// The lock file of the workspace of `manifest` (else the current directory): the nearest

@@ -7,7 +7,8 @@ use serde_json::json;
 use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::Verdict;
-use crate::discover::{self, Found, FoundBy, Locator};
+use crate::discover::{Found, FoundBy, Locator};
+use crate::mirror::{self, Mirrors};
 use crate::verify::{self, Request, Verification};
 
 use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
@@ -32,9 +33,15 @@ pub struct Args {
     #[arg(long, value_name = "DIR", conflicts_with = "repo")]
     repos: Option<PathBuf>,
 
-    /// A TOML file mapping crate names or repository URLs to local repositories
+    /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
+    /// fetch them from
     #[arg(long, value_name = "FILE", conflicts_with = "repo")]
     repo_map: Option<PathBuf>,
+
+    /// Clone the repository into `--repos` when it is missing there, or update it when it lacks
+    /// the commit
+    #[arg(long, requires = "repos", conflicts_with = "offline")]
+    fetch: bool,
 
     /// The weakest verdict that still exits 0
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
@@ -53,7 +60,7 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let verification = request(&args).and_then(|(request, found)| Ok((verify::verify(&request)?, found)));
+    let verification = request(&args, shell).and_then(|(request, found)| Ok((verify::verify(&request)?, found)));
     let (verification, found) = match verification {
         Ok(v) => v,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
@@ -67,7 +74,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
 
 /// What to rebuild from: `--repo` (and `--rev`) as given, else the repository and commit that
 /// discovery finds (`DISC-*`), which the report then names.
-fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std::error::Error>> {
+fn request(args: &Args, shell: &mut Shell) -> Result<(Request<'static>, Option<Found>), Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     if let Some(repo) = &args.repo {
@@ -77,7 +84,16 @@ fn request(args: &Args) -> Result<(Request<'static>, Option<Found>), Box<dyn std
     let locator = Locator { mirrors: args.repos.clone(), map };
     // All the entries: the commit may have to be found by content.
     let file = read::read_file(&krate, &limits)?;
-    let origin = discover::origin(&file.entries, &locator, true)?;
+    let shell = std::sync::Mutex::new(shell);
+    let mirrors = args.fetch.then(|| {
+        Mirrors::new(|remote| {
+            shell
+                .lock()
+                .expect("no status line panics")
+                .status("Updating", format_args!("git repository `{}`", remote.url))
+        })
+    });
+    let origin = mirror::origin(&file.entries, &locator, true, mirrors.as_ref())?;
     let mut request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
     request.path_in_vcs = origin.found.path.clone();
     Ok((request, Some(origin.found)))

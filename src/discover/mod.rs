@@ -78,14 +78,32 @@ pub struct MapError {
 pub struct Locator {
     /// `--repos DIR`: clones or bare repositories at `DIR/<host>/<owner>/<name>[.git]`.
     pub mirrors: Option<PathBuf>,
-    /// `--repo-map`: a crate name or a repository URL (normalized), to a local path.
-    pub map: BTreeMap<String, PathBuf>,
+    /// `--repo-map`: a crate name or a repository URL (normalized), to a local repository or to
+    /// the URL to fetch it from.
+    pub map: BTreeMap<String, Place>,
+}
+
+/// What a `--repo-map` entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A local repository, used as it is.
+    Local(PathBuf),
+    /// A URL to clone from (`MIR-*`), whose copy is kept under `--repos` like any mirror.
+    Remote(String),
+}
+
+/// Where `--fetch` brings a repository from, and to (`MIR-DEST`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Remote {
+    pub url: String,
+    /// The existing mirror under `--repos`, else a bare `<name>.git` there.
+    pub dest: PathBuf,
 }
 
 impl Locator {
     /// A `--repo-map` file: TOML whose keys are crate names or repository URLs and whose values are
-    /// paths, relative to the file's directory.
-    pub fn read_map(path: &Path) -> Result<BTreeMap<String, PathBuf>, MapError> {
+    /// paths, relative to the file's directory, or URLs (anything with `://`) to fetch from.
+    pub fn read_map(path: &Path) -> Result<BTreeMap<String, Place>, MapError> {
         let error = |reason: String| MapError { path: path.to_owned(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| error(e.to_string()))?;
@@ -93,29 +111,59 @@ impl Locator {
         table
             .into_iter()
             .map(|(key, value)| {
-                let dir = value.as_str().ok_or_else(|| error(format!("`{key}` must be a path (a string)")))?;
+                let value =
+                    value.as_str().ok_or_else(|| error(format!("`{key}` must be a path or a URL (a string)")))?;
+                let place = if value.contains("://") {
+                    Place::Remote(value.to_owned())
+                } else {
+                    Place::Local(base.join(value))
+                };
                 let key = RepositoryUrl::parse(&key).map_or(key, |url| url.canonical());
-                Ok((key, base.join(dir)))
+                Ok((key, place))
             })
             .collect()
     }
 
+    /// The `--repo-map` entry for crate `name` or for its repository `url`.
+    fn mapped(&self, name: &str, url: Option<&RepositoryUrl>) -> Option<&Place> {
+        self.map.get(name).or_else(|| url.and_then(|url| self.map.get(&url.canonical())))
+    }
+
     /// The local repository of crate `name` whose manifest says `repository`.
     pub fn locate(&self, name: &str, repository: Option<&str>) -> Result<PathBuf, Error> {
-        if let Some(path) = self.map.get(name) {
-            return Ok(path.clone());
-        }
-        let raw = repository.ok_or(Error::NoRepository)?;
-        let url = RepositoryUrl::parse(raw).ok_or_else(|| Error::BadUrl { url: raw.to_owned() })?;
-        if let Some(path) = self.map.get(&url.canonical()) {
-            return Ok(path.clone());
-        }
-        let looked: Vec<PathBuf> = self.mirrors.iter().flat_map(|dir| url.mirror_paths(dir)).collect();
-        looked
-            .iter()
-            .find(|path| gix::open(path).is_ok())
-            .cloned()
-            .ok_or_else(|| Error::RepositoryMissing { url: url.canonical(), looked })
+        let url = repository.and_then(RepositoryUrl::parse);
+        let (looked, shown) = match (self.mapped(name, url.as_ref()), &url) {
+            (Some(Place::Local(path)), _) => return Ok(path.clone()),
+            (Some(Place::Remote(remote)), _) => (self.mirror_paths(url.as_ref(), Some(remote)), remote.clone()),
+            (None, Some(url)) => (self.mirror_paths(Some(url), None), url.canonical()),
+            (None, None) => {
+                return Err(repository.map_or(Error::NoRepository, |raw| Error::BadUrl { url: raw.to_owned() }));
+            }
+        };
+        let found = looked.iter().find(|path| gix::open(path).is_ok()).cloned();
+        found.ok_or(Error::RepositoryMissing { url: shown, looked })
+    }
+
+    /// MIR-DEST: where `--fetch` clones the repository of crate `name` (whose manifest says
+    /// `repository`) from, and into; `None` when the map names a local repository, there is no
+    /// `--repos`, or no URL.
+    pub fn remote(&self, name: &str, repository: Option<&str>) -> Option<Remote> {
+        let url = repository.and_then(RepositoryUrl::parse);
+        let from = match self.mapped(name, url.as_ref()) {
+            Some(Place::Local(_)) => return None,
+            Some(Place::Remote(remote)) => remote.clone(),
+            None => url.as_ref()?.canonical(),
+        };
+        let paths = self.mirror_paths(url.as_ref(), Some(&from));
+        let dest = paths.iter().find(|path| gix::open(path).is_ok()).or_else(|| paths.get(1))?.clone();
+        Some(Remote { url: from, dest })
+    }
+
+    /// Where under `--repos` a copy of the repository at `url` (else at `remote`, when that
+    /// parses) may be.
+    fn mirror_paths(&self, url: Option<&RepositoryUrl>, remote: Option<&str>) -> Vec<PathBuf> {
+        let url = url.cloned().or_else(|| remote.and_then(RepositoryUrl::parse));
+        self.mirrors.iter().zip(url).flat_map(|(dir, url)| url.mirror_paths(dir)).collect()
     }
 }
 
