@@ -81,6 +81,21 @@ pub fn origin(
     Ok(discover::origin(entries, locator, content_search)?)
 }
 
+/// VER-SUBMODULES with `DISC-LOCATE` and `MIR-FETCH`: the local repository of the submodule whose
+/// `.gitmodules` URL is `url`, when it has `commit`; with `mirrors`, fetched when missing or
+/// lacking the commit.
+pub fn submodule(locator: &Locator, mirrors: Option<&Mirrors<'_>>, url: &str, commit: &str) -> Option<PathBuf> {
+    let with_commit = || {
+        let found = locator.locate("", Some(url)).ok()?;
+        let repo = gix::open(&found).ok()?;
+        repo.rev_parse_single(commit).ok().map(|_| found)
+    };
+    with_commit().or_else(|| {
+        mirrors?.fetch(&locator.remote("", Some(url))?).ok()?;
+        with_commit()
+    })
+}
+
 /// Never set: a run is interrupted by ending the process.
 static INTERRUPT: AtomicBool = AtomicBool::new(false);
 

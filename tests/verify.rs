@@ -222,3 +222,67 @@ fn ver_missing_object_is_reported_and_the_rest_rebuilt() {
     let stdout = assert_differs(&krate, &repo, &[], "extra        registry-deps-0.3.0/NOTES.txt");
     assert!(stdout.contains(&format!("not rebuilt: NOTES.txt: object {id} is not in the repository")), "{stdout}");
 }
+
+/// VER-SUBMODULES: a crate cargo packaged from a repository with a submodule is rebuilt with the
+/// submodule's files from git's own copy (`.git/modules/<name>`), else from a mirror of its URL
+/// under `--repos`, else fetched with `--fetch`; without any, the report names the submodule,
+/// its URL and commit.
+#[test]
+fn ver_submodule_files_come_from_the_submodule_repository() {
+    let sandbox = Sandbox::new("verify-submodule");
+    let root = &sandbox.path;
+    let vendored = root.join("vendored");
+    support::write(&vendored, "lib.c", "int vendored(void) { return 1; }\n");
+    support::write(&vendored, "include/v.h", "int vendored(void);\n");
+    support::git(&vendored, &["init", "-q", "-b", "main"]);
+    support::git(&vendored, &["add", "."]);
+    support::git(&vendored, &["commit", "-q", "-m", "vendored"]);
+    let pkg = root.join("pkg");
+    support::write(
+        &pkg,
+        "Cargo.toml",
+        "[package]\nname = \"with-sub\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\n",
+    );
+    support::write(&pkg, "src/lib.rs", "");
+    support::git(&pkg, &["init", "-q", "-b", "main"]);
+    let vendored_path = vendored.to_str().unwrap();
+    support::git(&pkg, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", vendored_path, "vendor"]);
+    // As a published repository names it.
+    let url = "https://github.com/owner/vendored";
+    support::git(&pkg, &["config", "-f", ".gitmodules", "submodule.vendor.url", url]);
+    support::git(&pkg, &["add", "."]);
+    support::git(&pkg, &["commit", "-q", "-m", "release"]);
+    let target = root.join("target");
+    let out =
+        sandbox.run_in(Tool::Cargo, &pkg, &["--no-verify", "--offline", "--target-dir", target.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+    let krate = support::crates_in(&target).pop().unwrap();
+
+    // Git's own copy of the submodule, in the repository's `modules/`.
+    let (code, out, err) = verify(&krate, &pkg, &[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // A bare clone has none: the files are not rebuilt, and the report says why.
+    let bare = root.join("bare.git");
+    support::git(root, &["clone", "-q", "--bare", pkg.to_str().unwrap(), bare.to_str().unwrap()]);
+    let (code, out, _) = verify(&krate, &bare, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    let commit = support::git(&vendored, &["rev-parse", "HEAD"]);
+    let named = format!("not rebuilt: vendor: submodule `vendor` from `{url}` at commit {commit}");
+    assert!(out.contains(&named), "{out}");
+    assert!(out.contains("extra        with-sub-0.1.0/vendor/lib.c"), "{out}");
+    // A mirror of the submodule's URL under `--repos`.
+    let mirrors = root.join("mirrors");
+    let mirror = mirrors.join("github.com/owner/vendored.git");
+    support::git(root, &["clone", "-q", "--bare", vendored_path, mirror.to_str().unwrap()]);
+    let (code, out, err) = verify(&krate, &bare, &["--repos", mirrors.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // Fetched from where the map says, into `--repos`.
+    let map = root.join("map.toml");
+    std::fs::write(&map, format!("\"{url}\" = \"file://{vendored_path}\"\n")).unwrap();
+    let fetched = root.join("fetched");
+    let args = ["--repos", fetched.to_str().unwrap(), "--repo-map", map.to_str().unwrap(), "--fetch"];
+    let (code, out, err) = verify(&krate, &bare, &args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(err.matches("Updating git repository `file://").count(), 1, "{err}");
+    assert!(fetched.join("github.com/owner/vendored.git/HEAD").is_file());
+}

@@ -17,7 +17,7 @@ use crate::discover::{self, FoundBy, Locator};
 use crate::error_chain;
 use crate::mirror::{self, Mirrors, OriginError};
 use crate::plan::VCS_INFO_FILE;
-use crate::verify::{self, Request};
+use crate::verify::{self, Request, Submodules};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
 
@@ -266,7 +266,9 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
         audited.cached = true;
         return Ok(cached.verdict);
     }
+    let submodules = |url: &str, commit: &str| mirror::submodule(&options.locator, mirrors, url, commit);
     let request = Request {
+        submodules: Some(Submodules(&submodules)),
         krate: path,
         repo: origin.repo,
         rev: Some(origin.found.commit),
@@ -278,7 +280,9 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
         e => Unverifiable::RebuildFailed(error_chain(&e)),
     })?;
     audited.differences = verification.comparison.differences;
-    audited.explanations = verification.comparison.explanations;
+    // What the rebuild could not take from the commit explains what only the crate has.
+    let omitted = verification.omitted.iter().map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
+    audited.explanations = omitted.chain(verification.comparison.explanations).collect();
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {
         write_cached(&path, &options.tool, verdict, audited);

@@ -85,6 +85,7 @@ pub(super) fn rebuild_request(
         registries: config.registries,
         siblings: None,
         limits,
+        submodules: None,
     })
 }
 

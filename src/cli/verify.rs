@@ -1,6 +1,7 @@
 //! `cargo seal verify`: is a published crate what its repository holds at the recorded commit?
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use serde_json::json;
 
@@ -9,7 +10,7 @@ use crate::archive::read;
 use crate::compare::Verdict;
 use crate::discover::{Found, FoundBy, Locator};
 use crate::mirror::{self, Mirrors};
-use crate::verify::{self, Request, Verification};
+use crate::verify::{self, Request, Submodules, Verification};
 
 use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
 use super::{Format, Shell};
@@ -29,17 +30,18 @@ pub struct Args {
     #[arg(long, value_name = "REV", requires = "repo")]
     rev: Option<String>,
 
-    /// Look for the repository at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`)
-    #[arg(long, value_name = "DIR", conflicts_with = "repo")]
+    /// Look for the repository at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`);
+    /// with `--repo`, for the repositories of its submodules
+    #[arg(long, value_name = "DIR")]
     repos: Option<PathBuf>,
 
     /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
     /// fetch them from
-    #[arg(long, value_name = "FILE", conflicts_with = "repo")]
+    #[arg(long, value_name = "FILE")]
     repo_map: Option<PathBuf>,
 
-    /// Clone the repository into `--repos` when it is missing there, or update it when it lacks
-    /// the commit
+    /// Clone the repository (or a submodule's) into `--repos` when it is missing there, or update
+    /// it when it lacks the commit
     #[arg(long, requires = "repos", conflicts_with = "offline")]
     fetch: bool,
 
@@ -60,7 +62,21 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let verification = request(&args, shell).and_then(|(request, found)| Ok((verify::verify(&request)?, found)));
+    let status = Mutex::new(&mut *shell);
+    let mirrors = args.fetch.then(|| {
+        Mirrors::new(|remote| {
+            let mut shell = status.lock().expect("no status line panics");
+            shell.status("Updating", format_args!("git repository `{}`", remote.url));
+        })
+    });
+    let verification = locator(&args).and_then(|locator| {
+        let (mut request, found) = request(&args, &locator, mirrors.as_ref())?;
+        let submodules = |url: &str, commit: &str| mirror::submodule(&locator, mirrors.as_ref(), url, commit);
+        request.submodules = Some(Submodules(&submodules));
+        Ok((verify::verify(&request)?, found))
+    });
+    drop(mirrors);
+    let shell = status.into_inner().expect("no status line panics");
     let (verification, found) = match verification {
         Ok(v) => v,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
@@ -72,28 +88,27 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     exit_code(&verification.comparison, args.accept)
 }
 
+/// Where repositories are looked for: `--repos` and `--repo-map`.
+fn locator(args: &Args) -> Result<Locator, Box<dyn std::error::Error>> {
+    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
+    Ok(Locator { mirrors: args.repos.clone(), map })
+}
+
 /// What to rebuild from: `--repo` (and `--rev`) as given, else the repository and commit that
 /// discovery finds (`DISC-*`), which the report then names.
-fn request(args: &Args, shell: &mut Shell) -> Result<(Request<'static>, Option<Found>), Box<dyn std::error::Error>> {
+fn request<'a>(
+    args: &Args,
+    locator: &Locator,
+    mirrors: Option<&Mirrors<'_>>,
+) -> Result<(Request<'a>, Option<Found>), Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     if let Some(repo) = &args.repo {
         return Ok((rebuild_request(krate, repo, args.rev.clone(), args.offline, limits)?, None));
     }
-    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
-    let locator = Locator { mirrors: args.repos.clone(), map };
     // All the entries: the commit may have to be found by content.
     let file = read::read_file(&krate, &limits)?;
-    let shell = std::sync::Mutex::new(shell);
-    let mirrors = args.fetch.then(|| {
-        Mirrors::new(|remote| {
-            shell
-                .lock()
-                .expect("no status line panics")
-                .status("Updating", format_args!("git repository `{}`", remote.url))
-        })
-    });
-    let origin = mirror::origin(&file.entries, &locator, true, mirrors.as_ref())?;
+    let origin = mirror::origin(&file.entries, locator, true, mirrors)?;
     let mut request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
     request.path_in_vcs = origin.found.path.clone();
     Ok((request, Some(origin.found)))

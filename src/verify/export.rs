@@ -41,8 +41,23 @@ pub struct Checkout {
     pub omitted: Vec<Omission>,
 }
 
-/// Writes the tree of `rev` in `repo` to `dest` (which must not exist) as a clean checkout.
-pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
+/// VER-SUBMODULES: where the repository of a submodule may be found besides git's own place for
+/// it: given the URL `.gitmodules` gives and the commit the tree records, a local repository that
+/// has it.
+#[derive(Clone, Copy)]
+pub struct Submodules<'a>(pub &'a (dyn Fn(&str, &str) -> Option<PathBuf> + Sync));
+
+impl std::fmt::Debug for Submodules<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Submodules(..)")
+    }
+}
+
+/// Writes the tree of `rev` in `repo` to `dest` (which must not exist) as a clean checkout, with
+/// each submodule checked out in turn at the commit the tree records, when its repository is
+/// at hand: in `repo`'s `modules/<name>`, as `git submodule update` keeps it, else as
+/// `submodules` finds it (VER-SUBMODULES).
+pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
     let source = gix::open(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
     let commit = source
@@ -111,14 +126,19 @@ pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
                     }
                 }
             }
-            // As in a clone without `--recurse-submodules`: an empty directory.
-            EntryKind::Commit => {
-                omitted.push(Omission {
-                    path: rel.clone(),
-                    reason: "submodule; its files are not in this repository".into(),
-                });
-                std::fs::create_dir_all(&path).map_err(Into::into)
-            }
+            EntryKind::Commit => match submodule_repository(&source, &tree, &rel, entry.oid, submodules) {
+                Ok(sub_repo) => {
+                    let sub = export(&sub_repo, &entry.oid.to_string(), &path, submodules)?;
+                    omitted
+                        .extend(sub.omitted.into_iter().map(|o| Omission { path: format!("{rel}/{}", o.path), ..o }));
+                    Ok(())
+                }
+                // As in a clone without `--recurse-submodules`: an empty directory.
+                Err(reason) => {
+                    omitted.push(Omission { path: rel.clone(), reason });
+                    std::fs::create_dir_all(&path).map_err(Into::into)
+                }
+            },
         };
         written.map_err(write_error(&path))?;
     }
@@ -128,6 +148,46 @@ pub fn export(repo: &Path, rev: &str, dest: &Path) -> Result<Checkout, Error> {
     index.remove_entries(|_, path, _| omitted.iter().any(|o| o.path.as_bytes() == path.as_bytes()));
     index.write(Default::default()).map_err(|e| write_error(dest)(Box::new(e)))?;
     Ok(Checkout { commit: commit_id.to_string(), omitted })
+}
+
+/// VER-SUBMODULES: a repository that has commit `id` of the submodule at `rel` of `tree`, or why
+/// there is none.
+fn submodule_repository(
+    source: &gix::Repository,
+    tree: &gix::Tree<'_>,
+    rel: &str,
+    id: gix::ObjectId,
+    submodules: Option<Submodules<'_>>,
+) -> Result<PathBuf, String> {
+    let unknown = || {
+        format!("submodule at commit {id} that `.gitmodules` does not describe; its files are not in this repository")
+    };
+    let gitmodules = tree
+        .lookup_entry_by_path(".gitmodules")
+        .ok()
+        .flatten()
+        .and_then(|entry| entry.object().ok())
+        .ok_or_else(unknown)?;
+    let file =
+        gix::submodule::File::from_bytes(&gitmodules.data, None, &source.config_snapshot()).map_err(|_| unknown())?;
+    let name = file.name_by_path(rel.as_bytes().as_bstr()).ok_or_else(unknown)?.to_owned();
+    let url = file.url(name.as_bstr()).map(|url| url.to_bstring().to_string()).unwrap_or_default();
+    let has_commit = |path: &Path| {
+        gix::open(path).is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
+    };
+    let modules = source.common_dir().join("modules").join(gix::path::from_bstr(name.as_bstr()));
+    if has_commit(&modules) {
+        return Ok(modules);
+    }
+    match submodules.and_then(|find| (find.0)(&url, &id.to_string())) {
+        Some(found) if has_commit(&found) => Ok(found),
+        _ => Err(format!(
+            "submodule `{name}` from `{url}` at commit {id}: no local repository has that commit (looked in \
+             `{}`{}); its files are not rebuilt",
+            modules.display(),
+            if submodules.is_some() { " and for its URL" } else { "" }
+        )),
+    }
 }
 
 /// Whether the object database (with its alternates) holds `id`.

@@ -17,7 +17,7 @@ use crate::plan::{Generated, VCS_INFO_FILE};
 use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
-pub use export::Omission;
+pub use export::{Omission, Submodules};
 
 /// What to verify.
 #[derive(Debug, Clone)]
@@ -41,6 +41,8 @@ pub struct Request<'a> {
     pub siblings: Option<&'a LocalRegistry>,
     /// READ-LIMITS for the published archive.
     pub limits: read::Limits,
+    /// Where submodules' repositories are, besides the repository's own `modules/`.
+    pub submodules: Option<export::Submodules<'a>>,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -173,7 +175,7 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
         .map_err(scratch_error)?;
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
     let checkout_dir = scratch_dir.join("checkout");
-    let checkout = export::export(&request.repo, &rev, &checkout_dir)?;
+    let checkout = export::export(&request.repo, &rev, &checkout_dir, request.submodules)?;
     let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
     let located = match &published_name {
         Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
@@ -258,6 +260,7 @@ pub fn reproduce(
         registries: options.registries.clone(),
         siblings,
         limits: read::Limits::default(),
+        submodules: None,
     })
 }
 
