@@ -17,7 +17,7 @@ use crate::discover::{self, FoundBy, Locator};
 use crate::error_chain;
 use crate::mirror::{self, Mirrors, OriginError};
 use crate::plan::VCS_INFO_FILE;
-use crate::verify::{self, Request, Submodules};
+use crate::verify::{self, Checkouts, Request, Submodules};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
 
@@ -183,13 +183,17 @@ fn cached(krate: &Locked, cargo_home: &Path) -> Option<PathBuf> {
 pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(crates.len()));
+    let jobs = options.jobs.max(1);
+    // VER-SHARE: a workspace's crates, released from one commit, share its checkout; without a
+    // place for them, each crate has its own.
+    let checkouts = Checkouts::new(&options.template.scratch_parent, 2 * jobs).ok();
     std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1) {
+        for _ in 0..jobs {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(krate) = crates.get(index) else { break };
-                    let audited = audit_one(krate, options);
+                    let audited = audit_one(krate, options, checkouts.as_ref());
                     done(&audited);
                     results.lock().expect("no worker panics holding it").push((index, audited));
                 }
@@ -202,7 +206,7 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) 
 }
 
 /// One crate: find it, check it, find where it came from, rebuild and compare.
-fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
+fn audit_one(krate: &Locked, options: &Options<'_>, checkouts: Option<&Checkouts>) -> Audited {
     let mut audited = Audited {
         name: krate.name.clone(),
         version: krate.version.clone(),
@@ -218,7 +222,7 @@ fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
         level: Level::Unverifiable,
         cached: false,
     };
-    match verify_crate(krate, options, &mut audited) {
+    match verify_crate(krate, options, checkouts, &mut audited) {
         Ok(verdict) => {
             audited.verdict = verdict.as_str().to_owned();
             audited.level = Level::Verdict(verdict);
@@ -228,7 +232,12 @@ fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
     audited
 }
 
-fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
+fn verify_crate(
+    krate: &Locked,
+    options: &Options<'_>,
+    checkouts: Option<&Checkouts>,
+    audited: &mut Audited,
+) -> Result<Verdict, Unverifiable> {
     let path = cached(krate, &options.cargo_home).ok_or(Unverifiable::CrateMissing)?;
     let unreadable = |e: &dyn std::error::Error| Unverifiable::Unreadable(error_chain(e));
     // The checksum needs no decompression, discovery only the first entries: a crate without a
@@ -269,6 +278,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     let submodules = |url: &str, commit: &str| mirror::submodule(&options.locator, mirrors, url, commit);
     let request = Request {
         submodules: Some(Submodules(&submodules)),
+        checkouts,
         krate: path,
         repo: origin.repo,
         rev: Some(origin.found.commit),
@@ -280,8 +290,14 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
         e => Unverifiable::RebuildFailed(error_chain(&e)),
     })?;
     audited.differences = verification.comparison.differences;
-    // What the rebuild could not take from the commit explains what only the crate has.
-    let omitted = verification.omitted.iter().map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
+    // What the rebuild could not take from the package's directory explains what only the crate
+    // has.
+    let inside = |path: &str| {
+        let dir = &verification.path_in_vcs;
+        dir.is_empty() || path.strip_prefix(dir.as_str()).is_some_and(|rest| rest.starts_with('/'))
+    };
+    let omitted = verification.omitted.iter().filter(|o| inside(&o.path));
+    let omitted = omitted.map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
     audited.explanations = omitted.chain(verification.comparison.explanations).collect();
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {

@@ -86,6 +86,7 @@ pub(super) fn rebuild_request(
         siblings: None,
         limits,
         submodules: None,
+        checkouts: None,
     })
 }
 

@@ -33,7 +33,7 @@ pub enum Error {
 }
 
 /// A checkout made by [`export`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Checkout {
     /// The full commit id.
     pub commit: String,

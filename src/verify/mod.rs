@@ -4,6 +4,7 @@
 //! resolves.
 
 pub mod export;
+mod shared;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,9 @@ use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
 pub use export::{Omission, Submodules};
+pub use shared::Checkouts;
+
+use shared::Lease;
 
 /// What to verify.
 #[derive(Debug, Clone)]
@@ -43,6 +47,8 @@ pub struct Request<'a> {
     pub limits: read::Limits,
     /// Where submodules' repositories are, besides the repository's own `modules/`.
     pub submodules: Option<export::Submodules<'a>>,
+    /// VER-SHARE: checkouts of the run to take the commit's from, instead of a private one.
+    pub checkouts: Option<&'a Checkouts>,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -174,8 +180,15 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
         .tempdir_in(&request.scratch_parent)
         .map_err(scratch_error)?;
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
-    let checkout_dir = scratch_dir.join("checkout");
-    let checkout = export::export(&request.repo, &rev, &checkout_dir, request.submodules)?;
+    let mut lease = match request.checkouts {
+        Some(shared) => shared.lease(&request.repo, &rev, request.submodules)?,
+        None => {
+            let dir = scratch_dir.join("checkout");
+            let checkout = export::export(&request.repo, &rev, &dir, request.submodules)?;
+            Lease::own(dir, checkout)
+        }
+    };
+    let checkout_dir = lease.dir.clone();
     let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
     let located = match &published_name {
         Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
@@ -190,7 +203,7 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let package_dir = if path_in_vcs.is_empty() { checkout_dir.clone() } else { checkout_dir.join(&path_in_vcs) };
     let manifest_path = package_dir.join("Cargo.toml");
     if !manifest_path.is_file() {
-        return Err(Error::NoManifest { path_in_vcs, commit: checkout.commit });
+        return Err(Error::NoManifest { path_in_vcs, commit: lease.checkout.commit });
     }
     let rebuild_error = |commit: &str| {
         let (commit, offline) = (commit.to_owned(), request.cargo.offline);
@@ -200,13 +213,16 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let lock_path = scratch_dir.join("published.Cargo.lock");
     if let Some(lock) = published_lock {
         let text = lock.text.as_deref().ok_or_else(|| {
-            rebuild_error(&checkout.commit)("the published Cargo.lock is not small UTF-8 text".into())
+            rebuild_error(&lease.checkout.commit)("the published Cargo.lock is not small UTF-8 text".into())
         })?;
         std::fs::write(&lock_path, text).map_err(scratch_error)?;
     }
 
+    lease.save_locks(&package_dir);
     let archive = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
-        .map_err(rebuild_error(&checkout.commit))?;
+        .map_err(rebuild_error(&lease.checkout.commit))?;
+    let checkout = lease.checkout.clone();
+    lease.release();
     Ok(Rebuilt { archive, checkout, path_in_vcs, located_by_name })
 }
 
@@ -261,6 +277,7 @@ pub fn reproduce(
         siblings,
         limits: read::Limits::default(),
         submodules: None,
+        checkouts: None,
     })
 }
 
