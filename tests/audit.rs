@@ -197,7 +197,7 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
 fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     let mut world = World::new();
     world.publish("kept", true, |b| b);
-    world.publish("rewritten", true, |b| b);
+    let recorded = world.publish("rewritten", true, |b| b);
     // History rewritten after publishing: the recorded commit is gone, the release is tagged.
     let repo = world.mirrors.join("github.com/owner/rewritten");
     git(&repo, &["commit", "-q", "--amend", "-m", "release, rewritten", "--date", "2001-01-01 00:00:00 +0000"]);
@@ -242,6 +242,8 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     let rewritten = row("rewritten");
     assert_eq!(rewritten["verdict"], "same-sources", "{rewritten}");
     assert_eq!(rewritten["commit_found_by"], serde_json::json!({ "tag": "rewritten-v0.1.0" }));
+    let lost = format!("the commit `.cargo_vcs_info.json` records, {recorded}, is not in the local copy");
+    assert!(rewritten["explanations"][0].as_str().unwrap().starts_with(&lost), "{rewritten}");
     for name in ["left", "right"] {
         assert_eq!(
             (row(name)["verdict"].clone(), row(name)["accepted"].clone()),

@@ -268,6 +268,7 @@ fn verify_crate(
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
+    let found_notes = discovery_notes(&origin.found);
     let cache_file = options.cache.as_ref().map(|dir| dir.join(format!("{sha256}-{}.json", origin.found.commit)));
     if let Some(cached) = cache_file.as_deref().and_then(|path| read_cached(path, &options.tool)) {
         audited.differences = cached.differences;
@@ -290,20 +291,41 @@ fn verify_crate(
         e => Unverifiable::RebuildFailed(error_chain(&e)),
     })?;
     audited.differences = verification.comparison.differences;
-    // What the rebuild could not take from the package's directory explains what only the crate
-    // has.
-    let inside = |path: &str| {
-        let dir = &verification.path_in_vcs;
-        dir.is_empty() || path.strip_prefix(dir.as_str()).is_some_and(|rest| rest.starts_with('/'))
+    // What the rebuild could not take from the commit explains the crate's files it lacks.
+    let dir = &verification.path_in_vcs;
+    let in_repo = |rel: &str| if dir.is_empty() { rel.to_owned() } else { format!("{dir}/{rel}") };
+    let published: Vec<String> = verification.published.entries.iter().map(|e| in_repo(e.rel_path())).collect();
+    let published_under = |path: &str| {
+        published.iter().any(|p| p.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
     };
-    let omitted = verification.omitted.iter().filter(|o| inside(&o.path));
+    let omitted = verification.omitted.iter().filter(|o| published_under(&o.path));
     let omitted = omitted.map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
-    audited.explanations = omitted.chain(verification.comparison.explanations).collect();
+    audited.explanations = found_notes.into_iter().chain(omitted).chain(verification.comparison.explanations).collect();
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {
         write_cached(&path, &options.tool, verdict, audited);
     }
     Ok(verdict)
+}
+
+/// AUD-EXPLAIN: what the way the commit was found says of the crate.
+fn discovery_notes(found: &discover::Found) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(lost) = &found.recorded_missing {
+        notes.push(format!(
+            "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \
+             (a copy older than the release: update it, with `--fetch` say; or a commit never pushed, or \
+             rewritten away): the crate was rebuilt from the commit found otherwise"
+        ));
+    }
+    if let FoundBy::Content { identical, compared } = found.by
+        && identical < compared
+    {
+        notes.push(format!(
+            "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
+        ));
+    }
+    notes
 }
 
 /// AUD-CACHE: what a verification concluded, as kept for the next run.
