@@ -191,8 +191,9 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     assert_eq!(lines(&shards), lines(&whole));
 }
 
-/// The commit, found three ways: recorded, by tag when the recorded one was rewritten away, and in
-/// a repository of two packages whose `.cargo_vcs_info.json` names the package's directory.
+/// The commit, found two ways: recorded, and by tag when the recorded one was rewritten away, also
+/// in a repository of two packages, each tagged, whose `.cargo_vcs_info.json` names the package's
+/// directory.
 #[test]
 fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     let mut world = World::new();
@@ -230,6 +231,12 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
         let bytes = std::fs::read(target.join(format!("package/{name}-0.1.0.crate"))).unwrap();
         world.cache_and_lock(name, &bytes);
     }
+    // Rewritten too, and each package's release tagged.
+    git(&mono, &["commit", "-q", "--amend", "-m", "release, rewritten", "--date", "2001-01-01 00:00:00 +0000"]);
+    git(&mono, &["tag", "left-v0.1.0"]);
+    git(&mono, &["tag", "right/v0.1.0"]);
+    git(&mono, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&mono, &["gc", "-q", "--prune=now"]);
 
     let (_, out, err) = world.audit(&["--format", "json", "--accept", "same-sources"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
@@ -244,10 +251,11 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     assert_eq!(rewritten["commit_found_by"], serde_json::json!({ "tag": "rewritten-v0.1.0" }));
     let lost = format!("the commit `.cargo_vcs_info.json` records, {recorded}, is not in the local copy");
     assert!(rewritten["explanations"][0].as_str().unwrap().starts_with(&lost), "{rewritten}");
-    for name in ["left", "right"] {
+    // Each package by its own tag, rebuilt from its recorded directory.
+    for (name, tag) in [("left", "left-v0.1.0"), ("right", "right/v0.1.0")] {
         assert_eq!(
-            (row(name)["verdict"].clone(), row(name)["accepted"].clone()),
-            ("identical".into(), true.into()),
+            (row(name)["verdict"].clone(), row(name)["commit_found_by"].clone(), row(name)["accepted"].clone()),
+            ("same-sources".into(), serde_json::json!({ "tag": tag }), true.into()),
             "{name}"
         );
     }
