@@ -11,6 +11,7 @@ pub mod archive;
 pub mod audit;
 pub mod compare;
 pub mod discover;
+pub mod era;
 pub mod features;
 pub mod git;
 pub mod list;

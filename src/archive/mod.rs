@@ -11,11 +11,13 @@ use std::path::PathBuf;
 use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
+use crate::era::{self, Deflate, Profile};
 use crate::plan::{Contents, Entry, Plan};
 
 pub mod cache;
 pub mod layout;
 pub mod read;
+mod zlib;
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
 /// also stamps on generated files since 1.93.
@@ -43,16 +45,38 @@ pub enum Error {
     Finish(#[source] io::Error),
 }
 
-/// Writes `plan` as a gzip-compressed tar stream to `out` (spec: `ARC-*`).
+/// Writes `plan` as a gzip-compressed tar stream to `out` (spec: `ARC-*`), as cargo 1.95 does.
 pub fn write(plan: &Plan, out: impl Write) -> Result<Outcome, Error> {
-    let encoder = GzBuilder::new().filename(plan.file_name().into_bytes()).write(out, Compression::best());
+    write_as(plan, &era::CURRENT, out)
+}
+
+/// Writes `plan` as the cargo releases of `profile` did (`ERA-*`).
+pub fn write_as(plan: &Plan, profile: &Profile, out: impl Write) -> Result<Outcome, Error> {
+    match profile.deflate {
+        Deflate::ZlibRs => {
+            let encoder = GzBuilder::new().filename(plan.file_name().into_bytes()).write(out, Compression::best());
+            let (outcome, encoder) = write_tar(plan, profile, encoder)?;
+            encoder.finish().map_err(Error::Finish)?;
+            Ok(outcome)
+        }
+        Deflate::Zlib => {
+            let encoder = zlib::GzEncoder::new(out, &plan.file_name()).map_err(Error::Finish)?;
+            let (outcome, encoder) = write_tar(plan, profile, encoder)?;
+            encoder.finish().map_err(Error::Finish)?;
+            Ok(outcome)
+        }
+    }
+}
+
+/// The tar stream of `plan` into `encoder`, which is returned to be finished.
+fn write_tar<W: Write>(plan: &Plan, profile: &Profile, encoder: W) -> Result<(Outcome, W), Error> {
     let mut builder = tar::Builder::new(encoder);
     builder.sparse(false);
 
     let mut uncompressed_size = 0;
     for entry in &plan.entries {
         let path = plan.archive_path(entry);
-        let mut header = header_for(entry);
+        let mut header = header_for(entry, profile);
         let appended = match &entry.contents {
             Contents::OnDisk { path: disk_path, size, .. } => {
                 let file = File::open(disk_path).map_err(|source| Error::Open { path: disk_path.clone(), source })?;
@@ -73,8 +97,7 @@ pub fn write(plan: &Plan, out: impl Write) -> Result<Outcome, Error> {
         uncompressed_size += entry.size();
     }
     let encoder = builder.into_inner().map_err(Error::Finish)?;
-    encoder.finish().map_err(Error::Finish)?;
-    Ok(Outcome { files: plan.entries.len(), uncompressed_size })
+    Ok((Outcome { files: plan.entries.len(), uncompressed_size }, encoder))
 }
 
 /// The GNU header of an entry, before its path is set (spec: `ARC-HEADER`).
@@ -82,11 +105,11 @@ pub fn write(plan: &Plan, out: impl Write) -> Result<Outcome, Error> {
 /// Files from disk get what tar-rs's `HeaderMode::Deterministic` fills in (uid, gid and device
 /// numbers written as octal zeros); generated files only get type, mode, size and mtime, so those
 /// fields stay all-NUL. Cargo's output has this asymmetry and so must ours.
-pub fn header_for(entry: &Entry) -> Header {
+pub fn header_for(entry: &Entry, profile: &Profile) -> Header {
     let mut header = Header::new_gnu();
     match &entry.contents {
         Contents::OnDisk { size, .. } => {
-            header.set_mtime(DETERMINISTIC_MTIME);
+            header.set_mtime(profile.disk_mtime);
             header.set_uid(0);
             header.set_gid(0);
             header.set_mode(entry.mode());
@@ -101,7 +124,7 @@ pub fn header_for(entry: &Entry) -> Header {
             header.set_entry_type(EntryType::file());
             header.set_mode(entry.mode());
             header.set_size(data.len() as u64);
-            header.set_mtime(DETERMINISTIC_MTIME);
+            header.set_mtime(profile.generated_mtime);
         }
     }
     header.set_cksum();
@@ -163,7 +186,7 @@ mod tests {
             rel_path: "Cargo.lock".into(),
             contents: Contents::Generated { kind: Generated::Lockfile, data: vec![b'x'; 0o231] },
         };
-        let header = header_for(&entry);
+        let header = header_for(&entry, &era::CURRENT);
         let bytes = header.as_bytes();
         assert_eq!(&bytes[100..108], b"0000644\0");
         assert_eq!(&bytes[108..124], &[0u8; 16]);
@@ -179,7 +202,7 @@ mod tests {
             rel_path: "src/lib.rs".into(),
             contents: Contents::OnDisk { path: "src/lib.rs".into(), size: 0o35, executable: true },
         };
-        let bytes = *header_for(&entry).as_bytes();
+        let bytes = *header_for(&entry, &era::CURRENT).as_bytes();
         assert_eq!(&bytes[100..108], b"0000755\0");
         let octal_zero = *b"0000000\x00";
         assert_eq!(&bytes[108..116], &octal_zero);

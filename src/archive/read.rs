@@ -609,7 +609,7 @@ pub const HEADER_FIELDS: &[(&str, usize, usize)] = &[
 ];
 
 /// A number in a tar header field: octal digits, optionally space- or NUL-padded.
-fn parse_octal(field: &[u8]) -> Option<u64> {
+pub(crate) fn parse_octal(field: &[u8]) -> Option<u64> {
     let text = std::str::from_utf8(field).ok()?.trim_matches(|c| c == ' ' || c == '\0');
     u64::from_str_radix(text, 8).ok()
 }

@@ -81,6 +81,8 @@ pub struct Audited {
     pub reason: Option<String>,
     pub differences: Vec<Difference>,
     pub explanations: Vec<String>,
+    /// The cargo releases whose output the crate is byte for byte (`ERA-VERIFY`), as `1.88–1.92`.
+    pub cargo: Option<String>,
     /// Whether the policy accepts the verdict (set by [`Policy::judge`]).
     pub accepted: bool,
     #[serde(skip, default = "unverifiable")]
@@ -218,6 +220,7 @@ fn audit_one(krate: &Locked, options: &Options<'_>, checkouts: Option<&Checkouts
         reason: None,
         differences: Vec::new(),
         explanations: Vec::new(),
+        cargo: None,
         accepted: false,
         level: Level::Unverifiable,
         cached: false,
@@ -273,6 +276,7 @@ fn verify_crate(
     if let Some(cached) = cache_file.as_deref().and_then(|path| read_cached(path, &options.tool)) {
         audited.differences = cached.differences;
         audited.explanations = cached.explanations;
+        audited.cargo = cached.cargo;
         audited.cached = true;
         return Ok(cached.verdict);
     }
@@ -301,6 +305,7 @@ fn verify_crate(
     let omitted = verification.omitted.iter().filter(|o| published_under(&o.path));
     let omitted = omitted.map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
     audited.explanations = found_notes.into_iter().chain(omitted).chain(verification.comparison.explanations).collect();
+    audited.cargo = verification.era.map(|era| era.to_string());
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {
         write_cached(&path, &options.tool, verdict, audited);
@@ -336,6 +341,7 @@ struct Cached {
     verdict: Verdict,
     differences: Vec<Difference>,
     explanations: Vec<String>,
+    cargo: Option<String>,
 }
 
 fn read_cached(path: &Path, tool: &str) -> Option<Cached> {
@@ -350,6 +356,7 @@ fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
         verdict,
         differences: audited.differences.clone(),
         explanations: audited.explanations.clone(),
+        cargo: audited.cargo.clone(),
     };
     let text = serde_json::to_string(&cached).expect("plain data serializes");
     let written = path.parent().map(std::fs::create_dir_all).transpose().and_then(|_| {

@@ -262,11 +262,32 @@ fn human(audited: &[Audited]) -> String {
     for a in audited {
         let mark = if a.accepted { "ok " } else { "NOT" };
         let reason = a.reason.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
-        out.push_str(&format!("{mark} {} {}  {}  ({}){reason}\n", a.name, a.version, a.verdict, found_by(a)));
+        out.push_str(&format!("{mark} {} {}  {}  ({}){reason}\n", a.name, a.version, verdict(a), found_by(a)));
     }
     let rejected = audited.iter().filter(|a| !a.accepted).count();
     out.push_str(&format!("{}; {rejected} not accepted\n", counts(audited)));
+    if let Some(eras) = by_era(audited) {
+        out.push_str(&format!("{eras}\n"));
+    }
     out
+}
+
+/// The verdict, with the cargo releases an identical crate is the output of (`ERA-VERIFY`).
+fn verdict(a: &Audited) -> String {
+    match &a.cargo {
+        Some(cargo) => format!("{} (cargo {cargo})", a.verdict),
+        None => a.verdict.clone(),
+    }
+}
+
+/// The identical crates per era, newest first, if any.
+fn by_era(audited: &[Audited]) -> Option<String> {
+    let mut eras: BTreeMap<&str, usize> = BTreeMap::new();
+    for cargo in audited.iter().filter_map(|a| a.cargo.as_deref()) {
+        *eras.entry(cargo).or_insert(0) += 1;
+    }
+    let shown: Vec<String> = eras.iter().rev().map(|(era, n)| format!("{n} of cargo {era}")).collect();
+    (!shown.is_empty()).then(|| format!("identical by era: {}", shown.join(", ")))
 }
 
 fn markdown(audited: &[Audited]) -> String {
@@ -280,10 +301,13 @@ fn markdown(audited: &[Audited]) -> String {
             "| {} | {} | {} | {} | {accepted} | {reason} |\n",
             a.name,
             a.version,
-            a.verdict,
+            verdict(a),
             found_by(a)
         ));
     }
     out.push_str(&format!("\n{}\n", counts(audited)));
+    if let Some(eras) = by_era(audited) {
+        out.push_str(&format!("{eras}\n"));
+    }
     out
 }

@@ -154,6 +154,7 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
         "commit_found_by": found.map(|f| &f.by),
         "recorded_commit_missing": found.and_then(|f| f.recorded_missing.as_deref()),
         "verdict": v.comparison.verdict,
+        "cargo": v.era.map(|era| era.to_string()),
         "crate": identity(&v.krate, &v.published),
         "rebuilt": { "sha256": v.rebuilt.sha256, "content_digest": read::content_digest(&v.rebuilt.entries) },
         "commit": v.commit,

@@ -15,7 +15,7 @@ use cargo_util_schemas::manifest::{
     InheritableDependency, PackageName, StringOrBool, TomlManifest, TomlPackage, TomlWorkspace,
 };
 
-pub use publish::{PublishContext, prepare_for_publish, render};
+pub use publish::{PublishContext, prepare_for_publish, render, render_as};
 
 /// A package manifest, as written and as cargo normalizes it on load.
 #[derive(Debug, Clone)]

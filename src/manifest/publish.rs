@@ -154,6 +154,83 @@ pub fn render(manifest: &TomlManifest) -> Result<String, toml::ser::Error> {
     Ok(format!("{PREAMBLE}\n{}", toml::to_string_pretty(manifest)?))
 }
 
+/// ERA-TOML, ERA-METADATA: the bytes of the archive's `Cargo.toml` as the releases of `profile`
+/// rendered the same manifest.
+pub fn render_as(
+    manifest: &TomlManifest,
+    profile: &crate::era::Profile,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use crate::era::{MetadataOrder, SectionOrder, TomlRendering};
+    if *profile == crate::era::CURRENT {
+        return Ok(render(manifest)?);
+    }
+    let mut table = toml::Table::try_from(manifest)?;
+    let package = table.get_mut("package").and_then(toml::Value::as_table_mut);
+    if let Some(package) = package {
+        if !profile.autolib {
+            package.remove("autolib");
+        }
+        if let (MetadataOrder::Sorted, Some(metadata)) = (profile.metadata, package.get_mut("metadata")) {
+            sort_tables(metadata);
+        }
+    }
+    if profile.sections == SectionOrder::Before185 {
+        table = in_order(table, &SECTIONS_BEFORE_1_85);
+    }
+    let body = match profile.toml {
+        TomlRendering::Toml09 => toml::to_string_pretty(&table)?,
+        TomlRendering::Toml08 => toml08::to_string_pretty(&table)?,
+    };
+    Ok(format!("{PREAMBLE}\n{body}"))
+}
+
+/// ERA-SECTIONS: the top-level tables in the order cargo 1.84 and earlier wrote them.
+const SECTIONS_BEFORE_1_85: [&str; 14] = [
+    "package",
+    "profile",
+    "lib",
+    "bin",
+    "example",
+    "test",
+    "bench",
+    "dependencies",
+    "dev-dependencies",
+    "build-dependencies",
+    "features",
+    "target",
+    "badges",
+    "lints",
+];
+
+/// `table` with the keys `order` names first, in that order, then the others as they were.
+fn in_order(mut table: toml::Table, order: &[&str]) -> toml::Table {
+    let mut ordered = toml::Table::new();
+    for key in order {
+        if let Some(value) = table.remove(*key) {
+            ordered.insert((*key).to_owned(), value);
+        }
+    }
+    ordered.extend(table);
+    ordered
+}
+
+/// The keys of every table in `value` in sorted order, as `toml::Value` kept them before cargo
+/// enabled `preserve_order` (1.90).
+fn sort_tables(value: &mut toml::Value) {
+    match value {
+        toml::Value::Table(table) => {
+            let mut entries: Vec<(String, toml::Value)> = std::mem::take(table).into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (key, mut value) in entries {
+                sort_tables(&mut value);
+                table.insert(key, value);
+            }
+        }
+        toml::Value::Array(items) => items.iter_mut().for_each(sort_tables),
+        _ => {}
+    }
+}
+
 pub(super) fn default_resolver(edition: &str) -> &'static str {
     match edition {
         "2015" | "2018" => "1",
@@ -297,5 +374,26 @@ mod tests {
         assert_eq!(feature_dependency("memchr?/std"), Some("memchr"));
         assert_eq!(feature_dependency("helper/x"), Some("helper"));
         assert_eq!(feature_dependency("std"), None);
+    }
+}
+
+#[cfg(test)]
+mod era_tests {
+    use cargo_util_schemas::manifest::TomlManifest;
+
+    /// ERA-SECTIONS, ERA-AUTOLIB: cargo 1.80–1.82 wrote no `autolib` and put `[profile]` first and
+    /// `[features]` after the dependencies (regex 1.10.6 as published is rebuilt so, `identical`).
+    #[test]
+    fn era_sections_before_1_85_and_no_autolib() {
+        let text = "[package]\nname = \"a\"\nversion = \"0.1.0\"\nautolib = false\n\n[features]\nx = []\n\n\
+                    [lib]\npath = \"src/lib.rs\"\n\n[dependencies.b]\nversion = \"1\"\n\n[profile.release]\nlto = true\n";
+        let manifest: TomlManifest = toml::from_str(text).unwrap();
+        let era = crate::era::ERAS.iter().find(|e| e.first == 63).unwrap();
+        let rendered = super::render_as(&manifest, &era.profile).unwrap();
+        let headers: Vec<&str> = rendered.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(headers, ["[package]", "[profile.release]", "[lib]", "[dependencies.b]", "[features]"]);
+        assert!(!rendered.contains("autolib"), "{rendered}");
+        let current = super::render_as(&manifest, &crate::era::CURRENT).unwrap();
+        assert_eq!(current, super::render(&manifest).unwrap());
     }
 }

@@ -9,12 +9,13 @@ mod shared;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
-use crate::compare::{self, Comparison};
+use crate::compare::{self, Comparison, Verdict};
+use crate::era::{self, Era, Releases};
 use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::Manifest;
 use crate::package::{self, Options, Source};
-use crate::plan::{Generated, VCS_INFO_FILE};
+use crate::plan::{Contents, Generated, VCS_INFO_FILE};
 use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
@@ -66,6 +67,8 @@ pub struct Verification {
     /// Files of the commit that the rebuild could not use.
     pub omitted: Vec<Omission>,
     pub comparison: Comparison,
+    /// The cargo releases whose output the crate is byte for byte, when it is (`ERA-VERIFY`).
+    pub era: Option<Releases>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +136,8 @@ fn one_package(krate: &Path, published: &read::CrateFile) -> Result<(), Error> {
 /// A crate rebuilt from the commit its entries record.
 struct Rebuilt {
     archive: read::CrateFile,
+    /// The same rebuild as the eras the published crate allows wrote it (`ERA-INFER`).
+    by_era: Vec<(Era, read::CrateFile)>,
     checkout: export::Checkout,
     path_in_vcs: String,
     located_by_name: bool,
@@ -140,6 +145,33 @@ struct Rebuilt {
 
 fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -> Verification {
     let mut comparison = compare::compare(&rebuilt.archive, &published);
+    let mut archive = rebuilt.archive;
+    let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
+    if era.is_none() {
+        // ERA-VERIFY: the eras whose profile reproduces the crate byte for byte; where several do
+        // (a small crate both deflates compress alike), all of them are named.
+        let mut reproducing = rebuilt.by_era.into_iter().filter_map(|(candidate, file)| {
+            let by_era = compare::compare(&file, &published);
+            (by_era.verdict == Verdict::Identical).then_some((candidate, file, by_era))
+        });
+        if let Some((first, file, by_era)) = reproducing.next() {
+            let others: Vec<Era> = reproducing.map(|(other, ..)| other).collect();
+            let releases = others.iter().fold(first.releases(), |span, other| span.joined(other.releases()));
+            let mut deflates = vec![first.profile.deflate.name()];
+            for other in &others {
+                if !deflates.contains(&other.profile.deflate.name()) {
+                    deflates.push(other.profile.deflate.name());
+                }
+            }
+            (comparison, archive, era) = (by_era, file, Some(releases));
+            comparison.explanations.push(format!(
+                "byte for byte what cargo {releases} wrote (`ERA-*`: generated files stamped with mtime {}, \
+                 compressed by {})",
+                first.profile.generated_mtime,
+                deflates.join(" or ")
+            ));
+        }
+    }
     if rebuilt.located_by_name {
         comparison.explanations.push(format!(
             "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
@@ -151,7 +183,8 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
     Verification {
         krate: request.krate.clone(),
         published,
-        rebuilt: rebuilt.archive,
+        rebuilt: archive,
+        era,
         commit: rebuilt.checkout.commit,
         path_in_vcs: rebuilt.path_in_vcs,
         located_by_name: rebuilt.located_by_name,
@@ -219,11 +252,13 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     }
 
     lease.save_locks(&package_dir);
-    let archive = rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()))
-        .map_err(rebuild_error(&lease.checkout.commit))?;
+    let eras = era::candidates(entries);
+    let (archive, by_era) =
+        rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()), &eras)
+            .map_err(rebuild_error(&lease.checkout.commit))?;
     let checkout = lease.checkout.clone();
     lease.release();
-    Ok(Rebuilt { archive, checkout, path_in_vcs, located_by_name })
+    Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name })
 }
 
 /// `package.name` of a manifest's text.
@@ -281,14 +316,18 @@ pub fn reproduce(
     })
 }
 
+/// The archive rebuilt as cargo 1.95 writes it, and as each of `eras` did.
+type Rebuilds = (read::CrateFile, Vec<(Era, read::CrateFile)>);
+
 /// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
-/// and no build check.
+/// and no build check; the plan is written as cargo 1.95 writes it and as each of `eras` did.
 fn rebuild(
     request: &Request<'_>,
     package_dir: &Path,
     scratch_dir: &Path,
     published_lock: Option<&Path>,
-) -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
+    eras: &[Era],
+) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = request.cargo.clone();
     cargo.cwd = package_dir.to_owned();
     // The rebuild's own target directory is new; cargo's record of the compiler is still borrowed
@@ -313,9 +352,28 @@ fn rebuild(
     // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
     let lock = package::LockContext { siblings: request.siblings, refreshed: false };
     let planned = package::plan(&selection, &options, lock)?;
-    let mut bytes = Vec::new();
-    archive::write(&planned.plan, &mut bytes)?;
-    Ok(read::read_bytes(&bytes)?)
+    let written = |profile: &era::Profile| -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
+        let mut bytes = Vec::new();
+        if *profile == era::CURRENT {
+            archive::write_as(&planned.plan, profile, &mut bytes)?;
+        } else {
+            // The same plan, with the manifest as the era rendered it (`ERA-TOML`, `ERA-METADATA`).
+            let mut plan = planned.plan.clone();
+            let text = crate::manifest::render_as(&planned.published, profile)?;
+            for entry in &mut plan.entries {
+                if let Contents::Generated { kind: Generated::Manifest, data } = &mut entry.contents {
+                    *data = text.clone().into_bytes();
+                }
+            }
+            archive::write_as(&plan, profile, &mut bytes)?;
+        }
+        Ok(read::read_bytes(&bytes)?)
+    };
+    let mut by_era = Vec::with_capacity(eras.len());
+    for era in eras {
+        by_era.push((*era, written(&era.profile)?));
+    }
+    Ok((written(&era::CURRENT)?, by_era))
 }
 
 /// The `.cargo_vcs_info.json` a crate records (its `entry`), if it has one.

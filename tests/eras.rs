@@ -1,0 +1,72 @@
+//! Era profiles (ERA-*): crates that an older real cargo packaged during the test verify as
+//! `identical`, with the releases named. The older cargo is Debian bookworm's cargo 1.85
+//! (`cargo-web`, linked with the system's C zlib), unpacked by `testdata/eras/debian-cargo.sh`,
+//! which `.ci/run` runs and this test runs when it is missing.
+#![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
+
+#[allow(dead_code, reason = "each suite uses part of the shared harness")]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Debian's cargo 1.85 and the library path it runs with.
+fn debian_cargo() -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/debian-cargo-1.85");
+    let out = Command::new("bash").arg(root.join("testdata/eras/debian-cargo.sh")).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", support::describe("testdata/eras/debian-cargo.sh", &out));
+    let libs = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"].map(|l| dir.join(l).display().to_string());
+    (dir.join("usr/bin/cargo"), libs.join(":"))
+}
+
+/// A package with features, a profile and a lint table (so the 1.85 section order shows), a
+/// description with both kinds of quotes (so the serializer's style shows) and 300 KiB of text
+/// (so the deflate implementations part), committed with fixed names and dates.
+fn package_dir(root: &Path) -> PathBuf {
+    let dir = root.join("pkg");
+    support::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"era\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"it's \\\"quoted\\\"\"\n\n[package.metadata.docs]\nzeta = 1\nalpha = 2\n\n\
+         [features]\nextra = []\n\n[profile.release]\nlto = true\n\n[lints.rust]\nunsafe_code = \"forbid\"\n",
+    );
+    support::write(&dir, "src/lib.rs", "pub fn era() {}\n");
+    let text: String = (0..12_000).map(|i| format!("line {i}: {}\n", i * 7919 % 10_007)).collect();
+    support::write(&dir, "data/lines.txt", &text);
+    support::git(&dir, &["init", "-q", "-b", "main"]);
+    support::git(&dir, &["add", "."]);
+    support::git(&dir, &["commit", "-q", "-m", "release"]);
+    dir
+}
+
+#[test]
+fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
+    let (cargo, libs) = debian_cargo();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = package_dir(tmp.path());
+    let out = Command::new(&cargo)
+        .args(["package", "--no-verify", "--offline"])
+        .current_dir(&dir)
+        .env("LD_LIBRARY_PATH", &libs)
+        .env("CARGO_HOME", tmp.path().join("home"))
+        .env("RUSTC", "rustc")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::describe("cargo 1.85 package", &out));
+    let krate = dir.join("target/package/era-0.1.0.crate");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["verify", krate.to_str().unwrap(), "--repo", dir.to_str().unwrap(), "--format", "json", "--offline"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.85–1.87")));
+    assert_eq!(report["rebuilt"]["sha256"], report["crate"]["sha256"], "{report}");
+    let note = report["explanations"][0].as_str().unwrap();
+    assert!(note.ends_with("compressed by C zlib)"), "only C zlib gives these bytes: {note}");
+}
