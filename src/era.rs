@@ -34,6 +34,19 @@ pub enum TomlRendering {
     Toml08,
     /// toml 0.9 over toml_writer (cargo 1.89 on; the toml 0.8.22 of 1.89 renders alike).
     Toml09,
+    /// toml 0.7 over toml_edit 0.19 (cargo 1.69–1.74; the toml_edit 0.13–0.15 of 1.60–1.68 and the
+    /// toml 0.8.6–0.8.12 of 1.75–1.79 render alike): quotes escaped in basic strings.
+    Toml07,
+}
+
+/// ERA-TARGETS: which targets and `auto*`/`build`/`readme` values the published manifest holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Targets {
+    /// Every target, sorted by name, `build`, `readme = false` and the four `auto* = false`
+    /// written out (cargo 1.80 on; rust-lang/cargo#13989, #14004).
+    Explicit,
+    /// As the author wrote them (cargo 1.79 and earlier).
+    AsWritten,
 }
 
 /// ERA-METADATA: the key order of `package.metadata` tables.
@@ -72,6 +85,9 @@ pub struct Profile {
     /// ERA-AUTOLIB: `autolib = false` is written (cargo 1.83 on; rust-lang/cargo 5e35e271b).
     pub autolib: bool,
     pub sections: SectionOrder,
+    pub targets: Targets,
+    /// ERA-LINTS: `[lints]` is published (cargo 1.71 on; stable from 1.74); dropped before.
+    pub lints: bool,
 }
 
 /// What cargo 1.93 to 1.95 write: the packager's own profile.
@@ -83,6 +99,8 @@ pub const CURRENT: Profile = Profile {
     metadata: MetadataOrder::Source,
     autolib: true,
     sections: SectionOrder::Since185,
+    targets: Targets::Explicit,
+    lints: true,
 };
 
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
@@ -129,20 +147,25 @@ impl std::fmt::Display for Releases {
 /// ERA-WINDOWS: the eras since cargo 1.54, oldest first; the last is [`CURRENT`]. Before 1.80 the
 /// manifest's normalization differs in ways no profile models yet (no explicit targets, other
 /// serializers), so only crates whose `Cargo.toml` those changes leave alone can match them.
-pub const ERAS: [Era; 8] = {
+pub const ERAS: [Era; 11] = {
     use Deflate::{Zlib, ZlibRs};
     use MetadataOrder::{Sorted, Source};
     use SectionOrder::{Before185, Since185};
-    use TomlRendering::{Toml08, Toml09};
+    use Targets::{AsWritten, Explicit};
+    use TomlRendering::{Toml07, Toml08, Toml09};
+    const OLD: u64 = OLD_DISK_MTIME;
     const NEW: u64 = DETERMINISTIC_MTIME;
     [
-        era(54, 62, OLD_DISK_MTIME, Zlib, Toml08, Sorted, false, Before185),
-        era(63, 82, NEW, Zlib, Toml08, Sorted, false, Before185),
-        era(83, 84, NEW, Zlib, Toml08, Sorted, true, Before185),
-        era(85, 87, NEW, Zlib, Toml08, Sorted, true, Since185),
-        era(88, 88, NEW, ZlibRs, Toml08, Sorted, true, Since185),
-        era(89, 89, NEW, ZlibRs, Toml09, Sorted, true, Since185),
-        era(90, 92, NEW, ZlibRs, Toml09, Source, true, Since185),
+        era(54, 62, OLD, Zlib, Toml07, Sorted, false, Before185, AsWritten),
+        era(63, 68, NEW, Zlib, Toml07, Source, false, Before185, AsWritten),
+        era(69, 70, NEW, Zlib, Toml07, Sorted, false, Before185, AsWritten),
+        era(71, 79, NEW, Zlib, Toml07, Sorted, false, Before185, AsWritten),
+        era(80, 82, NEW, Zlib, Toml08, Sorted, false, Before185, Explicit),
+        era(83, 84, NEW, Zlib, Toml08, Sorted, true, Before185, Explicit),
+        era(85, 87, NEW, Zlib, Toml08, Sorted, true, Since185, Explicit),
+        era(88, 88, NEW, ZlibRs, Toml08, Sorted, true, Since185, Explicit),
+        era(89, 89, NEW, ZlibRs, Toml09, Sorted, true, Since185, Explicit),
+        era(90, 92, NEW, ZlibRs, Toml09, Source, true, Since185, Explicit),
         Era { first: 93, last: 95, profile: CURRENT },
     ]
 };
@@ -158,8 +181,11 @@ const fn era(
     metadata: MetadataOrder,
     autolib: bool,
     sections: SectionOrder,
+    targets: Targets,
 ) -> Era {
-    let profile = Profile { disk_mtime, generated_mtime: 1, deflate, toml, metadata, autolib, sections };
+    let lints = first >= 71;
+    let profile =
+        Profile { disk_mtime, generated_mtime: 1, deflate, toml, metadata, autolib, sections, targets, lints };
     Era { first, last, profile }
 }
 
@@ -212,8 +238,8 @@ pub fn manifest_releases(manifest: &str) -> Releases {
             true => releases.first = releases.first.max(83),
             false => releases.last = releases.last.min(82),
         }
-    } else if has("autolib = ") {
-        releases.first = releases.first.max(83);
+    } else {
+        releases.last = releases.last.min(79);
     }
     let target = ["[lib]", "[[bin]]", "[[example]]", "[[test]]", "[[bench]]"];
     let first_target = headers.iter().position(|h| target.contains(h));
@@ -236,11 +262,16 @@ mod tests {
 
     #[test]
     fn era_clues_from_the_manifest() {
-        let new = "[package]\nname = \"a\"\nautolib = false\n\n[features]\nx = []\n\n[lib]\npath = \"src/lib.rs\"\n\n[profile.release]\nlto = true\n";
-        assert_eq!(manifest_releases(new), Releases { first: 85, last: 95 });
+        let autos = "autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n";
+        let new = format!(
+            "[package]\nname = \"a\"\nautolib = false\n{autos}\n[features]\nx = []\n\n[lib]\npath = \"src/lib.rs\"\n\n\
+             [profile.release]\nlto = true\n"
+        );
+        assert_eq!(manifest_releases(&new), Releases { first: 85, last: 95 });
+        let explicit = format!("[package]\nname = \"a\"\n{autos}\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n");
+        assert_eq!(manifest_releases(&explicit), Releases { first: 80, last: 82 });
         let old = "[package]\nname = \"a\"\n\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n\n[features]\nx = []\n";
-        assert_eq!(manifest_releases(old), Releases { first: 54, last: 84 });
-        assert_eq!(manifest_releases("[package]\nname = \"a\"\nautolib = false\n"), Releases { first: 83, last: 95 });
-        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), ALL);
+        assert_eq!(manifest_releases(old), Releases { first: 54, last: 79 });
+        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 54, last: 79 });
     }
 }

@@ -395,6 +395,8 @@ pub struct Planned {
     pub plan: Plan,
     /// The manifest written into the archive.
     pub published: TomlManifest,
+    /// The manifest as written, for the eras that published its targets so (`ERA-TARGETS`).
+    pub original: TomlManifest,
     pub warnings: Vec<String>,
 }
 
@@ -428,7 +430,8 @@ pub fn plan(selection: &Selection, options: &Options, lock: LockContext<'_>) -> 
         };
         entries.push(Entry { rel_path: selected.rel_path.clone(), contents });
     }
-    Ok(Planned { plan: Plan::new(selection.base_name(), entries), published, warnings })
+    let original = manifest.original.clone();
+    Ok(Planned { plan: Plan::new(selection.base_name(), entries), published, original, warnings })
 }
 
 /// The archive's `Cargo.lock`, resolved from `previous` (LOCK-RESOLVE), or the workspace lock

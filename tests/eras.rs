@@ -1,7 +1,7 @@
-//! Era profiles (ERA-*): crates that an older real cargo packaged during the test verify as
-//! `identical`, with the releases named. The older cargo is Debian bookworm's cargo 1.85
-//! (`cargo-web`, linked with the system's C zlib), unpacked by `testdata/eras/debian-cargo.sh`,
-//! which `.ci/run` runs and this test runs when it is missing.
+//! Era profiles (ERA-*): crates that older real cargos packaged during the test verify as
+//! `identical`, with the releases named. The older cargos are Debian bookworm's cargo 1.85
+//! (`cargo-web`) and 1.65 (`cargo` 0.66), linked with the system's C zlib, unpacked by
+//! `testdata/eras/debian-cargo.sh`, which `.ci/run` runs and this test runs when they are missing.
 #![allow(clippy::disallowed_methods, reason = "the shared harness reads and sanitizes the environment")]
 
 #[allow(dead_code, reason = "each suite uses part of the shared harness")]
@@ -10,12 +10,13 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Debian's cargo 1.85 and the library path it runs with.
-fn debian_cargo() -> (PathBuf, String) {
+/// Debian's cargo `version` (1.85 or 1.65) and the library path it runs with.
+fn debian_cargo(version: &str) -> (PathBuf, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/debian-cargo-1.85");
+    let dir = root.join("target/debian-cargo");
     let out = Command::new("bash").arg(root.join("testdata/eras/debian-cargo.sh")).arg(&dir).output().unwrap();
     assert!(out.status.success(), "{}", support::describe("testdata/eras/debian-cargo.sh", &out));
+    let dir = dir.join(version);
     let libs = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"].map(|l| dir.join(l).display().to_string());
     (dir.join("usr/bin/cargo"), libs.join(":"))
 }
@@ -41,9 +42,10 @@ fn package_dir(root: &Path) -> PathBuf {
     dir
 }
 
-#[test]
-fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
-    let (cargo, libs) = debian_cargo();
+/// What `verify --format json` says of the crate Debian's cargo `version` packages from a fresh
+/// copy of the fixture.
+fn verified_output_of(version: &str) -> serde_json::Value {
+    let (cargo, libs) = debian_cargo(version);
     let tmp = tempfile::tempdir().unwrap();
     let dir = package_dir(tmp.path());
     let out = Command::new(&cargo)
@@ -55,9 +57,8 @@ fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", support::describe("cargo 1.85 package", &out));
+    assert!(out.status.success(), "{}", support::describe(&format!("cargo {version} package"), &out));
     let krate = dir.join("target/package/era-0.1.0.crate");
-
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
         .args(["verify", krate.to_str().unwrap(), "--repo", dir.to_str().unwrap(), "--format", "json", "--offline"])
         .output()
@@ -65,8 +66,24 @@ fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.85–1.87")));
     assert_eq!(report["rebuilt"]["sha256"], report["crate"]["sha256"], "{report}");
+    report
+}
+
+/// Cargo 1.85: the toml 0.8 serializer (a literal string in triple single quotes), sorted
+/// metadata, the 1.85 table order, `autolib`, C zlib.
+#[test]
+fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
+    let report = verified_output_of("1.85");
+    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.85–1.87")));
     let note = report["explanations"][0].as_str().unwrap();
     assert!(note.ends_with("compressed by C zlib)"), "only C zlib gives these bytes: {note}");
+}
+
+/// Cargo 1.65: targets as written (no `[lib]`, no `auto*`), the toml_edit serializer (escaped
+/// quotes), metadata keys in source order (1.60–1.68), profile first, C zlib.
+#[test]
+fn era_cargo_1_65_output_verifies_identical_with_its_releases_named() {
+    let report = verified_output_of("1.65");
+    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.63–1.68")));
 }

@@ -27,6 +27,9 @@ pub struct Manifest {
     /// The manifest with targets, `build`, `readme` and the `auto*` flags made explicit
     /// (`MAN-NORMALIZE`), before publish-time rewriting.
     pub normalized: TomlManifest,
+    /// The manifest as written: cargo before 1.80 published its targets and `auto*` flags as
+    /// they are here (`ERA-TARGETS`).
+    pub original: TomlManifest,
     /// The resolver of the package's workspace (`MAN-RESOLVER`).
     pub workspace_resolver: String,
     /// Warnings cargo would print while loading.
@@ -132,6 +135,7 @@ impl Manifest {
             path: path.to_owned(),
             root,
             normalized,
+            original,
             workspace_resolver: workspace.resolver.clone(),
             warnings,
         })

@@ -158,12 +158,21 @@ pub fn render(manifest: &TomlManifest) -> Result<String, toml::ser::Error> {
 /// rendered the same manifest.
 pub fn render_as(
     manifest: &TomlManifest,
+    original: &TomlManifest,
     profile: &crate::era::Profile,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    use crate::era::{MetadataOrder, SectionOrder, TomlRendering};
+    use crate::era::{MetadataOrder, SectionOrder, Targets, TomlRendering};
     if *profile == crate::era::CURRENT {
         return Ok(render(manifest)?);
     }
+    let as_written;
+    let manifest = match profile.targets {
+        Targets::Explicit => manifest,
+        Targets::AsWritten => {
+            as_written = targets_as_written(manifest, original);
+            &as_written
+        }
+    };
     let mut table = toml::Table::try_from(manifest)?;
     let package = table.get_mut("package").and_then(toml::Value::as_table_mut);
     if let Some(package) = package {
@@ -174,14 +183,45 @@ pub fn render_as(
             sort_tables(metadata);
         }
     }
+    if !profile.lints {
+        table.remove("lints");
+    }
     if profile.sections == SectionOrder::Before185 {
         table = in_order(table, &SECTIONS_BEFORE_1_85);
     }
     let body = match profile.toml {
         TomlRendering::Toml09 => toml::to_string_pretty(&table)?,
         TomlRendering::Toml08 => toml08::to_string_pretty(&table)?,
+        TomlRendering::Toml07 => toml07::to_string_pretty(&table)?,
     };
     Ok(format!("{PREAMBLE}\n{body}"))
+}
+
+/// ERA-TARGETS: `manifest` with the targets and the `build`, `auto*` and `readme` values of
+/// `original`, the manifest as written, as cargo 1.79 and earlier published them; a readme cargo
+/// found by itself stays.
+fn targets_as_written(manifest: &TomlManifest, original: &TomlManifest) -> TomlManifest {
+    let mut old = manifest.clone();
+    let written = original.package.as_ref().or(original.project.as_ref());
+    if let (Some(package), Some(written)) = (old.package.as_mut(), written) {
+        package.build = written.build.clone();
+        package.autolib = written.autolib;
+        package.autobins = written.autobins;
+        package.autoexamples = written.autoexamples;
+        package.autotests = written.autotests;
+        package.autobenches = written.autobenches;
+        if written.readme.is_none()
+            && matches!(package.readme.as_ref().and_then(|r| r.as_value()), Some(StringOrBool::Bool(false)))
+        {
+            package.readme = None;
+        }
+    }
+    old.lib = original.lib.clone();
+    old.bin = original.bin.clone();
+    old.example = original.example.clone();
+    old.test = original.test.clone();
+    old.bench = original.bench.clone();
+    old
 }
 
 /// ERA-SECTIONS: the top-level tables in the order cargo 1.84 and earlier wrote them.
@@ -388,12 +428,12 @@ mod era_tests {
         let text = "[package]\nname = \"a\"\nversion = \"0.1.0\"\nautolib = false\n\n[features]\nx = []\n\n\
                     [lib]\npath = \"src/lib.rs\"\n\n[dependencies.b]\nversion = \"1\"\n\n[profile.release]\nlto = true\n";
         let manifest: TomlManifest = toml::from_str(text).unwrap();
-        let era = crate::era::ERAS.iter().find(|e| e.first == 63).unwrap();
-        let rendered = super::render_as(&manifest, &era.profile).unwrap();
+        let era = crate::era::ERAS.iter().find(|e| e.first == 80).unwrap();
+        let rendered = super::render_as(&manifest, &manifest, &era.profile).unwrap();
         let headers: Vec<&str> = rendered.lines().filter(|l| l.starts_with('[')).collect();
         assert_eq!(headers, ["[package]", "[profile.release]", "[lib]", "[dependencies.b]", "[features]"]);
         assert!(!rendered.contains("autolib"), "{rendered}");
-        let current = super::render_as(&manifest, &crate::era::CURRENT).unwrap();
+        let current = super::render_as(&manifest, &manifest, &crate::era::CURRENT).unwrap();
         assert_eq!(current, super::render(&manifest).unwrap());
     }
 }

@@ -15,7 +15,7 @@ use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::Manifest;
 use crate::package::{self, Options, Source};
-use crate::plan::{Contents, Generated, VCS_INFO_FILE};
+use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
 use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
@@ -253,9 +253,16 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
 
     lease.save_locks(&package_dir);
     let eras = era::candidates(entries);
-    let (archive, by_era) =
-        rebuild(request, &package_dir, &scratch_dir, published_lock.map(|_| lock_path.as_path()), &eras)
-            .map_err(rebuild_error(&lease.checkout.commit))?;
+    let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
+    let (archive, by_era) = rebuild(
+        request,
+        &package_dir,
+        &scratch_dir,
+        published_lock.map(|_| lock_path.as_path()),
+        &eras,
+        manifest_sha256,
+    )
+    .map_err(rebuild_error(&lease.checkout.commit))?;
     let checkout = lease.checkout.clone();
     lease.release();
     Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name })
@@ -327,6 +334,7 @@ fn rebuild(
     scratch_dir: &Path,
     published_lock: Option<&Path>,
     eras: &[Era],
+    published_manifest: Option<&str>,
 ) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = request.cargo.clone();
     cargo.cwd = package_dir.to_owned();
@@ -352,28 +360,35 @@ fn rebuild(
     // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
     let lock = package::LockContext { siblings: request.siblings, refreshed: false };
     let planned = package::plan(&selection, &options, lock)?;
-    let written = |profile: &era::Profile| -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
-        let mut bytes = Vec::new();
-        if *profile == era::CURRENT {
-            archive::write_as(&planned.plan, profile, &mut bytes)?;
-        } else {
-            // The same plan, with the manifest as the era rendered it (`ERA-TOML`, `ERA-METADATA`).
-            let mut plan = planned.plan.clone();
-            let text = crate::manifest::render_as(&planned.published, profile)?;
-            for entry in &mut plan.entries {
-                if let Contents::Generated { kind: Generated::Manifest, data } = &mut entry.contents {
-                    *data = text.clone().into_bytes();
-                }
-            }
-            archive::write_as(&plan, profile, &mut bytes)?;
-        }
-        Ok(read::read_bytes(&bytes)?)
-    };
-    let mut by_era = Vec::with_capacity(eras.len());
+    let written =
+        |plan: &Plan, profile: &era::Profile| -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
+            let mut bytes = Vec::new();
+            archive::write_as(plan, profile, &mut bytes)?;
+            Ok(read::read_bytes(&bytes)?)
+        };
+    // ERA-VERIFY: an era's archive is written only when its `Cargo.toml` is the published one;
+    // the manifest is what tells the eras apart before the headers and the compression.
+    let mut by_era = Vec::new();
     for era in eras {
-        by_era.push((*era, written(&era.profile)?));
+        let text = crate::manifest::render_as(&planned.published, &planned.original, &era.profile)?;
+        if published_manifest != Some(sha256_hex(text.as_bytes()).as_str()) {
+            continue;
+        }
+        let mut plan = planned.plan.clone();
+        for entry in &mut plan.entries {
+            if let Contents::Generated { kind: Generated::Manifest, data } = &mut entry.contents {
+                *data = text.clone().into_bytes();
+            }
+        }
+        by_era.push((*era, written(&plan, &era.profile)?));
     }
-    Ok((written(&era::CURRENT)?, by_era))
+    Ok((written(&planned.plan, &era::CURRENT)?, by_era))
+}
+
+/// The sha256 of `bytes`, hex, as [`read::ArchivedEntry::sha256`] gives it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
 /// The `.cargo_vcs_info.json` a crate records (its `entry`), if it has one.
