@@ -69,6 +69,17 @@ pub enum SectionOrder {
     Since185,
 }
 
+/// ERA-RESOLVER: when `package.resolver` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolverRule {
+    /// `"2"` whenever the workspace resolves with 2, so edition-2021 packages get it; never `"1"`
+    /// (cargo 1.63 and earlier).
+    WhenTwo,
+    /// When the workspace's resolver differs from the edition's default, `"1"` too (cargo 1.64
+    /// on; rust-lang/cargo ee4bf08cb).
+    WhenNotDefault,
+}
+
 /// What a cargo release writes, as far as this tool reproduces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
@@ -88,6 +99,13 @@ pub struct Profile {
     pub targets: Targets,
     /// ERA-LINTS: `[lints]` is published (cargo 1.71 on; stable from 1.74); dropped before.
     pub lints: bool,
+    /// ERA-PROFILES: `[profile]` is published normalized (`debug = true` as `2`; cargo 1.71 on),
+    /// as written before.
+    pub profiles_normalized: bool,
+    /// ERA-README: a README cargo found by itself is written as `readme` (cargo 1.62 on;
+    /// rust-lang/cargo 3bbb781ae).
+    pub readme_found: bool,
+    pub resolver: ResolverRule,
 }
 
 /// What cargo 1.93 to 1.95 write: the packager's own profile.
@@ -101,6 +119,9 @@ pub const CURRENT: Profile = Profile {
     sections: SectionOrder::Since185,
     targets: Targets::Explicit,
     lints: true,
+    profiles_normalized: true,
+    readme_found: true,
+    resolver: ResolverRule::WhenNotDefault,
 };
 
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
@@ -144,49 +165,83 @@ impl std::fmt::Display for Releases {
     }
 }
 
-/// ERA-WINDOWS: the eras since cargo 1.54, oldest first; the last is [`CURRENT`]. Before 1.80 the
-/// manifest's normalization differs in ways no profile models yet (no explicit targets, other
-/// serializers), so only crates whose `Cargo.toml` those changes leave alone can match them.
-pub const ERAS: [Era; 11] = {
-    use Deflate::{Zlib, ZlibRs};
-    use MetadataOrder::{Sorted, Source};
-    use SectionOrder::{Before185, Since185};
-    use Targets::{AsWritten, Explicit};
-    use TomlRendering::{Toml07, Toml08, Toml09};
-    const OLD: u64 = OLD_DISK_MTIME;
-    const NEW: u64 = DETERMINISTIC_MTIME;
-    [
-        era(54, 62, OLD, Zlib, Toml07, Sorted, false, Before185, AsWritten),
-        era(63, 68, NEW, Zlib, Toml07, Source, false, Before185, AsWritten),
-        era(69, 70, NEW, Zlib, Toml07, Sorted, false, Before185, AsWritten),
-        era(71, 79, NEW, Zlib, Toml07, Sorted, false, Before185, AsWritten),
-        era(80, 82, NEW, Zlib, Toml08, Sorted, false, Before185, Explicit),
-        era(83, 84, NEW, Zlib, Toml08, Sorted, true, Before185, Explicit),
-        era(85, 87, NEW, Zlib, Toml08, Sorted, true, Since185, Explicit),
-        era(88, 88, NEW, ZlibRs, Toml08, Sorted, true, Since185, Explicit),
-        era(89, 89, NEW, ZlibRs, Toml09, Sorted, true, Since185, Explicit),
-        era(90, 92, NEW, ZlibRs, Toml09, Source, true, Since185, Explicit),
-        Era { first: 93, last: 95, profile: CURRENT },
-    ]
-};
+/// ERA-WINDOWS: the eras since cargo 1.54, oldest first; the last is [`CURRENT`]. Each profile
+/// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
+/// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
+/// bytes depend on them are claimed for no era.
+pub const ERAS: [Era; 14] = [
+    Era { first: 54, last: 59, profile: UP_TO_1_59 },
+    Era { first: 60, last: 61, profile: UP_TO_1_61 },
+    Era { first: 62, last: 62, profile: UP_TO_1_62 },
+    Era { first: 63, last: 63, profile: UP_TO_1_63 },
+    Era { first: 64, last: 68, profile: UP_TO_1_68 },
+    Era { first: 69, last: 70, profile: UP_TO_1_70 },
+    Era { first: 71, last: 79, profile: UP_TO_1_79 },
+    Era { first: 80, last: 82, profile: UP_TO_1_82 },
+    Era { first: 83, last: 84, profile: UP_TO_1_84 },
+    Era { first: 85, last: 87, profile: UP_TO_1_87 },
+    Era { first: 88, last: 88, profile: UP_TO_1_88 },
+    Era { first: 89, last: 89, profile: UP_TO_1_89 },
+    Era { first: 90, last: 92, profile: UP_TO_1_92 },
+    Era { first: 93, last: 95, profile: CURRENT },
+];
 
-/// An era that stamps generated files with mtime 1 (cargo 1.54–1.92).
-#[allow(clippy::too_many_arguments, reason = "one argument per switch, in the table's columns")]
-const fn era(
-    first: u32,
-    last: u32,
-    disk_mtime: u64,
-    deflate: Deflate,
-    toml: TomlRendering,
-    metadata: MetadataOrder,
-    autolib: bool,
-    sections: SectionOrder,
-    targets: Targets,
-) -> Era {
-    let lints = first >= 71;
-    let profile =
-        Profile { disk_mtime, generated_mtime: 1, deflate, toml, metadata, autolib, sections, targets, lints };
-    Era { first, last, profile }
+const UP_TO_1_92: Profile = Profile { generated_mtime: 1, ..CURRENT };
+const UP_TO_1_89: Profile = Profile { metadata: MetadataOrder::Sorted, ..UP_TO_1_92 };
+const UP_TO_1_88: Profile = Profile { toml: TomlRendering::Toml08, ..UP_TO_1_89 };
+const UP_TO_1_87: Profile = Profile { deflate: Deflate::Zlib, ..UP_TO_1_88 };
+const UP_TO_1_84: Profile = Profile { sections: SectionOrder::Before185, ..UP_TO_1_87 };
+const UP_TO_1_82: Profile = Profile { autolib: false, ..UP_TO_1_84 };
+const UP_TO_1_79: Profile = Profile { toml: TomlRendering::Toml07, targets: Targets::AsWritten, ..UP_TO_1_82 };
+const UP_TO_1_70: Profile = Profile { lints: false, profiles_normalized: false, ..UP_TO_1_79 };
+const UP_TO_1_68: Profile = Profile { metadata: MetadataOrder::Source, ..UP_TO_1_70 };
+const UP_TO_1_63: Profile = Profile { resolver: ResolverRule::WhenTwo, ..UP_TO_1_68 };
+const UP_TO_1_62: Profile = Profile { disk_mtime: OLD_DISK_MTIME, ..UP_TO_1_63 };
+const UP_TO_1_61: Profile = Profile { readme_found: false, ..UP_TO_1_62 };
+const UP_TO_1_59: Profile = Profile { metadata: MetadataOrder::Sorted, ..UP_TO_1_61 };
+
+/// ERA-PACKAGE: the oldest release `package` reproduces: before 1.84 the lock file went only into
+/// packages with a binary or an example, and the other rules of [`ERAS`]' notes apply.
+pub const PACKAGE_OLDEST: u32 = 84;
+
+/// A cargo release `package` cannot write as.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} to 1.{newest}): \
+         its lock file and `.cargo_vcs_info.json` rules are not modeled yet; package with a newer cargo, or name \
+         one with `--cargo-version`",
+        newest = current().last
+    )]
+    TooOld(u32),
+    #[error(
+        "cargo 1.{0} is newer than the newest release `cargo seal package` writes as (1.{newest}); to write what \
+         1.{newest} writes, pass `--cargo-version 1.{newest}`",
+        newest = current().last
+    )]
+    TooNew(u32),
+    #[error("`{0}` is not a cargo release such as `1.85`")]
+    NotARelease(String),
+}
+
+/// ERA-PACKAGE: the profile `package` writes with for cargo 1.`minor`.
+pub fn for_package(minor: u32) -> Result<&'static Era, Error> {
+    if minor < PACKAGE_OLDEST {
+        return Err(Error::TooOld(minor));
+    }
+    ERAS.iter().find(|era| (era.first..=era.last).contains(&minor)).ok_or(Error::TooNew(minor))
+}
+
+/// The minor release of `1.85`, `1.85.1` or a `cargo -V` line (`cargo 1.85.0 (d73d2caf9 …)`).
+pub fn minor_of(release: &str) -> Result<u32, Error> {
+    let bad = || Error::NotARelease(release.trim().to_owned());
+    let version = release.trim().strip_prefix("cargo ").unwrap_or(release.trim());
+    let version = version.split_whitespace().next().ok_or_else(bad)?;
+    let mut parts = version.split(['.', '-']);
+    match (parts.next(), parts.next()) {
+        (Some("1"), Some(minor)) => minor.parse().map_err(|_| bad()),
+        _ => Err(bad()),
+    }
 }
 
 /// The era of the packager's own profile.
@@ -261,6 +316,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn era_package_releases() {
+        assert_eq!(minor_of("cargo 1.85.0 (d73d2caf9 2024-12-31)").unwrap(), 85);
+        assert_eq!(minor_of("1.65").unwrap(), 65);
+        assert_eq!(minor_of("1.90.0-nightly").unwrap(), 90);
+        assert!(minor_of("2.0").is_err() && minor_of("one").is_err());
+        assert_eq!(for_package(85).unwrap().releases(), Releases { first: 85, last: 87 });
+        assert_eq!(for_package(95).unwrap().profile, CURRENT);
+        assert!(matches!(for_package(83), Err(Error::TooOld(83))));
+        assert!(matches!(for_package(96), Err(Error::TooNew(96))));
+    }
+
+    #[test]
     fn era_clues_from_the_manifest() {
         let autos = "autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n";
         let new = format!(
@@ -268,7 +335,9 @@ mod tests {
              [profile.release]\nlto = true\n"
         );
         assert_eq!(manifest_releases(&new), Releases { first: 85, last: 95 });
-        let explicit = format!("[package]\nname = \"a\"\n{autos}\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n");
+        let explicit = format!(
+            "[package]\nname = \"a\"\n{autos}\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n"
+        );
         assert_eq!(manifest_releases(&explicit), Releases { first: 80, last: 82 });
         let old = "[package]\nname = \"a\"\n\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n\n[features]\nx = []\n";
         assert_eq!(manifest_releases(old), Releases { first: 54, last: 79 });

@@ -31,6 +31,9 @@ pub struct Options {
     /// The registries cargo's configuration names (`registries.<name>.index`), and crates.io.
     pub registries: Registries,
     pub cargo: Cargo,
+    /// ERA-PACKAGE: what the archive is written as: the release of the cargo that runs, or
+    /// `--cargo-version`.
+    pub profile: crate::era::Profile,
 }
 
 /// `cargo build` flags for the build that verifies each archive, as `cargo package` takes them.
@@ -90,7 +93,7 @@ pub enum Error {
     #[error("{0}")]
     Selection(String),
     #[error("failed to serialize the normalized manifest of `{}`", path.display())]
-    Render { path: PathBuf, source: toml::ser::Error },
+    Render { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
     #[error(transparent)]
     Lockfile(#[from] lockfile::Error),
     #[error("failed to read `{}` for archiving", path.display())]
@@ -396,7 +399,7 @@ pub struct Planned {
     /// The manifest written into the archive.
     pub published: TomlManifest,
     /// The manifest as written, for the eras that published its targets so (`ERA-TARGETS`).
-    pub original: TomlManifest,
+    pub original: manifest::Written,
     pub warnings: Vec<String>,
 }
 
@@ -409,8 +412,8 @@ pub fn plan(selection: &Selection, options: &Options, lock: LockContext<'_>) -> 
         manifest,
         &PublishContext { packaged: &packaged, registries: &options.registries.indexes },
     )?;
-    let manifest_text =
-        manifest::render(&published).map_err(|source| Error::Render { path: manifest.path.clone(), source })?;
+    let manifest_text = manifest::render_as(&published, &manifest.original, &options.profile)
+        .map_err(|source| Error::Render { path: manifest.path.clone(), source })?;
 
     let mut entries = Vec::with_capacity(selection.entries.len());
     for selected in &selection.entries {
@@ -539,7 +542,8 @@ pub fn write(plan: &Plan, options: &Options) -> Result<Written, Error> {
     let mut temp = builder.tempfile_in(&dir).map_err(io_error(&dir))?;
     let outcome = {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        let outcome = archive::write(plan, &mut out).map_err(|source| Error::Archive { path: dest.clone(), source })?;
+        let outcome = archive::write_as(plan, &options.profile, &mut out)
+            .map_err(|source| Error::Archive { path: dest.clone(), source })?;
         std::io::Write::flush(&mut out).map_err(io_error(&dest))?;
         outcome
     };

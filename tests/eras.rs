@@ -81,9 +81,73 @@ fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
 }
 
 /// Cargo 1.65: targets as written (no `[lib]`, no `auto*`), the toml_edit serializer (escaped
-/// quotes), metadata keys in source order (1.60–1.68), profile first, C zlib.
+/// quotes), metadata keys in source order (1.60–1.68), no `resolver = "2"` for an edition-2021
+/// package (1.64 on), profile first, C zlib.
 #[test]
 fn era_cargo_1_65_output_verifies_identical_with_its_releases_named() {
     let report = verified_output_of("1.65");
-    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.63–1.68")));
+    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.64–1.68")));
+}
+
+/// ERA-PACKAGE: every parity fixture (each variant) packaged by Debian's cargo 1.85 and by
+/// `cargo seal package` run under that cargo (`CARGO`), compared byte for byte. Fixtures cargo 1.85
+/// refuses (flags and features it lacks) are counted apart.
+#[test]
+fn era_package_under_cargo_1_85_matches_it_on_the_parity_fixtures() {
+    let (cargo, libs) = debian_cargo("1.85");
+    let env = [("CARGO", cargo.to_str().unwrap()), ("LD_LIBRARY_PATH", libs.as_str())];
+    let (mut same, mut refused) = (Vec::new(), Vec::new());
+    let mut differ = Vec::new();
+    for name in support::all_fixture_names() {
+        let fixture = support::Fixture::load(&name);
+        if fixture.expect_error.is_some() {
+            continue;
+        }
+        for args in &fixture.variants {
+            let label = format!("{name} [{}]", args.join(" "));
+            let sandbox = support::Sandbox::new(&format!("era-{name}"));
+            let (a, b) =
+                (sandbox.materialize(&fixture, support::Slot::A), sandbox.materialize(&fixture, support::Slot::B));
+            let package = |copy: &support::Copy, program: &Path| {
+                let manifest = copy.root.join(fixture.manifest_rel(&copy.root));
+                let mut command = Command::new(program);
+                command.args([
+                    "package",
+                    "--no-verify",
+                    "--target-dir",
+                    copy.target.to_str().unwrap(),
+                    "--manifest-path",
+                ]);
+                command.arg(&manifest).args(args).current_dir(&copy.root);
+                sandbox.pin_tool_env(&mut command);
+                command.envs(env).output().unwrap()
+            };
+            let golden = package(&a, &cargo);
+            if !golden.status.success() {
+                refused.push(label);
+                continue;
+            }
+            let ours = package(&b, Path::new(env!("CARGO_BIN_EXE_cargo-seal")));
+            let crates = |copy: &support::Copy| -> Vec<(String, Vec<u8>)> {
+                support::crates_in(&copy.target)
+                    .into_iter()
+                    .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+                    .collect()
+            };
+            if ours.status.success() && crates(&a) == crates(&b) {
+                same.push(label);
+            } else {
+                differ.push(format!("{label}: {}", String::from_utf8_lossy(&ours.stderr).lines().last().unwrap_or("")));
+            }
+        }
+    }
+    eprintln!(
+        "cargo 1.85 parity: {} same, {} differ, {} refused by cargo 1.85",
+        same.len(),
+        differ.len(),
+        refused.len()
+    );
+    eprintln!("differ: {differ:#?}\nrefused: {refused:#?}");
+    assert!(differ.is_empty(), "{differ:#?}");
+    assert!(same.len() > refused.len(), "most fixtures are within what cargo 1.85 packages");
 }

@@ -28,6 +28,39 @@ pub(super) fn cargo_version() -> String {
         .unwrap_or_default()
 }
 
+/// ERA-PACKAGE: the minor release of the cargo at `program` (`cargo 1.85.0 …` is 85), from
+/// `cargo -V`. For an absolute path (`$CARGO`, set by `cargo seal`) it is kept in the cache
+/// directory by the executable's path, size and modification time, so that only the first run
+/// with a cargo asks it; a bare `cargo` may be rustup's proxy, whose toolchain changes from one
+/// directory to the next, and is asked every time. `None` when it cannot be run.
+pub(super) fn cargo_release(program: &Path) -> Option<u32> {
+    let absolute = program.is_absolute().then_some(program);
+    let key = absolute.and_then(|path| {
+        let meta = std::fs::metadata(path).ok()?;
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("{}\n{}\n{}", path.display(), meta.len(), since.as_nanos()))
+    });
+    let cached = key.as_ref().zip(cache_dir()).map(|(key, dir)| {
+        use sha2::Digest as _;
+        dir.join("cargo-releases").join(format!("{:x}", sha2::Sha256::digest(key.as_bytes())))
+    });
+    if let Some(minor) = cached.as_ref().and_then(|f| std::fs::read_to_string(f).ok()?.trim().parse().ok()) {
+        return Some(minor);
+    }
+    let out = std::process::Command::new(program).arg("-V").output().ok()?;
+    let minor = crate::era::minor_of(&String::from_utf8_lossy(&out.stdout)).ok()?;
+    if let Some(file) = cached {
+        // A cache that cannot be written only costs the next run a `cargo -V`.
+        drop(
+            file.parent()
+                .map(std::fs::create_dir_all)
+                .transpose()
+                .and_then(|_| std::fs::write(&file, minor.to_string())),
+        );
+    }
+    Some(minor)
+}
+
 /// Where this tool keeps what cargo would cache in a target directory when there is none to
 /// borrow (`verify` rebuilds in a new one): `$XDG_CACHE_HOME/cargo-seal`, else
 /// `~/.cache/cargo-seal`.

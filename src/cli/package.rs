@@ -13,6 +13,7 @@ use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
 use crate::archive::{HumanBytes, read};
 use crate::compare::Verdict;
+use crate::era;
 use crate::features::CliFeatures;
 use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
@@ -76,6 +77,9 @@ pub struct Args {
     /// as `<crate>.intoto.jsonl`
     #[arg(long, value_name = "KEYFILE", conflicts_with = "list")]
     attest: Option<PathBuf>,
+    /// Write what this cargo release writes (`1.85`), instead of what the cargo that runs writes
+    #[arg(long, value_name = "X.Y", conflicts_with = "list")]
+    cargo_version: Option<String>,
     /// Don't include the lock file when packaging
     #[arg(long)]
     exclude_lockfile: bool,
@@ -516,6 +520,12 @@ fn options(
         env: Vec::new(),
         config: args.config.clone(),
     };
+    // ERA-PACKAGE: written as the cargo that runs the lock step would write it, or as asked.
+    let release = match &args.cargo_version {
+        Some(release) => Some(era::minor_of(release)?),
+        None => environment::cargo_release(&cargo.program),
+    };
+    let profile = release.map_or(Ok(era::CURRENT), |minor| era::for_package(minor).map(|era| era.profile))?;
     let ws = Workspace::load(&cargo, &manifest_path)?;
     cargo.target_dir = Some(ws.target_dir.clone());
     cargo.build_dir = Some(ws.build_dir.clone());
@@ -536,6 +546,7 @@ fn options(
         },
         registries: config.registries,
         cargo,
+        profile,
     };
     Ok((options, ws))
 }

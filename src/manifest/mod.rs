@@ -29,7 +29,7 @@ pub struct Manifest {
     pub normalized: TomlManifest,
     /// The manifest as written: cargo before 1.80 published its targets and `auto*` flags as
     /// they are here (`ERA-TARGETS`).
-    pub original: TomlManifest,
+    pub original: Written,
     /// The resolver of the package's workspace (`MAN-RESOLVER`).
     pub workspace_resolver: String,
     /// Warnings cargo would print while loading.
@@ -120,17 +120,32 @@ impl WorkspaceRoot {
 }
 
 fn parse(path: &Path) -> Result<TomlManifest, Error> {
+    parse_written(path).map(|written| written.manifest)
+}
+
+/// A manifest as its author wrote it.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub manifest: TomlManifest,
+    /// The `[profile]` table as TOML, values as written (`debug = true` stays `true`).
+    pub profile: Option<toml::Value>,
+}
+
+fn parse_written(path: &Path) -> Result<Written, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text).map_err(|source| Error::Parse { path: path.to_owned(), source })
+    let parse_error = |source| Error::Parse { path: path.to_owned(), source };
+    let manifest = toml::from_str(&text).map_err(parse_error)?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(parse_error)?;
+    Ok(Written { manifest, profile: table.remove("profile") })
 }
 
 impl Manifest {
     /// Reads and normalizes the manifest at `path` (absolute), a member of `workspace`.
     pub fn load(path: &Path, workspace: &WorkspaceRoot) -> Result<Self, Error> {
-        let original = parse(path)?;
+        let original = parse_written(path)?;
         let root = path.parent().unwrap_or(Path::new("/")).to_path_buf();
         let mut warnings = Vec::new();
-        let normalized = normalize::normalize(&original, path, &root, workspace, &mut warnings)?;
+        let normalized = normalize::normalize(&original.manifest, path, &root, workspace, &mut warnings)?;
         Ok(Manifest {
             path: path.to_owned(),
             root,

@@ -158,22 +158,24 @@ pub fn render(manifest: &TomlManifest) -> Result<String, toml::ser::Error> {
 /// rendered the same manifest.
 pub fn render_as(
     manifest: &TomlManifest,
-    original: &TomlManifest,
+    original: &super::Written,
     profile: &crate::era::Profile,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     use crate::era::{MetadataOrder, SectionOrder, Targets, TomlRendering};
     if *profile == crate::era::CURRENT {
         return Ok(render(manifest)?);
     }
-    let as_written;
+    let older;
     let manifest = match profile.targets {
         Targets::Explicit => manifest,
         Targets::AsWritten => {
-            as_written = targets_as_written(manifest, original);
-            &as_written
+            older = as_written(manifest, &original.manifest, profile);
+            &older
         }
     };
-    let mut table = toml::Table::try_from(manifest)?;
+    // Through cargo 1.95's own rendering and back: the table then holds what a manifest holds
+    // (a datetime as a datetime), in that rendering's order.
+    let mut table: toml::Table = toml::from_str(&toml::to_string(manifest)?)?;
     let package = table.get_mut("package").and_then(toml::Value::as_table_mut);
     if let Some(package) = package {
         if !profile.autolib {
@@ -186,21 +188,63 @@ pub fn render_as(
     if !profile.lints {
         table.remove("lints");
     }
+    if let (false, Some(rendered), Some(written)) =
+        (profile.profiles_normalized, table.get_mut("profile"), &original.profile)
+    {
+        debug_as_written(rendered, written);
+    }
     if profile.sections == SectionOrder::Before185 {
         table = in_order(table, &SECTIONS_BEFORE_1_85);
     }
     let body = match profile.toml {
         TomlRendering::Toml09 => toml::to_string_pretty(&table)?,
-        TomlRendering::Toml08 => toml08::to_string_pretty(&table)?,
-        TomlRendering::Toml07 => toml07::to_string_pretty(&table)?,
+        TomlRendering::Toml08 => with_toml08::to_string_pretty(&table)?,
+        TomlRendering::Toml07 => with_toml07::to_string_pretty(&table)?,
     };
     Ok(format!("{PREAMBLE}\n{body}"))
 }
 
+/// ERA-TOML: an older toml crate's serializer, fed the table as its own value types (datetimes
+/// included), keys in the same order (`preserve_order`).
+macro_rules! older_serializer {
+    ($module:ident, $toml:ident) => {
+        mod $module {
+            type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+            pub(super) fn to_string_pretty(table: &toml::Table) -> Result<String, Failure> {
+                Ok($toml::to_string_pretty(&table_of(table)?)?)
+            }
+
+            fn table_of(table: &toml::Table) -> Result<$toml::Table, Failure> {
+                table.iter().map(|(key, value)| Ok((key.clone(), value_of(value)?))).collect()
+            }
+
+            fn value_of(value: &toml::Value) -> Result<$toml::Value, Failure> {
+                Ok(match value {
+                    toml::Value::String(s) => $toml::Value::String(s.clone()),
+                    toml::Value::Integer(i) => $toml::Value::Integer(*i),
+                    toml::Value::Float(f) => $toml::Value::Float(*f),
+                    toml::Value::Boolean(b) => $toml::Value::Boolean(*b),
+                    toml::Value::Datetime(d) => $toml::Value::Datetime(d.to_string().parse()?),
+                    toml::Value::Array(items) => {
+                        $toml::Value::Array(items.iter().map(value_of).collect::<Result<_, _>>()?)
+                    }
+                    toml::Value::Table(table) => $toml::Value::Table(table_of(table)?),
+                })
+            }
+        }
+    };
+}
+
+older_serializer!(with_toml07, toml07);
+older_serializer!(with_toml08, toml08);
+
 /// ERA-TARGETS: `manifest` with the targets and the `build`, `auto*` and `readme` values of
 /// `original`, the manifest as written, as cargo 1.79 and earlier published them; a readme cargo
-/// found by itself stays.
-fn targets_as_written(manifest: &TomlManifest, original: &TomlManifest) -> TomlManifest {
+/// found by itself stays from 1.62 (ERA-README). Before 1.71 `[profile]` is as written too
+/// (ERA-PROFILES), and before 1.64 `resolver = "2"` marks every package its workspace resolves
+/// with 2 (ERA-RESOLVER).
+fn as_written(manifest: &TomlManifest, original: &TomlManifest, profile: &crate::era::Profile) -> TomlManifest {
     let mut old = manifest.clone();
     let written = original.package.as_ref().or(original.project.as_ref());
     if let (Some(package), Some(written)) = (old.package.as_mut(), written) {
@@ -210,10 +254,14 @@ fn targets_as_written(manifest: &TomlManifest, original: &TomlManifest) -> TomlM
         package.autoexamples = written.autoexamples;
         package.autotests = written.autotests;
         package.autobenches = written.autobenches;
-        if written.readme.is_none()
-            && matches!(package.readme.as_ref().and_then(|r| r.as_value()), Some(StringOrBool::Bool(false)))
-        {
+        let found = !matches!(package.readme.as_ref().and_then(|r| r.as_value()), Some(StringOrBool::Bool(false)));
+        if written.readme.is_none() && !(found && profile.readme_found) {
             package.readme = None;
+        }
+        if profile.resolver == crate::era::ResolverRule::WhenTwo {
+            let edition = package.edition.as_ref().and_then(|e| e.as_value()).map_or("2015", String::as_str);
+            let workspace = package.resolver.clone().unwrap_or_else(|| default_resolver(edition).to_owned());
+            package.resolver = (workspace == "2").then(|| workspace.clone());
         }
     }
     old.lib = original.lib.clone();
@@ -221,7 +269,23 @@ fn targets_as_written(manifest: &TomlManifest, original: &TomlManifest) -> TomlM
     old.example = original.example.clone();
     old.test = original.test.clone();
     old.bench = original.bench.clone();
+    if !profile.profiles_normalized {
+        old.profile = original.profile.clone();
+    }
     old
+}
+
+/// ERA-PROFILES: each `debug` of the `[profile]` tables (overrides included) as the author wrote
+/// it: cargo 1.70 and earlier kept `true` and `false`, which later releases write as `2` and `0`.
+fn debug_as_written(rendered: &mut toml::Value, written: &toml::Value) {
+    let (Some(rendered), Some(written)) = (rendered.as_table_mut(), written.as_table()) else { return };
+    for (key, value) in written {
+        match (key.as_str(), value, rendered.get_mut(key)) {
+            ("debug", toml::Value::Boolean(_), Some(slot)) => *slot = value.clone(),
+            (_, toml::Value::Table(_), Some(inner)) => debug_as_written(inner, value),
+            _ => {}
+        }
+    }
 }
 
 /// ERA-SECTIONS: the top-level tables in the order cargo 1.84 and earlier wrote them.
@@ -428,12 +492,13 @@ mod era_tests {
         let text = "[package]\nname = \"a\"\nversion = \"0.1.0\"\nautolib = false\n\n[features]\nx = []\n\n\
                     [lib]\npath = \"src/lib.rs\"\n\n[dependencies.b]\nversion = \"1\"\n\n[profile.release]\nlto = true\n";
         let manifest: TomlManifest = toml::from_str(text).unwrap();
+        let written = crate::manifest::Written { manifest: manifest.clone(), profile: None };
         let era = crate::era::ERAS.iter().find(|e| e.first == 80).unwrap();
-        let rendered = super::render_as(&manifest, &manifest, &era.profile).unwrap();
+        let rendered = super::render_as(&manifest, &written, &era.profile).unwrap();
         let headers: Vec<&str> = rendered.lines().filter(|l| l.starts_with('[')).collect();
         assert_eq!(headers, ["[package]", "[profile.release]", "[lib]", "[dependencies.b]", "[features]"]);
         assert!(!rendered.contains("autolib"), "{rendered}");
-        let current = super::render_as(&manifest, &manifest, &crate::era::CURRENT).unwrap();
+        let current = super::render_as(&manifest, &written, &crate::era::CURRENT).unwrap();
         assert_eq!(current, super::render(&manifest).unwrap());
     }
 }

@@ -349,6 +349,8 @@ fn rebuild(
         include_lockfile: published_lock.is_some(),
         registries: request.registries.clone(),
         cargo,
+        // The eras are written from this plan afterwards (`ERA-VERIFY`).
+        profile: era::CURRENT,
     };
     let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;
     let mut selection = package::select(manifest, &ws, &options, &mut Repos::default())?;
