@@ -199,6 +199,14 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
     let mut world = World::new();
     world.publish("kept", true, |b| b);
     let recorded = world.publish("rewritten", true, |b| b);
+    // DISC-MOVED: the repository moved to another owner after publishing.
+    world.publish("relocated", true, |b| b);
+    std::fs::create_dir_all(world.mirrors.join("github.com/elsewhere")).unwrap();
+    std::fs::rename(
+        world.mirrors.join("github.com/owner/relocated"),
+        world.mirrors.join("github.com/elsewhere/relocated"),
+    )
+    .unwrap();
     // History rewritten after publishing: the recorded commit is gone, the release is tagged.
     let repo = world.mirrors.join("github.com/owner/rewritten");
     git(&repo, &["commit", "-q", "--amend", "-m", "release, rewritten", "--date", "2001-01-01 00:00:00 +0000"]);
@@ -245,6 +253,12 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
         (row("kept")["verdict"].clone(), row("kept")["commit_found_by"].clone()),
         ("identical".into(), "vcs-info".into())
     );
+    let relocated = row("relocated");
+    assert_eq!(
+        (relocated["verdict"].as_str(), relocated["commit_found_by"].as_str()),
+        (Some("identical"), Some("vcs-info"))
+    );
+    assert!(relocated["explanations"][0].as_str().unwrap().contains("a moved or renamed repository"), "{relocated}");
     // Only `.cargo_vcs_info.json` names another commit.
     let rewritten = row("rewritten");
     assert_eq!(rewritten["verdict"], "same-sources", "{rewritten}");

@@ -316,6 +316,13 @@ fn verify_crate(
 /// AUD-EXPLAIN: what the way the commit was found says of the crate.
 fn discovery_notes(found: &discover::Found) -> Vec<String> {
     let mut notes = Vec::new();
+    if found.moved {
+        notes.push(
+            "the crate's repository URL has no local copy; a copy of the same name under another owner holds \
+             the recorded commit (a moved or renamed repository, or a fork): rebuilt from it"
+                .to_owned(),
+        );
+    }
     if let Some(lost) = &found.recorded_missing {
         notes.push(format!(
             "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \

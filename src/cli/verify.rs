@@ -134,6 +134,12 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
             ),
         };
         shell.print(format_args!("commit found by: {by}"));
+        if found.moved {
+            shell.print(
+                "note: the crate's repository URL has no local copy; a copy of the same name under another owner \
+                 holds the recorded commit (a moved or renamed repository, or a fork)",
+            );
+        }
         if let Some(lost) = &found.recorded_missing {
             shell.print(format_args!("note: the recorded commit {lost} is not in the repository"));
         }
@@ -153,6 +159,7 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
     json!({
         "commit_found_by": found.map(|f| &f.by),
         "recorded_commit_missing": found.and_then(|f| f.recorded_missing.as_deref()),
+        "repository_moved": found.is_some_and(|f| f.moved),
         "verdict": v.comparison.verdict,
         "cargo": v.era.map(|era| era.to_string()),
         "crate": identity(&v.krate, &v.published),

@@ -38,6 +38,9 @@ pub struct Found {
     pub recorded_missing: Option<String>,
     /// The package's directory in the repository, when the content search found it there.
     pub path: Option<String>,
+    /// DISC-MOVED: the crate's repository URL has no local copy; this one, of the same name under
+    /// another owner, holds the recorded commit.
+    pub moved: bool,
 }
 
 /// Why no repository or commit was found, as `audit` reports it.
@@ -144,6 +147,26 @@ impl Locator {
         found.ok_or(Error::RepositoryMissing { url: shown, looked })
     }
 
+    /// DISC-MOVED: the copies under `--repos` of a repository of the same name as `repository`'s
+    /// under another owner of its host, owners in name order.
+    pub fn same_name(&self, repository: &str) -> Vec<PathBuf> {
+        let (Some(dir), Some(url)) = (&self.mirrors, RepositoryUrl::parse(repository)) else { return Vec::new() };
+        let (Some(owner), Some(name)) = (url.segments.first(), url.segments.last()) else { return Vec::new() };
+        let mut owners: Vec<PathBuf> = match std::fs::read_dir(dir.join(&url.host)) {
+            Ok(entries) => entries.filter_map(|e| Some(e.ok()?.path())).collect(),
+            Err(_) => return Vec::new(),
+        };
+        owners.sort();
+        let other = |path: &PathBuf| path.file_name().is_some_and(|o| !o.eq_ignore_ascii_case(owner.as_str()));
+        let names = [name.clone(), format!("{name}.git"), name.to_lowercase(), format!("{}.git", name.to_lowercase())];
+        owners
+            .into_iter()
+            .filter(other)
+            .flat_map(|owner| names.iter().map(move |name| owner.join(name)).collect::<Vec<_>>())
+            .filter(|path| path.exists())
+            .collect()
+    }
+
     /// MIR-DEST: where `--fetch` clones the repository of crate `name` (whose manifest says
     /// `repository`) from, and into; `None` when the map names a local repository, there is no
     /// `--repos`, or no URL.
@@ -182,24 +205,34 @@ pub struct Origin {
 pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool) -> Result<Origin, Error> {
     let Published { name, version, repository } = published(entries);
     let (name, version) = (name.as_str(), version.as_str());
-    let repo = locator.locate(name, repository.as_deref())?;
     let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
+    let sha = recorded.as_ref().map(|vcs| vcs.git.sha1.as_str());
+    let (repo, moved) = match locator.locate(name, repository.as_deref()) {
+        Ok(repo) => (repo, false),
+        // DISC-MOVED: a commit id names one history, whoever holds it.
+        Err(missing @ Error::RepositoryMissing { .. }) => {
+            let holds = |path: &PathBuf| sha.is_some_and(|sha| has_commit(path, sha));
+            let moved = repository.as_deref().map(|url| locator.same_name(url)).unwrap_or_default();
+            (moved.into_iter().find(holds).ok_or(missing)?, true)
+        }
+        Err(other) => return Err(other),
+    };
     // Where the package should be: as recorded, as the URL points, the root.
     let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
     let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
     dirs.push(String::new());
     dirs.dedup();
-    let found = match find_commit(&repo, name, version, recorded.as_ref().map(|vcs| vcs.git.sha1.as_str()), &dirs) {
+    let found = match find_commit(&repo, name, version, sha, &dirs) {
         Err(Error::CommitNotFound { recorded: lost, .. }) if content_search => {
             let not_found =
                 || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
             let best = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
             let by = FoundBy::Content { identical: best.identical, compared: best.compared };
-            Found { commit: best.commit, by, recorded_missing: lost.clone(), path: Some(best.dir) }
+            Found { commit: best.commit, by, recorded_missing: lost.clone(), path: Some(best.dir), moved: false }
         }
         other => other?,
     };
-    Ok(Origin { repo, found })
+    Ok(Origin { repo, found: Found { moved, ..found } })
 }
 
 /// What a published crate's `Cargo.toml` says of itself (empty where it says nothing).
@@ -247,7 +280,9 @@ pub fn find_commit(
     };
     let recorded_missing = match recorded {
         Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
-            Some(commit) => return Ok(Found { commit, by: FoundBy::VcsInfo, recorded_missing: None, path: None }),
+            Some(commit) => {
+                return Ok(Found { commit, by: FoundBy::VcsInfo, recorded_missing: None, path: None, moved: false });
+            }
             None => Some(sha.to_owned()),
         },
         None => None,
@@ -257,10 +292,17 @@ pub fn find_commit(
         // A bare version tag of another package of the repository is no release of this one.
         if let Some(dir) = dirs.iter().find(|dir| holds_package(&open, &commit, dir, name, version)) {
             let path = Some(dir.clone());
-            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path });
+            return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path, moved: false });
         }
     }
     Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
+}
+
+/// Whether the repository at `path` has the commit `sha` (a full or abbreviated id).
+fn has_commit(path: &Path, sha: &str) -> bool {
+    let Ok(repo) = gix::open(path) else { return false };
+    let commit = repo.rev_parse_single(sha).ok().and_then(|id| id.object().ok()).and_then(|o| o.peel_to_commit().ok());
+    commit.is_some_and(|commit| commit.id.to_string().starts_with(sha))
 }
 
 /// Whether the tree of `commit` has `<dir>/Cargo.toml` for package `name` at `version` (or a
