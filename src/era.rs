@@ -37,6 +37,9 @@ pub enum TomlRendering {
     /// toml 0.7 over toml_edit 0.19 (cargo 1.69–1.74; the toml_edit 0.13–0.15 of 1.60–1.68 and the
     /// toml 0.8.6–0.8.12 of 1.75–1.79 render alike): quotes escaped in basic strings.
     Toml07,
+    /// toml 0.5's `to_string` (cargo 1.54–1.59): arrays inline, no blank line before a table's
+    /// first child table.
+    Toml05,
 }
 
 /// ERA-TARGETS: which targets and `auto*`/`build`/`readme` values the published manifest holds.
@@ -106,6 +109,12 @@ pub struct Profile {
     /// rust-lang/cargo 3bbb781ae).
     pub readme_found: bool,
     pub resolver: ResolverRule,
+    /// ERA-PREAMBLE: the comment before `Cargo.toml`'s tables was reworded in 1.55
+    /// (rust-lang/cargo 7c66ef518).
+    pub preamble_1_55: bool,
+    /// ERA-VCS: `.cargo_vcs_info.json` records `path_in_vcs` (cargo 1.57 on; b8b127a87); before,
+    /// only the commit, in a fixed text ending in a newline.
+    pub path_in_vcs: bool,
 }
 
 /// What cargo 1.93 to 1.95 write: the packager's own profile.
@@ -122,6 +131,8 @@ pub const CURRENT: Profile = Profile {
     profiles_normalized: true,
     readme_found: true,
     resolver: ResolverRule::WhenNotDefault,
+    preamble_1_55: true,
+    path_in_vcs: true,
 };
 
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
@@ -169,8 +180,10 @@ impl std::fmt::Display for Releases {
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 14] = [
-    Era { first: 54, last: 59, profile: UP_TO_1_59 },
+pub const ERAS: [Era; 16] = [
+    Era { first: 54, last: 54, profile: UP_TO_1_54 },
+    Era { first: 55, last: 56, profile: UP_TO_1_56 },
+    Era { first: 57, last: 59, profile: UP_TO_1_59 },
     Era { first: 60, last: 61, profile: UP_TO_1_61 },
     Era { first: 62, last: 62, profile: UP_TO_1_62 },
     Era { first: 63, last: 63, profile: UP_TO_1_63 },
@@ -198,7 +211,9 @@ const UP_TO_1_68: Profile = Profile { metadata: MetadataOrder::Source, ..UP_TO_1
 const UP_TO_1_63: Profile = Profile { resolver: ResolverRule::WhenTwo, ..UP_TO_1_68 };
 const UP_TO_1_62: Profile = Profile { disk_mtime: OLD_DISK_MTIME, ..UP_TO_1_63 };
 const UP_TO_1_61: Profile = Profile { readme_found: false, ..UP_TO_1_62 };
-const UP_TO_1_59: Profile = Profile { metadata: MetadataOrder::Sorted, ..UP_TO_1_61 };
+const UP_TO_1_59: Profile = Profile { metadata: MetadataOrder::Sorted, toml: TomlRendering::Toml05, ..UP_TO_1_61 };
+const UP_TO_1_56: Profile = Profile { path_in_vcs: false, ..UP_TO_1_59 };
+const UP_TO_1_54: Profile = Profile { preamble_1_55: false, ..UP_TO_1_56 };
 
 /// ERA-PACKAGE: the oldest release `package` reproduces: before 1.84 the lock file went only into
 /// packages with a binary or an example, and the other rules of [`ERAS`]' notes apply.
