@@ -31,6 +31,11 @@ impl VcsInfo {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("plain strings and bools serialize")
     }
+
+    /// ERA-VCS: the file as cargo 1.56 and earlier wrote it: the commit alone, in a fixed text.
+    pub fn to_json_before_1_57(&self) -> String {
+        format!("{{\n  \"git\": {{\n    \"sha1\": \"{}\"\n  }}\n}}\n", self.git.sha1)
+    }
 }
 
 /// What the VCS check needs to know about the package.

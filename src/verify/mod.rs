@@ -380,11 +380,9 @@ fn rebuild(
         for entry in &mut plan.entries {
             match &mut entry.contents {
                 Contents::Generated { kind: Generated::Manifest, data } => *data = text.clone().into_bytes(),
-                // ERA-VCS: the commit alone, as cargo 1.56 and earlier wrote it.
                 Contents::Generated { kind: Generated::VcsInfo, data } if !era.profile.path_in_vcs => {
                     if let Ok(vcs) = serde_json::from_slice::<VcsInfo>(data) {
-                        *data =
-                            format!("{{\n  \"git\": {{\n    \"sha1\": \"{}\"\n  }}\n}}\n", vcs.git.sha1).into_bytes();
+                        *data = vcs.to_json_before_1_57().into_bytes();
                     }
                 }
                 _ => {}

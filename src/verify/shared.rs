@@ -90,7 +90,9 @@ impl Lease<'_> {
     /// Remembers the `Cargo.lock` files that cargo may write while packaging the package at
     /// `package_dir`: its own and those of the directories above it in the checkout.
     pub fn save_locks(&mut self, package_dir: &Path) {
-        let Some((..)) = self.pool else { return };
+        if self.pool.is_none() {
+            return;
+        }
         let dirs = package_dir.ancestors().take_while(|dir| dir.starts_with(&self.dir));
         self.saved =
             dirs.map(|dir| dir.join("Cargo.lock")).map(|lock| (lock.clone(), std::fs::read(&lock).ok())).collect();
