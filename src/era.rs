@@ -115,6 +115,74 @@ pub struct Profile {
     /// ERA-VCS: `.cargo_vcs_info.json` records `path_in_vcs` (cargo 1.57 on; b8b127a87); before,
     /// only the commit, in a fixed text ending in a newline.
     pub path_in_vcs: bool,
+    /// ERA-VCS-DIRTY: `--allow-dirty` still writes `.cargo_vcs_info.json`, `"dirty": true` when
+    /// files differ from the commit (cargo 1.81 on; rust-lang/cargo#13960); before, it skipped
+    /// the check and wrote no such file.
+    pub vcs_when_allowed_dirty: bool,
+    /// ERA-LOCK-INCLUDE: every package gets a `Cargo.lock` (cargo 1.84 on; rust-lang/cargo#14815);
+    /// before, only those with a binary or an example target.
+    pub lock_always: bool,
+    /// ERA-LOCK-PREVIOUS: the archive's lock is resolved from the workspace's `Cargo.lock`
+    /// (cargo 1.68 on; rust-lang/cargo#11477); before, from one in the package's own directory.
+    pub lock_from_workspace: bool,
+    pub lock_format: LockFormat,
+    /// ERA-MANIFEST-CASE: a file named `Cargo.toml` in another case (`CARGO.TOML`) gives way to
+    /// the generated manifest (cargo 1.73 on; rust-lang/cargo#12399); before, it was packaged
+    /// beside it.
+    pub manifest_any_case: bool,
+    /// ERA-FEATURES: features lose what they enable in the dev-dependencies publishing drops
+    /// (cargo 1.78 on; rust-lang/cargo 75130eb6e); before, they were published as written.
+    pub features_stripped: bool,
+    /// ERA-DATETIME: a datetime is written as the table `{ "$__toml_private_datetime" = "…" }`
+    /// (cargo 1.60–1.68, whose toml_edit serializer did not know toml 0.5's datetimes).
+    pub datetime_table: bool,
+}
+
+/// ERA-LOCK-FORMAT: the format of a lock resolved without a previous one (a previous lock's
+/// format is kept in every era).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockFormat {
+    /// Format 3 (cargo 1.77 and earlier).
+    Three,
+    /// The newest format the package's `rust-version` reads, at most `newest`: 4 from 1.83, 3
+    /// from 1.53, 2 from 1.41, 1 before; `newest` without one (cargo 1.78 on,
+    /// rust-lang/cargo#12861; format 4 since 1.83, rust-lang/cargo#14595).
+    ByRustVersion { newest: u8 },
+}
+
+impl Profile {
+    /// The switches a rebuild of a published crate depends on are the same: the others decide
+    /// what `package` chooses (the lock file's inclusion, previous resolve and format, the vcs
+    /// file under `--allow-dirty`), which `verify` takes from the published crate, or which files
+    /// go in, which `verify` selects as the current release does.
+    pub fn rebuilds_like(&self, other: &Profile) -> bool {
+        let rebuilt = |p: &Profile| Profile {
+            manifest_any_case: true,
+            vcs_when_allowed_dirty: true,
+            lock_always: true,
+            lock_from_workspace: true,
+            lock_format: LockFormat::Three,
+            ..*p
+        };
+        rebuilt(self) == rebuilt(other)
+    }
+
+    /// ERA-LOCK-FORMAT: the lock format for a package whose `rust-version` is `major.minor`, if
+    /// it has one: the newest format that release reads, at most the era's.
+    pub fn lock_format_for(&self, rust_version: Option<(u64, Option<u64>)>) -> u8 {
+        let newest = match self.lock_format {
+            LockFormat::Three => return 3,
+            LockFormat::ByRustVersion { newest } => newest,
+        };
+        let reads = match rust_version.map(|(major, minor)| (major, minor.unwrap_or(0))) {
+            None => return newest,
+            Some(v) if v >= (1, 83) => 4,
+            Some(v) if v >= (1, 53) => 3,
+            Some(v) if v >= (1, 41) => 2,
+            Some(_) => 1,
+        };
+        reads.min(newest)
+    }
 }
 
 /// What cargo 1.93 to 1.95 write: the packager's own profile.
@@ -133,6 +201,13 @@ pub const CURRENT: Profile = Profile {
     resolver: ResolverRule::WhenNotDefault,
     preamble_1_55: true,
     path_in_vcs: true,
+    vcs_when_allowed_dirty: true,
+    lock_always: true,
+    lock_from_workspace: true,
+    lock_format: LockFormat::ByRustVersion { newest: 4 },
+    manifest_any_case: true,
+    features_stripped: true,
+    datetime_table: false,
 };
 
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
@@ -180,18 +255,23 @@ impl std::fmt::Display for Releases {
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 16] = [
+pub const ERAS: [Era; 21] = [
     Era { first: 54, last: 54, profile: UP_TO_1_54 },
     Era { first: 55, last: 56, profile: UP_TO_1_56 },
     Era { first: 57, last: 59, profile: UP_TO_1_59 },
     Era { first: 60, last: 61, profile: UP_TO_1_61 },
     Era { first: 62, last: 62, profile: UP_TO_1_62 },
     Era { first: 63, last: 63, profile: UP_TO_1_63 },
-    Era { first: 64, last: 68, profile: UP_TO_1_68 },
+    Era { first: 64, last: 67, profile: UP_TO_1_67 },
+    Era { first: 68, last: 68, profile: UP_TO_1_68 },
     Era { first: 69, last: 70, profile: UP_TO_1_70 },
-    Era { first: 71, last: 79, profile: UP_TO_1_79 },
-    Era { first: 80, last: 82, profile: UP_TO_1_82 },
-    Era { first: 83, last: 84, profile: UP_TO_1_84 },
+    Era { first: 71, last: 72, profile: UP_TO_1_72 },
+    Era { first: 73, last: 77, profile: UP_TO_1_77 },
+    Era { first: 78, last: 79, profile: UP_TO_1_79 },
+    Era { first: 80, last: 80, profile: UP_TO_1_80 },
+    Era { first: 81, last: 82, profile: UP_TO_1_82 },
+    Era { first: 83, last: 83, profile: UP_TO_1_83 },
+    Era { first: 84, last: 84, profile: UP_TO_1_84 },
     Era { first: 85, last: 87, profile: UP_TO_1_87 },
     Era { first: 88, last: 88, profile: UP_TO_1_88 },
     Era { first: 89, last: 89, profile: UP_TO_1_89 },
@@ -204,28 +284,35 @@ const UP_TO_1_89: Profile = Profile { metadata: MetadataOrder::Sorted, ..UP_TO_1
 const UP_TO_1_88: Profile = Profile { toml: TomlRendering::Toml08, ..UP_TO_1_89 };
 const UP_TO_1_87: Profile = Profile { deflate: Deflate::Zlib, ..UP_TO_1_88 };
 const UP_TO_1_84: Profile = Profile { sections: SectionOrder::Before185, ..UP_TO_1_87 };
-const UP_TO_1_82: Profile = Profile { autolib: false, ..UP_TO_1_84 };
-const UP_TO_1_79: Profile = Profile { toml: TomlRendering::Toml07, targets: Targets::AsWritten, ..UP_TO_1_82 };
-const UP_TO_1_70: Profile = Profile { lints: false, profiles_normalized: false, ..UP_TO_1_79 };
-const UP_TO_1_68: Profile = Profile { metadata: MetadataOrder::Source, ..UP_TO_1_70 };
-const UP_TO_1_63: Profile = Profile { resolver: ResolverRule::WhenTwo, ..UP_TO_1_68 };
+const UP_TO_1_83: Profile = Profile { lock_always: false, ..UP_TO_1_84 };
+const UP_TO_1_82: Profile =
+    Profile { autolib: false, lock_format: LockFormat::ByRustVersion { newest: 3 }, ..UP_TO_1_83 };
+const UP_TO_1_80: Profile = Profile { vcs_when_allowed_dirty: false, ..UP_TO_1_82 };
+const UP_TO_1_79: Profile = Profile { toml: TomlRendering::Toml07, targets: Targets::AsWritten, ..UP_TO_1_80 };
+const UP_TO_1_77: Profile = Profile { lock_format: LockFormat::Three, features_stripped: false, ..UP_TO_1_79 };
+const UP_TO_1_72: Profile = Profile { manifest_any_case: false, ..UP_TO_1_77 };
+const UP_TO_1_70: Profile = Profile { lints: false, profiles_normalized: false, ..UP_TO_1_72 };
+const UP_TO_1_68: Profile = Profile { metadata: MetadataOrder::Source, datetime_table: true, ..UP_TO_1_70 };
+const UP_TO_1_67: Profile = Profile { lock_from_workspace: false, ..UP_TO_1_68 };
+const UP_TO_1_63: Profile = Profile { resolver: ResolverRule::WhenTwo, ..UP_TO_1_67 };
 const UP_TO_1_62: Profile = Profile { disk_mtime: OLD_DISK_MTIME, ..UP_TO_1_63 };
 const UP_TO_1_61: Profile = Profile { readme_found: false, ..UP_TO_1_62 };
-const UP_TO_1_59: Profile = Profile { metadata: MetadataOrder::Sorted, toml: TomlRendering::Toml05, ..UP_TO_1_61 };
+const UP_TO_1_59: Profile =
+    Profile { metadata: MetadataOrder::Sorted, toml: TomlRendering::Toml05, datetime_table: false, ..UP_TO_1_61 };
 const UP_TO_1_56: Profile = Profile { path_in_vcs: false, ..UP_TO_1_59 };
 const UP_TO_1_54: Profile = Profile { preamble_1_55: false, ..UP_TO_1_56 };
 
-/// ERA-PACKAGE: the oldest release `package` reproduces: before 1.84 the lock file went only into
-/// packages with a binary or an example, and the other rules of [`ERAS`]' notes apply.
-pub const PACKAGE_OLDEST: u32 = 84;
+/// ERA-PACKAGE: the oldest release `package` writes as: older cargos stamped generated files with
+/// the time of packaging, which no rebuild repeats.
+pub const PACKAGE_OLDEST: u32 = 54;
 
 /// A cargo release `package` cannot write as.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
         "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} to 1.{newest}): \
-         its lock file and `.cargo_vcs_info.json` rules are not modeled yet; package with a newer cargo, or name \
-         one with `--cargo-version`",
+         before 1.{PACKAGE_OLDEST}, cargo stamped the files it generated with the time of packaging, which no \
+         rebuild repeats; package with a newer cargo, or name one with `--cargo-version`",
         newest = current().last
     )]
     TooOld(u32),
@@ -276,16 +363,26 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
     let allowed = manifest.and_then(|m| m.text.as_deref()).map_or(ALL, manifest_releases);
     // Files from disk carry octal zeros for uid; generated ones all NUL.
     let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
-    ERAS[..ERAS.len() - 1]
+    let mut eras: Vec<Era> = Vec::new();
+    let possible = ERAS[..ERAS.len() - 1]
         .iter()
         .rev()
         .filter(|era| generated == Some(era.profile.generated_mtime))
-        .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime))
-        .filter_map(|era| {
-            let (first, last) = (era.first.max(allowed.first), era.last.min(allowed.last));
-            (first <= last).then_some(Era { first, last, ..*era })
-        })
-        .collect()
+        .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime));
+    for era in possible {
+        let (first, last) = (era.first.max(allowed.first), era.last.min(allowed.last));
+        if first > last {
+            continue;
+        }
+        match eras.last_mut() {
+            // One rebuild serves neighbours that differ only in what `package` decides.
+            Some(newer) if newer.first == era.last + 1 && newer.profile.rebuilds_like(&era.profile) => {
+                newer.first = first;
+            }
+            _ => eras.push(Era { first, last, ..*era }),
+        }
+    }
+    eras
 }
 
 /// Every release since 1.54.
@@ -338,8 +435,35 @@ mod tests {
         assert!(minor_of("2.0").is_err() && minor_of("one").is_err());
         assert_eq!(for_package(85).unwrap().releases(), Releases { first: 85, last: 87 });
         assert_eq!(for_package(95).unwrap().profile, CURRENT);
-        assert!(matches!(for_package(83), Err(Error::TooOld(83))));
+        assert_eq!(for_package(65).unwrap().releases(), Releases { first: 64, last: 67 });
+        assert!(matches!(for_package(53), Err(Error::TooOld(53))));
         assert!(matches!(for_package(96), Err(Error::TooNew(96))));
+    }
+
+    /// ERA-WINDOWS: every release from 1.54 to the current one in exactly one era, oldest first.
+    #[test]
+    fn era_windows_cover_every_release_once() {
+        let mut next = PACKAGE_OLDEST;
+        for era in ERAS {
+            assert_eq!(era.first, next, "{era:?}");
+            assert!(era.first <= era.last);
+            next = era.last + 1;
+        }
+        assert_eq!(next - 1, current().last);
+        // Neighbours differ in some switch, or they would be one window.
+        assert!(ERAS.windows(2).all(|pair| pair[0].profile != pair[1].profile));
+    }
+
+    /// ERA-LOCK-FORMAT, with the `rust-version` bounds of cargo's `ResolveVersion::with_rust_version`.
+    #[test]
+    fn era_lock_format_by_release_and_rust_version() {
+        let format = |minor, rust_version| for_package(minor).unwrap().profile.lock_format_for(rust_version);
+        assert_eq!([format(65, None), format(65, Some((1, Some(40))))], [3, 3]);
+        assert_eq!([format(80, None), format(80, Some((1, Some(80)))), format(80, Some((1, Some(52))))], [3, 3, 2]);
+        assert_eq!(format(80, Some((1, Some(40)))), 1);
+        assert_eq!([format(95, None), format(95, Some((1, Some(83)))), format(95, Some((1, Some(82))))], [4, 4, 3]);
+        assert_eq!(format(95, Some((1, None))), 1);
+        assert_eq!(format(95, Some((2, None))), 4);
     }
 
     #[test]

@@ -246,7 +246,9 @@ pub fn select(manifest: Manifest, ws: &Workspace, options: &Options, repos: &mut
     let metadata_paths = |p: Option<&str>| p.map(|p| manifest::normalize_path(&root.join(p)));
     let metadata_files: Vec<PathBuf> =
         [metadata_paths(manifest.license_file()), metadata_paths(manifest.readme())].into_iter().flatten().collect();
-    let vcs = vcs::inspect(&vcs::Context {
+    // ERA-VCS-DIRTY: before 1.81, `--allow-dirty` skipped the check and the file.
+    let checked = options.dirty != vcs::Dirty::Allow || options.profile.vcs_when_allowed_dirty;
+    let context = vcs::Context {
         repo,
         root: &root,
         manifest: &manifest.path,
@@ -255,21 +257,28 @@ pub fn select(manifest: Manifest, ws: &Workspace, options: &Options, repos: &mut
         metadata_files: &metadata_files,
         dirty: options.dirty,
         cwd: &options.cargo.cwd,
-    })?;
+    };
+    let vcs = if checked { vcs::inspect(&context)? } else { None };
 
-    let lockfile = options.include_lockfile.then(|| ws.lockfile());
-    let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), lockfile, &mut warnings)?;
+    // ERA-LOCK-INCLUDE, ERA-LOCK-PREVIOUS.
+    let profile = &options.profile;
+    let lockfile = (options.include_lockfile && (profile.lock_always || manifest.has_binary_or_example()))
+        .then(|| if profile.lock_from_workspace { ws.lockfile() } else { root.join("Cargo.lock") });
+    let any_case = options.profile.manifest_any_case;
+    let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), lockfile, any_case, &mut warnings)?;
     entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
     let own_workspace = ws.members().len() == 1 && manifest.root == ws.root.dir && !ws.root.is_patched();
     Ok(Selection { manifest, entries, vcs, own_workspace, warnings })
 }
 
-/// SEL-ARCHIVE: from listed files to archive entries (cargo's `build_ar_list`).
+/// SEL-ARCHIVE: from listed files to archive entries (cargo's `build_ar_list`); `any_case`: every
+/// spelling of `Cargo.toml` is the manifest (ERA-MANIFEST-CASE).
 fn archive_list(
     manifest: &Manifest,
     files: &[list::SourceFile],
     has_vcs: bool,
     lockfile: Option<PathBuf>,
+    any_case: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Selected>, Error> {
     let root = &manifest.root;
@@ -290,7 +299,8 @@ fn archive_list(
                 )));
             }
             // SEL-MANIFEST: every spelling of the root manifest gives way to the generated one.
-            _ if rel_str.eq_ignore_ascii_case("Cargo.toml") => had_manifest = true,
+            "Cargo.toml" => had_manifest = true,
+            _ if any_case && rel_str.eq_ignore_ascii_case("Cargo.toml") => had_manifest = true,
             _ => entries.push(Selected { rel_path: rel.to_path_buf(), source: Source::Copy(file.path.clone()) }),
         }
     }
@@ -426,7 +436,9 @@ pub fn plan(selection: &Selection, options: &Options, lock: LockContext<'_>) -> 
                         lockfile_text(selection, &published, &manifest_text, based_on.as_deref(), options, lock)?
                             .into_bytes()
                     }
-                    Generated::VcsInfo => selection.vcs.as_ref().map(VcsInfo::to_json).unwrap_or_default().into_bytes(),
+                    Generated::VcsInfo => {
+                        selection.vcs.as_ref().map(|vcs| vcs.text_as(&options.profile)).unwrap_or_default().into_bytes()
+                    }
                 };
                 Contents::Generated { kind: *kind, data }
             }
@@ -466,7 +478,10 @@ fn lockfile_text(
     {
         return Ok(text);
     }
-    Ok(lockfile::generate(cargo, &member, published, manifest_text, previous, lock.siblings, &scratch_dir(options))?)
+    let rust_version = published.package().and_then(|p| p.rust_version.as_ref()).and_then(|v| v.as_value());
+    let format = options.profile.lock_format_for(rust_version.map(|v| v.to_partial()).map(|v| (v.major, v.minor)));
+    let scratch = scratch_dir(options);
+    Ok(lockfile::generate(cargo, &member, published, manifest_text, previous, format, lock.siblings, &scratch)?)
 }
 
 /// LOCK-SIBLINGS: the temporary registry for a run whose packages depend on each other.

@@ -116,7 +116,10 @@ impl Workspace {
 
         let root_manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
         let root = WorkspaceRoot::load(&root_manifest)?;
-        let defaults: BTreeSet<_> = metadata.workspace_default_members.iter().collect();
+        let defaults: BTreeSet<_> = match metadata.workspace_default_members.is_available() {
+            true => metadata.workspace_default_members.iter().collect(),
+            false => BTreeSet::new(),
+        };
         let packages: std::collections::BTreeMap<_, _> = metadata.packages.iter().map(|p| (&p.id, p)).collect();
         let members: Vec<Member> = metadata
             .workspace_members
@@ -126,7 +129,10 @@ impl Workspace {
                 name: package.name.to_string(),
                 version: package.version.clone(),
                 manifest_path: package.manifest_path.clone().into_std_path_buf(),
-                default: defaults.contains(&package.id),
+                default: match metadata.workspace_default_members.is_available() {
+                    true => defaults.contains(&package.id),
+                    false => root.is_default_member(package.manifest_path.as_std_path(), manifest_path),
+                },
             })
             .collect();
         let target_dir = metadata.target_directory.into_std_path_buf();

@@ -85,20 +85,22 @@ fn scratch_dir(parent: &Path) -> Result<tempfile::TempDir, Error> {
 /// LOCK-RESOLVE: the text of the archive's `Cargo.lock` for the package `member` whose normalized
 /// manifest is `published` (rendered as `manifest_text`), resolved from `previous` (the
 /// workspace's `Cargo.lock`, if any), with the packages of this run that it depends on taken from
-/// `overlay` (LOCK-SIBLINGS). Scratch files go in a temporary directory under `scratch_parent`,
-/// removed afterwards.
+/// `overlay` (LOCK-SIBLINGS), in `format` when there is no previous lock (ERA-LOCK-FORMAT).
+/// Scratch files go in a temporary directory under `scratch_parent`, removed afterwards.
+#[allow(clippy::too_many_arguments, reason = "each is one input of cargo's lock step")]
 pub fn generate(
     cargo: &Cargo,
     member: &PackageSpec<'_>,
     published: &TomlManifest,
     manifest_text: &str,
     previous: Option<&Path>,
+    format: u8,
     overlay: Option<&LocalRegistry>,
     scratch_parent: &Path,
 ) -> Result<String, Error> {
     if cargo.plain_config
         && previous.is_none()
-        && let Some(lock) = without_dependencies(published, member)
+        && let Some(lock) = without_dependencies(published, member, format)
     {
         let own = std::fs::read_to_string(member.dir.join("Cargo.lock")).ok();
         return Ok(with_comments(&lock, own.as_deref()));
@@ -152,7 +154,8 @@ pub fn generate(
         Some(_) if scratch_previous.as_deref() == Some(resolved.as_str()) => canonical_lines(&resolved),
         Some(text) => keep_format_version(&resolved, &text)
             .ok_or_else(|| Error::Version1 { path: previous.map(Path::to_path_buf).unwrap_or_default() })?,
-        None => resolved,
+        // The cargo that resolved may write another format than the era's; format 1 is left to it.
+        None => in_format(&resolved, format).unwrap_or(resolved),
     };
     // LOCK-COMMENTS: cargo serializes the package's lock for a workspace rooted at the package's
     // own directory, so the comments come from the lock file there, if any.
@@ -228,33 +231,45 @@ pub fn canonical_lines(text: &str) -> String {
 }
 
 /// LOCK-VERSION: cargo packages a changed resolve in the previous lock's format, while writing a
-/// lock file may bump it. For registry-only graphs (all a normalized manifest can have) formats 2,
-/// 3 and 4 differ only in the `version = N` marker, so the marker is put back. `None` for
-/// format 1, which differs in more than the marker.
+/// lock file may bump it. `None` for format 1 (see [`in_format`]).
 pub fn keep_format_version(resolved: &str, previous: &str) -> Option<String> {
     if previous.lines().any(|l| l.trim_end() == "[metadata]") {
         return None;
     }
-    let marker = |text: &str| {
-        text.lines().take_while(|l| !l.starts_with("[[")).find(|l| l.starts_with("version = ")).map(str::to_owned)
-    };
-    let old = marker(previous);
-    let new = marker(resolved);
-    if old == new {
+    in_format(resolved, format_of(previous))
+}
+
+/// The format of a serialized lock from format 2 on: its `version = N` marker, or 2 without one.
+fn format_of(text: &str) -> u8 {
+    let marker = text.lines().take_while(|l| !l.starts_with("[[")).find_map(|l| l.strip_prefix("version = "));
+    marker.and_then(|n| n.trim().parse().ok()).unwrap_or(2)
+}
+
+/// `resolved`, a lock cargo serialized in format 2 or later, in format `format`. For
+/// registry-only graphs (all a normalized manifest can have) formats 2, 3 and 4 differ only in
+/// the `version = N` marker and the blank line after it, which format 2 lacks. `None` for format
+/// 1, which differs in more than the marker.
+pub fn in_format(resolved: &str, format: u8) -> Option<String> {
+    if format < 2 || resolved.lines().any(|l| l.trim_end() == "[metadata]") {
+        return None;
+    }
+    if format_of(resolved) == format {
         return Some(resolved.to_owned());
     }
-    let mut out = String::with_capacity(resolved.len());
+    let marker = (format > 2).then(|| format!("version = {format}\n\n"));
+    let mut out = String::with_capacity(resolved.len() + 16);
     let mut lines = resolved.split_inclusive('\n').peekable();
+    let mut placed = false;
     while let Some(line) = lines.next() {
-        if Some(line.trim_end()) == new.as_deref() {
-            if let Some(old) = &old {
-                out.push_str(old);
-                out.push('\n');
-            } else if lines.peek() == Some(&"\n") {
-                // Format 2 has no marker and no blank line after it.
+        if !placed && line.starts_with("version = ") {
+            if lines.peek() == Some(&"\n") {
                 lines.next();
             }
             continue;
+        }
+        if !placed && line.starts_with("[[") {
+            out.push_str(marker.as_deref().unwrap_or_default());
+            placed = true;
         }
         out.push_str(line);
     }
@@ -278,6 +293,11 @@ mod tests {
             format!("{HEAD}[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n")
         );
         assert_eq!(keep_format_version(&resolved, "[metadata]\n"), None);
+        // ERA-LOCK-FORMAT: the era's format where the cargo that resolved writes another.
+        let v3 = in_format(&resolved, 3).unwrap();
+        assert_eq!(v3, resolved.replace("version = 4", "version = 3"));
+        assert_eq!(in_format(&v2, 3).unwrap(), v3.replace("0.1.0", "0.0.1"));
+        assert_eq!(in_format(&resolved, 1), None);
     }
 
     #[test]

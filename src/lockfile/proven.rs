@@ -35,21 +35,17 @@ pub fn refreshed_own(refreshed: &Path, member: &PackageSpec<'_>) -> Result<Optio
 }
 
 /// LOCK-NODEPS: the lock of a package that depends on nothing, resolved without a previous lock:
-/// the package alone, in the format its `rust-version` selects (LOCK-VERSION). `None` when the
-/// normalized manifest declares a dependency of any kind.
-pub(super) fn without_dependencies(manifest: &TomlManifest, member: &PackageSpec<'_>) -> Option<String> {
+/// the package alone, in `format` (LOCK-VERSION, ERA-LOCK-FORMAT). `None` when the normalized
+/// manifest declares a dependency of any kind.
+pub(super) fn without_dependencies(manifest: &TomlManifest, member: &PackageSpec<'_>, format: u8) -> Option<String> {
     if crate::manifest::dependency_tables(manifest).any(|table| !table.is_empty()) {
         return None;
     }
-    let rust_version = manifest.package()?.rust_version.as_ref().and_then(|v| v.as_value());
-    let at_least =
-        |minor| rust_version.map(|v| v.to_partial()).is_none_or(|v| (v.major, v.minor.unwrap_or(0)) >= (1, minor));
     // Formats 1 and 2 write no marker; format 1 keeps the empty line that ends each block.
-    let (marker, end) = match () {
-        () if at_least(83) => ("version = 4\n\n", ""),
-        () if at_least(53) => ("version = 3\n\n", ""),
-        () if at_least(41) => ("", ""),
-        () => ("", "\n"),
+    let (marker, end) = match format {
+        1 => (String::new(), "\n"),
+        2 => (String::new(), ""),
+        n => (format!("version = {n}\n\n"), ""),
     };
     Some(format!("{marker}[[package]]\nname = \"{}\"\nversion = \"{}\"\n{end}", member.name, member.version))
 }

@@ -113,6 +113,18 @@ impl WorkspaceRoot {
         self.patched
     }
 
+    /// Cargo's default members, for cargos whose `cargo metadata` does not list them (before
+    /// 1.71): the `default-members` directories, else every member of a virtual workspace, else
+    /// the package of the manifest cargo was given (`current`).
+    pub fn is_default_member(&self, member_manifest: &Path, current: &Path) -> bool {
+        match self.table.as_ref().and_then(|w| w.default_members.as_ref()) {
+            Some(dirs) => {
+                dirs.iter().any(|dir| normalize_path(&self.dir.join(dir)).join("Cargo.toml") == member_manifest)
+            }
+            None => self.virtual_root || member_manifest == current,
+        }
+    }
+
     /// Cargo's `allows_new_cli_feature_behavior`: a virtual root, or resolver "2" or later.
     pub fn has_per_package_features(&self) -> bool {
         self.virtual_root || self.resolver != "1"
@@ -154,6 +166,12 @@ impl Manifest {
             workspace_resolver: workspace.resolver.clone(),
             warnings,
         })
+    }
+
+    /// It has a `[[bin]]` or an `[[example]]` target, written or found.
+    pub fn has_binary_or_example(&self) -> bool {
+        let any = |targets: Option<&Vec<_>>| targets.is_some_and(|t| !t.is_empty());
+        any(self.normalized.bin.as_ref()) || any(self.normalized.example.as_ref())
     }
 
     /// `publish = false` (an empty registry list): the package is never uploaded.

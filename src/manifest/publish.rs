@@ -196,6 +196,9 @@ pub fn render_as(
     if profile.sections == SectionOrder::Before185 {
         table = in_order(table, &SECTIONS_BEFORE_1_85);
     }
+    if profile.datetime_table {
+        datetimes_as_tables(&mut table);
+    }
     let body = match profile.toml {
         TomlRendering::Toml09 => toml::to_string_pretty(&table)?,
         TomlRendering::Toml08 => with_toml08::render(&table)?,
@@ -290,7 +293,38 @@ fn as_written(manifest: &TomlManifest, original: &TomlManifest, profile: &crate:
     if !profile.profiles_normalized {
         old.profile = original.profile.clone();
     }
+    if !profile.features_stripped {
+        old.features = original.features.clone();
+    }
     old
+}
+
+/// ERA-DATETIME: each datetime in `table` as the table cargo 1.60–1.68 wrote for it, which came
+/// after the other keys of its table. (Not through serde: toml reads such a table back as a
+/// datetime.)
+fn datetimes_as_tables(table: &mut toml::Table) {
+    let (datetimes, mut others): (toml::Table, toml::Table) =
+        std::mem::take(table).into_iter().partition(|(_, v)| v.is_datetime());
+    for (_, value) in others.iter_mut() {
+        in_value(value);
+    }
+    for (key, mut datetime) in datetimes {
+        in_value(&mut datetime);
+        others.insert(key, datetime);
+    }
+    *table = others;
+
+    fn in_value(value: &mut toml::Value) {
+        match value {
+            toml::Value::Datetime(datetime) => {
+                let marker = "$__toml_private_datetime".to_owned();
+                *value = toml::Value::Table(toml::Table::from_iter([(marker, datetime.to_string().into())]));
+            }
+            toml::Value::Array(items) => items.iter_mut().for_each(in_value),
+            toml::Value::Table(table) => datetimes_as_tables(table),
+            _ => {}
+        }
+    }
 }
 
 /// ERA-PROFILES: each `debug` of the `[profile]` tables (overrides included) as the author wrote

@@ -32,9 +32,13 @@ impl VcsInfo {
         serde_json::to_string_pretty(self).expect("plain strings and bools serialize")
     }
 
-    /// ERA-VCS: the file as cargo 1.56 and earlier wrote it: the commit alone, in a fixed text.
-    pub fn to_json_before_1_57(&self) -> String {
-        format!("{{\n  \"git\": {{\n    \"sha1\": \"{}\"\n  }}\n}}\n", self.git.sha1)
+    /// ERA-VCS: the file as `profile`'s cargo wrote it; 1.56 and earlier wrote the commit alone,
+    /// in a fixed text.
+    pub fn text_as(&self, profile: &crate::era::Profile) -> String {
+        match profile.path_in_vcs {
+            true => self.to_json(),
+            false => format!("{{\n  \"git\": {{\n    \"sha1\": \"{}\"\n  }}\n}}\n", self.git.sha1),
+        }
     }
 }
 

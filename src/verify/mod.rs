@@ -380,9 +380,9 @@ fn rebuild(
         for entry in &mut plan.entries {
             match &mut entry.contents {
                 Contents::Generated { kind: Generated::Manifest, data } => *data = text.clone().into_bytes(),
-                Contents::Generated { kind: Generated::VcsInfo, data } if !era.profile.path_in_vcs => {
-                    if let Ok(vcs) = serde_json::from_slice::<VcsInfo>(data) {
-                        *data = vcs.to_json_before_1_57().into_bytes();
+                Contents::Generated { kind: Generated::VcsInfo, data } => {
+                    if let Some(vcs) = &selection.vcs {
+                        *data = vcs.text_as(&era.profile).into_bytes();
                     }
                 }
                 _ => {}
