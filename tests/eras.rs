@@ -42,32 +42,76 @@ fn package_dir(root: &Path) -> PathBuf {
     dir
 }
 
-/// What `verify --format json` says of the crate Debian's cargo `version` packages from a fresh
-/// copy of the fixture.
-fn verified_output_of(version: &str) -> serde_json::Value {
+/// The crate Debian's cargo `version` packages from a fresh copy of the fixture under `tmp`.
+fn packaged_by(version: &str, tmp: &Path) -> (PathBuf, PathBuf) {
     let (cargo, libs) = debian_cargo(version);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = package_dir(tmp.path());
+    let dir = package_dir(tmp);
     let out = Command::new(&cargo)
         .args(["package", "--no-verify", "--offline"])
         .current_dir(&dir)
         .env("LD_LIBRARY_PATH", &libs)
-        .env("CARGO_HOME", tmp.path().join("home"))
+        .env("CARGO_HOME", tmp.join("home"))
         .env("RUSTC", "rustc")
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", support::describe(&format!("cargo {version} package"), &out));
-    let krate = dir.join("target/package/era-0.1.0.crate");
+    (dir.join("target/package/era-0.1.0.crate"), dir)
+}
+
+/// What `cargo seal verify <krate> <args> --format json --offline` says, and its exit code.
+fn verify(krate: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-        .args(["verify", krate.to_str().unwrap(), "--repo", dir.to_str().unwrap(), "--format", "json", "--offline"])
+        .args(["verify", krate.to_str().unwrap()])
+        .args(args)
+        .args(["--format", "json", "--offline"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{}", support::describe("verify", &out)));
+    (out.status.code(), report)
+}
+
+/// What `verify --format json` says of the crate Debian's cargo `version` packages from a fresh
+/// copy of the fixture.
+fn verified_output_of(version: &str) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let (krate, dir) = packaged_by(version, tmp.path());
+    let (code, report) = verify(&krate, &["--repo", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["rebuilt"]["sha256"], report["crate"]["sha256"], "{report}");
     report
+}
+
+/// VER-SOURCES: the crate cargo 1.65 made, verified against its own unpacked sources (the
+/// manifest as written restored, committed anew): identical as 1.64–1.68 wrote it, with the
+/// recorded commit taken as it is; an edited source file is found.
+#[test]
+fn era_crate_verifies_against_its_unpacked_sources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (krate, dir) = packaged_by("1.65", tmp.path());
+    let recorded = support::git(&dir, &["rev-parse", "HEAD"]);
+    let sources = tmp.path().join("sources");
+    let archive = std::fs::File::open(&krate).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(archive)).unpack(&sources).unwrap();
+    let sources = sources.join("era-0.1.0");
+    std::fs::remove_file(sources.join(".cargo_vcs_info.json")).unwrap();
+    std::fs::rename(sources.join("Cargo.toml.orig"), sources.join("Cargo.toml")).unwrap();
+    support::git(&sources, &["init", "-q", "-b", "unpacked"]);
+    support::git(&sources, &["add", "-A", "-f"]);
+    support::git(&sources, &["commit", "-q", "-m", "unpacked"]);
+    assert_ne!(support::git(&sources, &["rev-parse", "HEAD"]), recorded);
+
+    let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.64–1.68")));
+    assert_eq!(report["commit"].as_str(), Some(recorded.as_str()));
+    assert_eq!(report["sources"].as_str(), sources.to_str());
+
+    support::write(&sources, "src/lib.rs", "pub fn era() { /* edited */ }\n");
+    let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
+    assert_eq!((code, report["verdict"].as_str()), (Some(1), Some("differs")), "{report}");
+    assert!(report.to_string().contains("src/lib.rs"), "{report}");
 }
 
 /// Cargo 1.85: the toml 0.8 serializer (a literal string in triple single quotes), sorted

@@ -87,6 +87,7 @@ pub(super) fn rebuild_request(
         limits,
         submodules: None,
         checkouts: None,
+        sources: None,
     })
 }
 

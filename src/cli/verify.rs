@@ -23,8 +23,14 @@ pub struct Args {
 
     /// The repository the crate claims to come from (a clone or a bare repository); without it,
     /// the repository is found from the crate's `repository` under `--repos` or in `--repo-map`
-    #[arg(long, value_name = "PATH", required_unless_present_any = ["repos", "repo_map"])]
+    #[arg(long, value_name = "PATH", required_unless_present_any = ["repos", "repo_map", "sources"])]
     repo: Option<PathBuf>,
+
+    /// Rebuild from the package's files in DIR instead of a commit (a source tree, listed by git
+    /// when DIR is the top of a work tree): the commit the crate records is taken as it is, not
+    /// checked
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["repo", "rev", "repos", "repo_map", "fetch"])]
+    sources: Option<PathBuf>,
 
     /// Rebuild from this commit instead of the one in `.cargo_vcs_info.json`
     #[arg(long, value_name = "REV", requires = "repo")]
@@ -103,6 +109,11 @@ fn request<'a>(
 ) -> Result<(Request<'a>, Option<Found>), Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
+    if let Some(sources) = &args.sources {
+        let mut request = rebuild_request(krate, sources, None, args.offline, limits)?;
+        request.sources = Some(request.repo.clone());
+        return Ok((request, None));
+    }
     if let Some(repo) = &args.repo {
         return Ok((rebuild_request(krate, repo, args.rev.clone(), args.offline, limits)?, None));
     }
@@ -123,7 +134,14 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         p.sha256
     ));
     let at = if v.path_in_vcs.is_empty() { String::new() } else { format!(" in `{}`", v.path_in_vcs) };
-    shell.print(format_args!("commit: {}{at}", v.commit));
+    match &v.sources {
+        Some(dir) => shell.print(format_args!(
+            "commit: {}{at}, as recorded: not checked, the rebuild is from the sources in `{}`",
+            v.commit,
+            dir.display()
+        )),
+        None => shell.print(format_args!("commit: {}{at}", v.commit)),
+    }
     if let Some(found) = found {
         let by = match &found.by {
             FoundBy::VcsInfo => "recorded in `.cargo_vcs_info.json`".to_owned(),
@@ -150,7 +168,8 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         shell.print(format_args!("not rebuilt: {}: {}", o.path, o.reason));
     }
     if v.comparison.verdict != Verdict::Identical {
-        shell.print("expected = rebuilt from the commit, found = published; missing = only in the rebuild");
+        let from = if v.sources.is_some() { "the sources" } else { "the commit" };
+        shell.print(format_args!("expected = rebuilt from {from}, found = published; missing = only in the rebuild"));
     }
     render(&v.comparison, shell);
 }
@@ -165,6 +184,7 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
         "crate": identity(&v.krate, &v.published),
         "rebuilt": { "sha256": v.rebuilt.sha256, "content_digest": read::content_digest(&v.rebuilt.entries) },
         "commit": v.commit,
+        "sources": v.sources,
         "path_in_vcs": v.path_in_vcs,
         "content_digest": read::content_digest(&v.published.entries),
         "omitted": v.omitted,

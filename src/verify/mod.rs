@@ -50,6 +50,9 @@ pub struct Request<'a> {
     pub submodules: Option<export::Submodules<'a>>,
     /// VER-SHARE: checkouts of the run to take the commit's from, instead of a private one.
     pub checkouts: Option<&'a Checkouts>,
+    /// VER-SOURCES: rebuild from the package's files in this directory instead of a commit of
+    /// `repo`, taking the commit the crate records as it is.
+    pub sources: Option<PathBuf>,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -69,6 +72,9 @@ pub struct Verification {
     pub comparison: Comparison,
     /// The cargo releases whose output the crate is byte for byte, when it is (`ERA-VERIFY`).
     pub era: Option<Releases>,
+    /// VER-SOURCES: the directory the rebuild was made from; `commit` is then the recorded one,
+    /// not checked.
+    pub sources: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +94,10 @@ pub enum Error {
     Scratch { path: PathBuf, source: std::io::Error },
     #[error("`{path_in_vcs}/Cargo.toml` does not exist at commit `{commit}`")]
     NoManifest { path_in_vcs: String, commit: String },
+    #[error("failed to copy the sources in `{}` for the rebuild", path.display())]
+    Sources { path: PathBuf, source: std::io::Error },
+    #[error("`{}` holds no `Cargo.toml`: `--sources` names the package's own directory", dir.display())]
+    NoSourceManifest { dir: PathBuf },
     #[error(
         "failed to rebuild the crate from commit `{commit}`{}",
         if *offline { " (cargo ran offline: if it needs crates missing from its local cache, run without `--offline`)" } else { "" }
@@ -190,6 +200,7 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
         located_by_name: rebuilt.located_by_name,
         omitted: rebuilt.checkout.omitted,
         comparison,
+        sources: request.sources.clone(),
     }
 }
 
@@ -198,12 +209,15 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
 fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt, Error> {
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
     let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
-    let (rev, mut path_in_vcs) = match (&request.rev, recorded) {
+    let (rev, mut path_in_vcs) = match (&request.rev, &recorded) {
+        _ if request.sources.is_some() => {
+            (recorded.as_ref().map(|vcs| vcs.git.sha1.clone()).unwrap_or_default(), String::new())
+        }
         (Some(rev), recorded) => {
-            let recorded_path = recorded.map(|vcs| vcs.path_in_vcs);
+            let recorded_path = recorded.as_ref().map(|vcs| vcs.path_in_vcs.clone());
             (rev.clone(), recorded_path.or_else(|| request.path_in_vcs.clone()).unwrap_or_default())
         }
-        (None, Some(vcs)) => (vcs.git.sha1, vcs.path_in_vcs),
+        (None, Some(vcs)) => (vcs.git.sha1.clone(), vcs.path_in_vcs.clone()),
         (None, None) => return Err(Error::NoVcsInfo { krate: request.krate.clone() }),
     };
 
@@ -213,9 +227,14 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
         .tempdir_in(&request.scratch_parent)
         .map_err(scratch_error)?;
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
-    let mut lease = match request.checkouts {
-        Some(shared) => shared.lease(&request.repo, &rev, request.submodules)?,
-        None => {
+    let mut lease = match (&request.sources, request.checkouts) {
+        (Some(sources), _) => {
+            let dir = scratch_dir.join("checkout");
+            copy_sources(sources, &dir)?;
+            Lease::own(dir, export::Checkout { commit: rev.clone(), omitted: Vec::new() })
+        }
+        (None, Some(shared)) => shared.lease(&request.repo, &rev, request.submodules)?,
+        (None, None) => {
             let dir = scratch_dir.join("checkout");
             let checkout = export::export(&request.repo, &rev, &dir, request.submodules)?;
             Lease::own(dir, checkout)
@@ -224,6 +243,7 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let checkout_dir = lease.dir.clone();
     let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
     let located = match &published_name {
+        _ if request.sources.is_some() => None,
         Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
             package_dir_named(&checkout_dir, name)
         }
@@ -236,6 +256,9 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let package_dir = if path_in_vcs.is_empty() { checkout_dir.clone() } else { checkout_dir.join(&path_in_vcs) };
     let manifest_path = package_dir.join("Cargo.toml");
     if !manifest_path.is_file() {
+        if let Some(dir) = &request.sources {
+            return Err(Error::NoSourceManifest { dir: dir.clone() });
+        }
         return Err(Error::NoManifest { path_in_vcs, commit: lease.checkout.commit });
     }
     let rebuild_error = |commit: &str| {
@@ -254,6 +277,8 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     lease.save_locks(&package_dir);
     let eras = era::candidates(entries);
     let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
+    // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it.
+    let as_recorded = request.sources.as_ref().and(recorded.as_ref());
     let (archive, by_era) = rebuild(
         request,
         &package_dir,
@@ -261,11 +286,33 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
         published_lock.map(|_| lock_path.as_path()),
         &eras,
         manifest_sha256,
+        as_recorded,
     )
     .map_err(rebuild_error(&lease.checkout.commit))?;
     let checkout = lease.checkout.clone();
     lease.release();
+    let path_in_vcs = as_recorded.map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
     Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name })
+}
+
+/// VER-SOURCES: the files under `sources`, its git directory included, copied to `dest`: nothing
+/// the rebuild writes reaches them, and the copy lists its files as cargo would list the
+/// original's (by git when `sources` is the top of a work tree, else by walking it).
+fn copy_sources(sources: &Path, dest: &Path) -> Result<(), Error> {
+    let error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Sources { path, source }
+    };
+    std::fs::create_dir_all(dest).map_err(error(dest))?;
+    for entry in std::fs::read_dir(sources).map_err(error(sources))? {
+        let entry = entry.map_err(error(sources))?;
+        let (from, to) = (entry.path(), dest.join(entry.file_name()));
+        match from.is_dir() {
+            true => copy_sources(&from, &to)?,
+            false => std::fs::copy(&from, &to).map(drop).map_err(error(&from))?,
+        }
+    }
+    Ok(())
 }
 
 /// `package.name` of a manifest's text.
@@ -320,6 +367,7 @@ pub fn reproduce(
         limits: read::Limits::default(),
         submodules: None,
         checkouts: None,
+        sources: None,
     })
 }
 
@@ -335,6 +383,7 @@ fn rebuild(
     published_lock: Option<&Path>,
     eras: &[Era],
     published_manifest: Option<&str>,
+    vcs_as_recorded: Option<&VcsInfo>,
 ) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = request.cargo.clone();
     cargo.cwd = package_dir.to_owned();
@@ -357,6 +406,14 @@ fn rebuild(
     for entry in &mut selection.entries {
         if let Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
             *based_on = published_lock.map(Path::to_path_buf);
+        }
+    }
+    if let Some(vcs) = vcs_as_recorded {
+        selection.vcs = Some(vcs.clone());
+        if !selection.entries.iter().any(|e| e.rel_path == Path::new(VCS_INFO_FILE)) {
+            let source = Source::Generate(Generated::VcsInfo, None);
+            selection.entries.push(package::Selected { rel_path: VCS_INFO_FILE.into(), source });
+            selection.entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
         }
     }
     // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
