@@ -11,8 +11,11 @@ use crate::archive::read::{ArchivedEntry, parse_octal};
 pub enum Deflate {
     /// C zlib (flate2's `zlib` feature, libz-sys's bundled zlib): cargo 1.87 and earlier.
     Zlib,
-    /// zlib-rs (flate2's `zlib-rs` feature): cargo 1.88 and later (rust-lang/cargo#15417).
+    /// zlib-rs 0.5.0 to 0.6.2 (flate2's `zlib-rs` feature): cargo 1.88 to 1.95
+    /// (rust-lang/cargo#15417).
     ZlibRs,
+    /// zlib-rs 0.6.3 and later, whose level 9 writes other bytes: cargo 1.96 on.
+    ZlibRs063,
 }
 
 impl Deflate {
@@ -21,6 +24,7 @@ impl Deflate {
         match self {
             Deflate::Zlib => "C zlib",
             Deflate::ZlibRs => "zlib-rs",
+            Deflate::ZlibRs063 => "zlib-rs 0.6.3 or later",
         }
     }
 }
@@ -244,18 +248,22 @@ impl Releases {
 /// `1.88–1.92`, as reports name them.
 impl std::fmt::Display for Releases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.first == self.last {
-            true => write!(f, "1.{}", self.first),
-            false => write!(f, "1.{}–1.{}", self.first, self.last),
+        match (self.first == self.last, self.last == LATEST) {
+            (true, _) => write!(f, "1.{}", self.first),
+            (false, true) => write!(f, "1.{} and later", self.first),
+            (false, false) => write!(f, "1.{}–1.{}", self.first, self.last),
         }
     }
 }
+
+/// The open end of the newest era: releases after the last one measured are taken to write alike.
+pub const LATEST: u32 = u32::MAX;
 
 /// ERA-WINDOWS: the eras since cargo 1.54, oldest first; the last is [`CURRENT`]. Each profile
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 21] = [
+pub const ERAS: [Era; 22] = [
     Era { first: 54, last: 54, profile: UP_TO_1_54 },
     Era { first: 55, last: 56, profile: UP_TO_1_56 },
     Era { first: 57, last: 59, profile: UP_TO_1_59 },
@@ -277,7 +285,11 @@ pub const ERAS: [Era; 21] = [
     Era { first: 89, last: 89, profile: UP_TO_1_89 },
     Era { first: 90, last: 92, profile: UP_TO_1_92 },
     Era { first: 93, last: 95, profile: CURRENT },
+    Era { first: 96, last: LATEST, profile: SINCE_1_96 },
 ];
+
+/// ERA-DEFLATE: cargo 1.96 on, measured on crates published with it up to December 2026.
+const SINCE_1_96: Profile = Profile { deflate: Deflate::ZlibRs063, ..CURRENT };
 
 const UP_TO_1_92: Profile = Profile { generated_mtime: 1, ..CURRENT };
 const UP_TO_1_89: Profile = Profile { metadata: MetadataOrder::Sorted, ..UP_TO_1_92 };
@@ -310,18 +322,11 @@ pub const PACKAGE_OLDEST: u32 = 54;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} to 1.{newest}): \
+        "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} and later): \
          before 1.{PACKAGE_OLDEST}, cargo stamped the files it generated with the time of packaging, which no \
-         rebuild repeats; package with a newer cargo, or name one with `--cargo-version`",
-        newest = current().last
+         rebuild repeats; package with a newer cargo, or name one with `--cargo-version`"
     )]
     TooOld(u32),
-    #[error(
-        "cargo 1.{0} is newer than the newest release `cargo seal package` writes as (1.{newest}); to write what \
-         1.{newest} writes, pass `--cargo-version 1.{newest}`",
-        newest = current().last
-    )]
-    TooNew(u32),
     #[error("`{0}` is not a cargo release such as `1.85`")]
     NotARelease(String),
 }
@@ -331,7 +336,7 @@ pub fn for_package(minor: u32) -> Result<&'static Era, Error> {
     if minor < PACKAGE_OLDEST {
         return Err(Error::TooOld(minor));
     }
-    ERAS.iter().find(|era| (era.first..=era.last).contains(&minor)).ok_or(Error::TooNew(minor))
+    Ok(ERAS.iter().find(|era| (era.first..=era.last).contains(&minor)).expect("the eras cover every release since"))
 }
 
 /// The minor release of `1.85`, `1.85.1` or a `cargo -V` line (`cargo 1.85.0 (d73d2caf9 …)`).
@@ -348,7 +353,7 @@ pub fn minor_of(release: &str) -> Result<u32, Error> {
 
 /// The era of the packager's own profile.
 pub fn current() -> &'static Era {
-    &ERAS[ERAS.len() - 1]
+    ERAS.iter().find(|era| era.profile == CURRENT).expect("the packager's own era is one of them")
 }
 
 /// ERA-INFER: the eras other than the current one that could have written the crate whose first
@@ -364,9 +369,10 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
     // Files from disk carry octal zeros for uid; generated ones all NUL.
     let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
     let mut eras: Vec<Era> = Vec::new();
-    let possible = ERAS[..ERAS.len() - 1]
+    let possible = ERAS
         .iter()
         .rev()
+        .filter(|era| era.profile != CURRENT)
         .filter(|era| generated == Some(era.profile.generated_mtime))
         .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime));
     for era in possible {
@@ -386,7 +392,7 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
 }
 
 /// Every release since 1.54.
-const ALL: Releases = Releases { first: 54, last: 95 };
+const ALL: Releases = Releases { first: PACKAGE_OLDEST, last: LATEST };
 
 /// ERA-CLUES: the releases whose normalization a published `Cargo.toml` shows: `autolib` is
 /// written since 1.83 (and dropped as unknown before); since 1.85 `[features]` comes before the
@@ -437,19 +443,19 @@ mod tests {
         assert_eq!(for_package(95).unwrap().profile, CURRENT);
         assert_eq!(for_package(65).unwrap().releases(), Releases { first: 64, last: 67 });
         assert!(matches!(for_package(53), Err(Error::TooOld(53))));
-        assert!(matches!(for_package(96), Err(Error::TooNew(96))));
+        assert_eq!(for_package(101).unwrap().releases().to_string(), "1.96 and later");
     }
 
     /// ERA-WINDOWS: every release from 1.54 to the current one in exactly one era, oldest first.
     #[test]
     fn era_windows_cover_every_release_once() {
-        let mut next = PACKAGE_OLDEST;
+        let mut last = PACKAGE_OLDEST - 1;
         for era in ERAS {
-            assert_eq!(era.first, next, "{era:?}");
+            assert_eq!(era.first, last + 1, "{era:?}");
             assert!(era.first <= era.last);
-            next = era.last + 1;
+            last = era.last;
         }
-        assert_eq!(next - 1, current().last);
+        assert_eq!(last, LATEST);
         // Neighbours differ in some switch, or they would be one window.
         assert!(ERAS.windows(2).all(|pair| pair[0].profile != pair[1].profile));
     }

@@ -28,6 +28,12 @@
 //!    gzip-decoded tars: the first differing entry, header field (by name and offset) or content, with a
 //!    line diff for text such as `Cargo.toml` and `Cargo.lock`.
 //!
+//! 4. **published** (before the comparison, in the seal copy): `cargo-seal verify <published .crate>
+//!    --sources <copy> --format json`, the published crate against its own sources with era profiles
+//!    (`VER-SOURCES`, `ERA-VERIFY`): the verdict and the cargo releases named, counted in the report.
+//!    A measurement, not a condition of the test: crates made before cargo 1.54, on Windows or by
+//!    nightly cargos fall short of `identical`.
+//!
 //! It measures byte parity (`N/M byte-identical`, where M counts the releases real cargo could package
 //! offline; the others are reported as `cargo-failed`, not as our failure) and the wall time of each
 //! phase and of each tool. The test fails unless every release cargo packaged is byte-identical. The full
@@ -96,6 +102,8 @@ struct Prepared {
     dir_cargo: PathBuf,
     dir_seal: PathBuf,
     warmup: Duration,
+    /// The published `.crate`.
+    published: PathBuf,
 }
 
 enum Outcome {
@@ -114,6 +122,8 @@ struct Row {
     cargo: Option<Duration>,
     seal: Option<Duration>,
     kept: Option<PathBuf>,
+    /// `verify --sources` of the published crate: its verdict and the releases named, or why not.
+    published: Option<Result<(String, Option<String>), String>>,
 }
 
 #[test]
@@ -463,7 +473,7 @@ fn prepare(ctx: &Ctx, r: &Release, crate_file: &Path) -> Result<Prepared, String
     copy_dir(&pkg, &dir_cargo)?;
     copy_dir(&pkg, &dir_seal)?;
     let _ = fs::remove_dir_all(&base);
-    Ok(Prepared { dir_cargo, dir_seal, warmup })
+    Ok(Prepared { dir_cargo, dir_seal, warmup, published: crate_file.to_owned() })
 }
 
 fn unpack(crate_file: &Path, dest: &Path, r: &Release) -> Result<(), String> {
@@ -533,7 +543,15 @@ fn package_with(
 }
 
 fn run_one(ctx: &Ctx, r: &Release, prep: &Result<Prepared, String>, prepare: Duration) -> Row {
-    let mut row = Row { release: r.clone(), outcome: Outcome::Identical, prepare, cargo: None, seal: None, kept: None };
+    let mut row = Row {
+        release: r.clone(),
+        outcome: Outcome::Identical,
+        prepare,
+        cargo: None,
+        seal: None,
+        kept: None,
+        published: None,
+    };
     let p = match prep {
         Ok(p) => p,
         Err(e) => {
@@ -542,6 +560,9 @@ fn run_one(ctx: &Ctx, r: &Release, prep: &Result<Prepared, String>, prepare: Dur
         }
     };
     let root = ctx.work.join(r.id());
+    if !ctx.self_check {
+        row.published = Some(reverify_published(ctx, p));
+    }
     let seal_program = if ctx.self_check { ctx.cargo.clone() } else { PathBuf::from(SEAL_BIN) };
     let cargo_res = package_with(&ctx.cargo, &p.dir_cargo, &root.join("a-target"), ctx.offline, r);
     let seal_res = package_with(&seal_program, &p.dir_seal, &root.join("b-target"), ctx.offline, r);
@@ -565,6 +586,24 @@ fn run_one(ctx: &Ctx, r: &Release, prep: &Result<Prepared, String>, prepare: Dur
         let _ = fs::remove_dir_all(&root);
     }
     row
+}
+
+/// ERA-VERIFY, VER-SOURCES: the published crate verified against its own sources (the prepared
+/// copy, before either tool packages it), which names the cargo releases that wrote it byte for
+/// byte. Its recorded commit is not in the copy, so it is taken as recorded.
+fn reverify_published(ctx: &Ctx, p: &Prepared) -> Result<(String, Option<String>), String> {
+    let mut cmd = Command::new(SEAL_BIN);
+    cmd.arg("verify").arg(&p.published).arg("--sources").arg(&p.dir_seal).args(["--format", "json"]);
+    if ctx.offline {
+        cmd.arg("--offline");
+    }
+    let out = hygiene(&mut cmd).output().map_err(|e| format!("cannot run {SEAL_BIN} verify: {e}"))?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("verify printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))?;
+    match report["verdict"].as_str() {
+        Some(verdict) => Ok((verdict.to_owned(), report["cargo"].as_str().map(str::to_owned))),
+        None => Err(report["error"].as_str().unwrap_or("no verdict").to_owned()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -917,6 +956,40 @@ fn last_error_line(e: &str) -> &str {
     e.lines().find(|l| l.trim_start().starts_with("error")).unwrap_or_else(|| first_line(e)).trim()
 }
 
+/// The published crates re-verified with era profiles: verdicts, and the releases named.
+fn render_published(out: &mut String, rows: &[Row]) {
+    let checked: Vec<_> = rows.iter().filter_map(|r| Some((r, r.published.as_ref()?))).collect();
+    if checked.is_empty() {
+        return;
+    }
+    let mut verdicts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut eras: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, result) in &checked {
+        let verdict = result.as_ref().map_or("error", |(verdict, _)| verdict.as_str());
+        *verdicts.entry(verdict).or_default() += 1;
+        if let Ok((_, Some(era))) = result {
+            *eras.entry(era.as_str()).or_default() += 1;
+        }
+    }
+    let _ = writeln!(out, "\npublished crates re-verified against their own sources (verify --sources)");
+    for (verdict, n) in &verdicts {
+        let _ = writeln!(out, "  {verdict:<14}{n}");
+    }
+    let by_era: Vec<String> = eras.iter().map(|(era, n)| format!("{n} cargo {era}")).collect();
+    let _ = writeln!(out, "  identical by era: {}", by_era.join(", "));
+    for (r, result) in checked {
+        match result {
+            Ok((verdict, _)) if verdict == "identical" => {}
+            Ok((verdict, _)) => {
+                let _ = writeln!(out, "  {:<40} {verdict}", r.release.label());
+            }
+            Err(e) => {
+                let _ = writeln!(out, "  {:<40} error: {}", r.release.label(), first_line(e));
+            }
+        }
+    }
+}
+
 fn render(out: &mut String, rows: &[Row]) -> Summary {
     let count = |k: &str| rows.iter().filter(|r| kind(&r.outcome) == k).count();
     let (identical, differ, cargo_failed, seal_failed, unavailable) =
@@ -959,6 +1032,7 @@ fn render(out: &mut String, rows: &[Row]) -> Summary {
     );
     let line = format!("{identical}/{comparable} byte-identical");
     let _ = writeln!(out, "  {line}");
+    render_published(out, rows);
 
     // Group mismatches by category.
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();

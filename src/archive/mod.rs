@@ -13,8 +13,10 @@ use tar::{EntryType, Header};
 
 use crate::era::{self, Deflate, Profile};
 use crate::plan::{Contents, Entry, Plan};
+use gzip::RawDeflate;
 
 pub mod cache;
+mod gzip;
 pub mod layout;
 pub mod read;
 mod zlib;
@@ -52,20 +54,25 @@ pub fn write(plan: &Plan, out: impl Write) -> Result<Outcome, Error> {
 
 /// Writes `plan` as the cargo releases of `profile` did (`ERA-*`).
 pub fn write_as(plan: &Plan, profile: &Profile, out: impl Write) -> Result<Outcome, Error> {
+    let name = plan.file_name();
     match profile.deflate {
-        Deflate::ZlibRs => {
-            let encoder = GzBuilder::new().filename(plan.file_name().into_bytes()).write(out, Compression::best());
+        Deflate::ZlibRs063 => {
+            let encoder = GzBuilder::new().filename(name.into_bytes()).write(out, Compression::best());
             let (outcome, encoder) = write_tar(plan, profile, encoder)?;
             encoder.finish().map_err(Error::Finish)?;
             Ok(outcome)
         }
-        Deflate::Zlib => {
-            let encoder = zlib::GzEncoder::new(out, &plan.file_name()).map_err(Error::Finish)?;
-            let (outcome, encoder) = write_tar(plan, profile, encoder)?;
-            encoder.finish().map_err(Error::Finish)?;
-            Ok(outcome)
-        }
+        Deflate::ZlibRs => write_gzip(plan, profile, out, gzip::ZlibRs05::new()),
+        Deflate::Zlib => write_gzip(plan, profile, out, zlib::Zlib::new().map_err(Error::Finish)?),
     }
+}
+
+/// [`write_as`] with a deflate flate2 does not have.
+fn write_gzip(plan: &Plan, profile: &Profile, out: impl Write, deflate: impl RawDeflate) -> Result<Outcome, Error> {
+    let encoder = gzip::GzEncoder::new(out, &plan.file_name(), deflate).map_err(Error::Finish)?;
+    let (outcome, encoder) = write_tar(plan, profile, encoder)?;
+    encoder.finish().map_err(Error::Finish)?;
+    Ok(outcome)
 }
 
 /// The tar stream of `plan` into `encoder`, which is returned to be finished.
