@@ -83,6 +83,26 @@ fn verified_output_of(version: &str) -> serde_json::Value {
     report
 }
 
+/// ERA-CLOSEST: the crate cargo 1.65 made, its tar recompressed at another level: no era
+/// reproduces it, and the report is the comparison with the eras that come nearest (the same tar),
+/// not with cargo 1.95's rendering (other sources).
+#[test]
+fn era_closest_names_the_eras_that_wrote_the_same_tar() {
+    use std::io::{Read as _, Write as _};
+    let tmp = tempfile::tempdir().unwrap();
+    let (krate, dir) = packaged_by("1.65", tmp.path());
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&krate).unwrap()).read_to_end(&mut tar).unwrap();
+    let mut gzip = flate2::GzBuilder::new().filename("era-0.1.0.crate").write(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(&tar).unwrap();
+    std::fs::write(&krate, gzip.finish().unwrap()).unwrap();
+
+    let (code, report) = verify(&krate, &["--repo", dir.to_str().unwrap()]);
+    assert_eq!((code, report["verdict"].as_str(), report["cargo"].as_str()), (Some(1), Some("same-tar"), None));
+    let note = report["explanations"][0].as_str().unwrap();
+    assert!(note.starts_with("closest to what cargo 1.64–1.68 wrote"), "{note}");
+}
+
 /// VER-SOURCES: the crate cargo 1.65 made, verified against its own unpacked sources (the
 /// manifest as written restored, committed anew): identical as 1.64–1.68 wrote it, with the
 /// recorded commit taken as it is; an edited source file is found.

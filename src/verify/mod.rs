@@ -158,12 +158,19 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
     let mut archive = rebuilt.archive;
     let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
     if era.is_none() {
+        let compared: Vec<_> = rebuilt
+            .by_era
+            .into_iter()
+            .map(|(candidate, file)| {
+                let by_era = compare::compare(&file, &published);
+                (candidate, file, by_era)
+            })
+            .collect();
         // ERA-VERIFY: the eras whose profile reproduces the crate byte for byte; where several do
         // (a small crate both deflates compress alike), all of them are named.
-        let mut reproducing = rebuilt.by_era.into_iter().filter_map(|(candidate, file)| {
-            let by_era = compare::compare(&file, &published);
-            (by_era.verdict == Verdict::Identical).then_some((candidate, file, by_era))
-        });
+        let (reproducing, others): (Vec<_>, Vec<_>) =
+            compared.into_iter().partition(|(_, _, by_era)| by_era.verdict == Verdict::Identical);
+        let mut reproducing = reproducing.into_iter();
         if let Some((first, file, by_era)) = reproducing.next() {
             let others: Vec<Era> = reproducing.map(|(other, ..)| other).collect();
             let releases = others.iter().fold(first.releases(), |span, other| span.joined(other.releases()));
@@ -180,6 +187,22 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
                 first.profile.generated_mtime,
                 deflates.join(" or ")
             ));
+        } else if let Some(best) = others.iter().map(|(.., by_era)| by_era.verdict).min()
+            && best < comparison.verdict
+        {
+            // ERA-CLOSEST: the eras that come nearest give the comparison that explains the crate.
+            let mut closest = others.into_iter().filter(|(.., by_era)| by_era.verdict == best);
+            let (first, file, by_era) = closest.next().expect("the best verdict is one of theirs");
+            let releases = closest.fold(first.releases(), |span, (other, ..)| span.joined(other.releases()));
+            (comparison, archive) = (by_era, file);
+            comparison.explanations.insert(
+                0,
+                format!(
+                    "closest to what cargo {releases} wrote (`ERA-*`), {}: the differences shown are from that \
+                     rebuild",
+                    best.as_str()
+                ),
+            );
         }
     }
     if rebuilt.located_by_name {
