@@ -140,6 +140,9 @@ pub struct Profile {
     /// ERA-DATETIME: a datetime is written as the table `{ "$__toml_private_datetime" = "…" }`
     /// (cargo 1.60–1.68, whose toml_edit serializer did not know toml 0.5's datetimes).
     pub datetime_table: bool,
+    /// ERA-WINDOWS-TAR: packaged on Windows, where every file from disk is mode 0644 and, up to
+    /// cargo 1.79, stamped 123456789 whatever tar's version (see [`candidates`]).
+    pub windows: bool,
 }
 
 /// ERA-LOCK-FORMAT: the format of a lock resolved without a previous one (a previous lock's
@@ -212,6 +215,7 @@ pub const CURRENT: Profile = Profile {
     manifest_any_case: true,
     features_stripped: true,
     datetime_table: false,
+    windows: false,
 };
 
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
@@ -373,6 +377,7 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
         .iter()
         .rev()
         .filter(|era| era.profile != CURRENT)
+        .flat_map(|era| [Some(*era), on_windows(era)].into_iter().flatten())
         .filter(|era| generated == Some(era.profile.generated_mtime))
         .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime));
     for era in possible {
@@ -385,10 +390,19 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
             Some(newer) if newer.first == era.last + 1 && newer.profile.rebuilds_like(&era.profile) => {
                 newer.first = first;
             }
-            _ => eras.push(Era { first, last, ..*era }),
+            _ => eras.push(Era { first, last, ..era }),
         }
     }
     eras
+}
+
+/// ERA-WINDOWS-TAR: what `era`'s releases wrote on Windows, where that differs in a way the
+/// crate's headers show: cargo 1.63 to 1.79 stamped files from disk 123456789 there (tar's
+/// Windows code kept the old constant), and no file was executable. (Before 1.63 the mtime is the
+/// same everywhere, and only an executable file would tell.)
+fn on_windows(era: &Era) -> Option<Era> {
+    let windows = Profile { disk_mtime: OLD_DISK_MTIME, windows: true, ..era.profile };
+    (era.profile.disk_mtime == DETERMINISTIC_MTIME && era.last <= 79).then_some(Era { profile: windows, ..*era })
 }
 
 /// Every release since 1.54.
@@ -472,6 +486,52 @@ mod tests {
         assert_eq!(format(95, Some((2, None))), 4);
     }
 
+    /// An archived entry with the mtime, and the uid field of a file from disk or a generated one.
+    fn entry(rel: &str, mtime: u64, from_disk: bool, text: &str) -> ArchivedEntry {
+        let mut header = [0u8; 512];
+        if from_disk {
+            header[108..116].copy_from_slice(b"0000000\0");
+        }
+        header[136..148].copy_from_slice(format!("{mtime:011o}\0").as_bytes());
+        let text = Some(text.to_owned());
+        ArchivedEntry {
+            path: format!("a-0.1.0/{rel}"),
+            header,
+            long_name: false,
+            mode: 0o644,
+            size: 0,
+            sha256: String::new(),
+            text,
+        }
+    }
+
+    /// ERA-INFER, ERA-WINDOWS-TAR: generated files stamped 1 and files from disk 123456789, a
+    /// manifest of 1.79 or earlier: the eras up to 1.62 as they are, 1.63 to 1.79 on Windows,
+    /// neighbours that rebuild alike as one.
+    #[test]
+    fn era_candidates_from_the_crates_headers() {
+        let manifest = "[package]\nname = \"a\"\n";
+        let entries = [entry(".gitignore", OLD_DISK_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
+        let found: Vec<(String, bool)> =
+            candidates(&entries).iter().map(|era| (era.releases().to_string(), era.profile.windows)).collect();
+        let expected = [
+            ("1.78–1.79", true),
+            ("1.71–1.77", true),
+            ("1.69–1.70", true),
+            ("1.64–1.68", true),
+            ("1.63", true),
+            ("1.62", false),
+            ("1.60–1.61", false),
+            ("1.57–1.59", false),
+            ("1.55–1.56", false),
+            ("1.54", false),
+        ];
+        assert_eq!(found, expected.map(|(r, w)| (r.to_owned(), w)));
+        // Stamped as on Linux since 1.63: no Windows flavour.
+        let entries = [entry(".gitignore", DETERMINISTIC_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
+        assert!(candidates(&entries).iter().all(|era| !era.profile.windows && era.first >= 63));
+    }
+
     #[test]
     fn era_clues_from_the_manifest() {
         let autos = "autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n";
@@ -479,7 +539,7 @@ mod tests {
             "[package]\nname = \"a\"\nautolib = false\n{autos}\n[features]\nx = []\n\n[lib]\npath = \"src/lib.rs\"\n\n\
              [profile.release]\nlto = true\n"
         );
-        assert_eq!(manifest_releases(&new), Releases { first: 85, last: 95 });
+        assert_eq!(manifest_releases(&new), Releases { first: 85, last: LATEST });
         let explicit = format!(
             "[package]\nname = \"a\"\n{autos}\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n"
         );

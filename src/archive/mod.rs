@@ -119,7 +119,8 @@ pub fn header_for(entry: &Entry, profile: &Profile) -> Header {
             header.set_mtime(profile.disk_mtime);
             header.set_uid(0);
             header.set_gid(0);
-            header.set_mode(entry.mode());
+            // ERA-WINDOWS-TAR: Windows has no executable bit.
+            header.set_mode(if profile.windows { 0o644 } else { entry.mode() });
             header.set_entry_type(EntryType::file());
             header.set_size(*size);
             if let Some(gnu) = header.as_gnu_mut() {

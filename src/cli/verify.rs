@@ -135,6 +135,10 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
     ));
     let at = if v.path_in_vcs.is_empty() { String::new() } else { format!(" in `{}`", v.path_in_vcs) };
     match &v.sources {
+        Some(dir) if v.commit.is_empty() => shell.print(format_args!(
+            "commit: none recorded (no `.cargo_vcs_info.json`); the rebuild is from the sources in `{}`",
+            dir.display()
+        )),
         Some(dir) => shell.print(format_args!(
             "commit: {}{at}, as recorded: not checked, the rebuild is from the sources in `{}`",
             v.commit,
@@ -183,7 +187,8 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
         "cargo": v.era.map(|era| era.to_string()),
         "crate": identity(&v.krate, &v.published),
         "rebuilt": { "sha256": v.rebuilt.sha256, "content_digest": read::content_digest(&v.rebuilt.entries) },
-        "commit": v.commit,
+        // VER-SOURCES: a crate that records no commit, rebuilt from sources, has none.
+        "commit": (!v.commit.is_empty()).then_some(&v.commit),
         "sources": v.sources,
         "path_in_vcs": v.path_in_vcs,
         "content_digest": read::content_digest(&v.published.entries),

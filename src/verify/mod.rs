@@ -182,8 +182,9 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
             }
             (comparison, archive, era) = (by_era, file, Some(releases));
             comparison.explanations.push(format!(
-                "byte for byte what cargo {releases} wrote (`ERA-*`: generated files stamped with mtime {}, \
+                "byte for byte what cargo {releases} wrote{} (`ERA-*`: generated files stamped with mtime {}, \
                  compressed by {})",
+                if first.profile.windows { " on Windows" } else { "" },
                 first.profile.generated_mtime,
                 deflates.join(" or ")
             ));
@@ -300,8 +301,9 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     lease.save_locks(&package_dir);
     let eras = era::candidates(entries);
     let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
-    // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it.
-    let as_recorded = request.sources.as_ref().and(recorded.as_ref());
+    // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it,
+    // or not at all.
+    let as_recorded = request.sources.as_ref().map(|_| recorded.as_ref());
     let (archive, by_era) = rebuild(
         request,
         &package_dir,
@@ -314,7 +316,7 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     .map_err(rebuild_error(&lease.checkout.commit))?;
     let checkout = lease.checkout.clone();
     lease.release();
-    let path_in_vcs = as_recorded.map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
+    let path_in_vcs = as_recorded.flatten().map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
     Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name })
 }
 
@@ -406,7 +408,7 @@ fn rebuild(
     published_lock: Option<&Path>,
     eras: &[Era],
     published_manifest: Option<&str>,
-    vcs_as_recorded: Option<&VcsInfo>,
+    vcs_as_recorded: Option<Option<&VcsInfo>>,
 ) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = request.cargo.clone();
     cargo.cwd = package_dir.to_owned();
@@ -431,9 +433,10 @@ fn rebuild(
             *based_on = published_lock.map(Path::to_path_buf);
         }
     }
-    if let Some(vcs) = vcs_as_recorded {
-        selection.vcs = Some(vcs.clone());
-        if !selection.entries.iter().any(|e| e.rel_path == Path::new(VCS_INFO_FILE)) {
+    if let Some(recorded) = vcs_as_recorded {
+        selection.vcs = recorded.cloned();
+        selection.entries.retain(|e| e.rel_path != Path::new(VCS_INFO_FILE));
+        if recorded.is_some() {
             let source = Source::Generate(Generated::VcsInfo, None);
             selection.entries.push(package::Selected { rel_path: VCS_INFO_FILE.into(), source });
             selection.entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
