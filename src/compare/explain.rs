@@ -76,6 +76,8 @@ fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
         return None;
     } else if stamped.iter().all(|&m| m == 1) {
         "mtime 1, as cargo 1.54 to 1.92 wrote them"
+    } else if stamped.iter().all(|&m| m == 0) {
+        "mtime 0, as cargo before 1.54 wrote them"
     } else {
         "the packaging time, as cargo before 1.54 wrote them"
     };
