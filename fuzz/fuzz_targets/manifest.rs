@@ -1,6 +1,6 @@
 //! A hostile `Cargo.toml`, loaded, normalized and rewritten for publishing as `package` does
 //! (MAN-*): never a panic, and the published manifest is a fixed point: loading and publishing
-//! it again gives the same text.
+//! it again gives the same text. Every era renders it too (ERA-TOML): TOML naming the same package.
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use cargo_seal::manifest::{self, Manifest, PublishContext, WorkspaceRoot};
 
-/// The published text of the manifest `text`, written to `dir/Cargo.toml`, if it is publishable.
+/// The published text of the manifest `text`, written to `dir/Cargo.toml`, if it is publishable,
+/// after checking what each era renders of it.
 fn publish(dir: &Path, text: &str) -> Option<String> {
     let path = dir.join("Cargo.toml");
     std::fs::write(&path, text).expect("write the manifest");
@@ -17,7 +18,18 @@ fn publish(dir: &Path, text: &str) -> Option<String> {
     let (packaged, registries) = (BTreeSet::new(), BTreeMap::new());
     let cx = PublishContext { packaged: &packaged, registries: &registries };
     let (published, _) = manifest::prepare_for_publish(&manifest, &cx).ok()?;
-    manifest::render(&published).ok()
+    let rendered = manifest::render(&published).ok()?;
+    let package = |text: &str| -> Option<(toml::Value, toml::Value)> {
+        let table: toml::Table = text.parse().ok()?;
+        let package = table.get("package")?;
+        Some((package.get("name")?.clone(), package.get("version")?.clone()))
+    };
+    for era in cargo_seal::era::ERAS {
+        let text = manifest::render_as(&published, &manifest.original, &era.profile)
+            .unwrap_or_else(|e| panic!("cargo {} cannot render the manifest: {e}", era.releases()));
+        assert_eq!(package(&text), package(&rendered), "cargo {}'s rendering names the package", era.releases());
+    }
+    Some(rendered)
 }
 
 fn scratch() -> PathBuf {
