@@ -110,6 +110,7 @@ fn request<'a>(
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     if let Some(sources) = &args.sources {
+        // The directory stands in for the repository too (made absolute there); only it is read.
         let mut request = rebuild_request(krate, sources, None, args.offline, limits)?;
         request.sources = Some(request.repo.clone());
         return Ok((request, None));
