@@ -264,7 +264,7 @@ pub fn select(manifest: Manifest, ws: &Workspace, options: &Options, repos: &mut
     let profile = &options.profile;
     let lockfile = (options.include_lockfile && (profile.lock_always || manifest.has_binary_or_example()))
         .then(|| if profile.lock_from_workspace { ws.lockfile() } else { root.join("Cargo.lock") });
-    let any_case = options.profile.manifest_any_case;
+    let any_case = profile.manifest_any_case;
     let mut entries = archive_list(&manifest, &listing.files, vcs.is_some(), lockfile, any_case, &mut warnings)?;
     entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
     let own_workspace = ws.members().len() == 1 && manifest.root == ws.root.dir && !ws.root.is_patched();
