@@ -148,8 +148,8 @@ pub fn locked(path: &Path) -> Result<Vec<Locked>, Error> {
         .collect())
 }
 
-/// AUD-SHARD: the `k`th of `n` contiguous shares (1-based), so that the shards' outputs, in
-/// order, are one full run's.
+/// AUD-SELECT (`--shard`): the `k`th of `n` contiguous shares (1-based), so that the shards'
+/// outputs, in order, are one full run's.
 pub fn shard<T>(items: Vec<T>, spec: &str) -> Result<Vec<T>, Error> {
     let bad = || Error::Shard(spec.to_owned());
     let (k, n) = spec.split_once('/').ok_or_else(bad)?;
@@ -180,7 +180,7 @@ fn cached(krate: &Locked, cargo_home: &Path) -> Option<PathBuf> {
     CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() }.resolve(cargo_home).ok()
 }
 
-/// AUD-RUN: audits `crates` on `options.jobs` workers; `done` hears of each as it finishes.
+/// AUD-CRATE: audits `crates` on `options.jobs` workers; `done` hears of each as it finishes.
 /// The results are in the order of `crates`.
 pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
     let next = AtomicUsize::new(0);
