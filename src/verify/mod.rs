@@ -332,12 +332,27 @@ fn copy_sources(sources: &Path, dest: &Path) -> Result<(), Error> {
     for entry in std::fs::read_dir(sources).map_err(error(sources))? {
         let entry = entry.map_err(error(sources))?;
         let (from, to) = (entry.path(), dest.join(entry.file_name()));
-        match from.is_dir() {
-            true => copy_sources(&from, &to)?,
-            false => std::fs::copy(&from, &to).map(drop).map_err(error(&from))?,
+        // Links stay links, as cargo lists them: a link to a directory above cannot loop the copy.
+        let kind = entry.file_type().map_err(error(&from))?;
+        if kind.is_dir() {
+            copy_sources(&from, &to)?;
+        } else if kind.is_symlink() {
+            copy_link(&from, &to).map_err(error(&from))?;
+        } else {
+            std::fs::copy(&from, &to).map_err(error(&from))?;
         }
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+}
+
+#[cfg(not(unix))]
+fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(from, to).map(drop)
 }
 
 /// `package.name` of a manifest's text.
@@ -490,4 +505,20 @@ pub fn recorded_vcs_info(entry: Option<&read::ArchivedEntry>, krate: &Path) -> R
     let bad = |reason: String| Error::BadVcsInfo { krate: krate.to_owned(), reason };
     let text = entry.text.as_deref().ok_or_else(|| bad("not UTF-8 text".to_owned()))?;
     serde_json::from_str(text).map(Some).map_err(|e| bad(e.to_string()))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    /// VER-SOURCES: a link to a directory above is copied as a link, not followed into a loop.
+    #[test]
+    fn sources_copy_keeps_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (sources, dest) = (tmp.path().join("sources"), tmp.path().join("dest"));
+        std::fs::create_dir_all(sources.join("src")).unwrap();
+        std::fs::write(sources.join("src/lib.rs"), "").unwrap();
+        std::os::unix::fs::symlink("..", sources.join("src/up")).unwrap();
+        super::copy_sources(&sources, &dest).unwrap();
+        assert!(dest.join("src/lib.rs").is_file());
+        assert_eq!(std::fs::read_link(dest.join("src/up")).unwrap(), std::path::Path::new(".."));
+    }
 }
