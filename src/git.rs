@@ -4,10 +4,20 @@
 
 use std::path::{Path, PathBuf};
 
+/// SEC-GIT: a repository opened for its objects and references only: its own configuration is
+/// read without following `include` (which could name any file of this machine), and neither the
+/// user's nor the system's is read, so nothing there (a filter driver, `core.fsmonitor`, a hook
+/// path) applies to a repository nobody vetted. Reading objects runs no program in any case.
+pub fn open_isolated(path: &Path) -> Result<gix::Repository, gix::open::Error> {
+    gix::open_opts(path, gix::open::Options::isolated())
+}
+
 /// Repositories opened so far, with their work trees (canonical).
 #[derive(Default)]
 pub struct Repos {
     opened: Vec<(PathBuf, gix::Repository)>,
+    /// Opened as [`open_isolated`] opens them: the trees `verify` rebuilds from.
+    isolated: bool,
 }
 
 impl std::fmt::Debug for Repos {
@@ -17,6 +27,11 @@ impl std::fmt::Debug for Repos {
 }
 
 impl Repos {
+    /// Repositories of a tree nobody vetted, each opened as [`open_isolated`] does.
+    pub fn isolated() -> Self {
+        Repos { opened: Vec::new(), isolated: true }
+    }
+
     /// The repository `gix::discover(dir)` finds for the directory `dir` (absolute, canonical),
     /// with its work tree: an open one when `dir` lies in its work tree and no directory on the
     /// way up to it has a `.git` of its own (discovery would stop there), else a newly opened one.
@@ -29,7 +44,13 @@ impl Repos {
         let index = match known {
             Some(index) => index,
             None => {
-                let repo = gix::discover(dir).ok()?;
+                let repo = if self.isolated {
+                    let isolated = gix::open::Options::isolated();
+                    let trust = gix::sec::trust::Mapping { full: isolated.clone(), reduced: isolated };
+                    gix::ThreadSafeRepository::discover_opts(dir, Default::default(), trust).ok()?.to_thread_local()
+                } else {
+                    gix::discover(dir).ok()?
+                };
                 let workdir = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_owned()))?;
                 self.opened.push((workdir, repo));
                 self.opened.len() - 1

@@ -22,6 +22,7 @@ pub mod package;
 pub mod plan;
 pub mod provenance;
 pub mod registry;
+pub mod untrusted;
 pub mod vcs;
 pub mod verify;
 pub mod workspace;

@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::archive::read::ArchivedEntry;
 use crate::discover::{self, Locator, Origin, Remote};
@@ -33,17 +34,35 @@ pub enum OriginError {
 /// A fetch, done by the first worker to need it, its outcome kept for the others.
 type Fetch = Arc<OnceLock<Result<(), Error>>>;
 
+/// MIR-LIMITS: how far one fetch may go: a remote the crate names is as hostile as the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes a repository may add on disk as it arrives.
+    pub max_bytes: u64,
+    /// How long one fetch may take.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 2 << 30, timeout: Duration::from_secs(600) }
+    }
+}
+
 /// The repositories fetched in this run.
 pub struct Mirrors<'a> {
     /// Each destination's one fetch, shared by the workers that need it.
     fetched: Mutex<BTreeMap<PathBuf, Fetch>>,
     /// Hears of each fetch as it starts (a status line).
     starting: Box<dyn Fn(&Remote) + Send + Sync + 'a>,
+    limits: Limits,
+    /// Where clones are made before they are moved into place (the temporary directory).
+    staging: PathBuf,
 }
 
 impl<'a> Mirrors<'a> {
-    pub fn new(starting: impl Fn(&Remote) + Send + Sync + 'a) -> Self {
-        Mirrors { fetched: Mutex::default(), starting: Box::new(starting) }
+    pub fn new(limits: Limits, staging: PathBuf, starting: impl Fn(&Remote) + Send + Sync + 'a) -> Self {
+        Mirrors { fetched: Mutex::default(), starting: Box::new(starting), limits, staging }
     }
 
     /// MIR-ONCE: `remote` cloned into its destination when missing there, else brought up to
@@ -56,7 +75,12 @@ impl<'a> Mirrors<'a> {
         once.get_or_init(|| {
             (self.starting)(remote);
             let error = |reason: String| Error { url: remote.url.clone(), dest: remote.dest.clone(), reason };
-            if gix::open(&remote.dest).is_ok() { update(remote) } else { clone(remote) }.map_err(error)
+            let fetched = if gix::open(&remote.dest).is_ok() {
+                update(remote, &self.limits)
+            } else {
+                clone(remote, &self.limits, &self.staging)
+            };
+            fetched.map_err(error)
         })
         .clone()
     }
@@ -87,7 +111,7 @@ pub fn origin(
 pub fn submodule(locator: &Locator, mirrors: Option<&Mirrors<'_>>, url: &str, commit: &str) -> Option<PathBuf> {
     let with_commit = || {
         let found = locator.locate("", Some(url)).ok()?;
-        let repo = gix::open(&found).ok()?;
+        let repo = crate::git::open_isolated(&found).ok()?;
         repo.rev_parse_single(commit).ok().map(|_| found)
     };
     with_commit().or_else(|| {
@@ -96,40 +120,139 @@ pub fn submodule(locator: &Locator, mirrors: Option<&Mirrors<'_>>, url: &str, co
     })
 }
 
-/// Never set: a run is interrupted by ending the process.
-static INTERRUPT: AtomicBool = AtomicBool::new(false);
+/// MIR-CLONE: a bare clone with every branch and tag, made in `staging` (the temporary directory)
+/// and moved into place whole: a failed, stopped or killed clone leaves nothing under `--repos`,
+/// not even the directories that would have held it.
+fn clone(remote: &Remote, limits: &Limits, staging: &Path) -> Result<(), String> {
+    let staging = tempfile::Builder::new()
+        .prefix("cargo-seal-fetch-")
+        .tempdir_in(staging)
+        .map_err(|e| format!("cannot create a directory in `{}`: {e}", staging.display()))?;
+    let into = staging.path().join("repo.git");
+    let url = remote.url.clone();
+    let target = into.clone();
+    bounded(staging.path(), limits, move |interrupt| {
+        let mut prepare = gix::prepare_clone_bare(url.as_str(), &target)
+            .map_err(|e| error_chain(&e))?
+            .configure_remote(|remote| Ok(remote.with_fetch_tags(gix::remote::fetch::Tags::All)));
+        prepare.fetch_only(gix::progress::Discard, interrupt).map_err(|e| error_chain(&e))?;
+        Ok(())
+    })?;
+    move_into_place(&into, &remote.dest)
+}
 
-/// MIR-CLONE: a bare clone with every branch and tag, made beside its destination and moved
-/// there whole, so that an interrupted clone leaves nothing that looks like a repository.
-fn clone(remote: &Remote) -> Result<(), String> {
-    let parent = remote.dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-    let partial = tempfile::Builder::new()
-        .prefix(".cargo-seal-clone-")
-        .tempdir_in(parent)
-        .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
-    let into = partial.path().join("repo.git");
-    let mut prepare = gix::prepare_clone_bare(remote.url.as_str(), &into)
-        .map_err(|e| error_chain(&e))?
-        .configure_remote(|remote| Ok(remote.with_fetch_tags(gix::remote::fetch::Tags::All)));
-    prepare.fetch_only(gix::progress::Discard, &INTERRUPT).map_err(|e| error_chain(&e))?;
-    std::fs::rename(&into, &remote.dest).map_err(|e| format!("cannot move the clone into place: {e}"))
+/// MIR-CLONE: `from` renamed to `dest`, or, across file systems, copied beside `dest` and renamed
+/// there. Directories made on the way are removed again when the move fails.
+fn move_into_place(from: &Path, dest: &Path) -> Result<(), String> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    let missing: Vec<&Path> = parent.ancestors().take_while(|dir| !dir.exists()).collect();
+    let moved = std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))
+        .and_then(|()| match std::fs::rename(from, dest) {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                let partial = tempfile::Builder::new()
+                    .prefix(".cargo-seal-partial-")
+                    .tempdir_in(parent)
+                    .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
+                let copy = partial.path().join("repo.git");
+                copy_tree(from, &copy).map_err(|e| format!("cannot copy the clone into `{}`: {e}", parent.display()))?;
+                std::fs::rename(&copy, dest).map_err(|e| format!("cannot move the clone into place: {e}"))
+            }
+        });
+    if moved.is_err() {
+        for dir in missing {
+            // Only directories this move made and left empty.
+            drop(std::fs::remove_dir(dir));
+        }
+    }
+    moved
+}
+
+/// The files and directories under `from`, copied to `to`.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let dest = to.join(entry.path().strip_prefix(from).map_err(std::io::Error::other)?);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
 }
 
 /// MIR-UPDATE: every branch and tag of `remote.url` fetched into the copy at `remote.dest`,
 /// whatever remotes that copy has configured.
-fn update(remote: &Remote) -> Result<(), String> {
-    use gix::remote::Direction;
-    let repo = gix::open(&remote.dest).map_err(|e| error_chain(&e))?;
-    let specs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
-    let anonymous = repo
-        .remote_at(remote.url.as_str())
-        .map_err(|e| error_chain(&e))?
-        .with_refspecs(specs, Direction::Fetch)
-        .map_err(|e| error_chain(&e))?
-        .with_fetch_tags(gix::remote::fetch::Tags::All);
-    let connection = anonymous.connect(Direction::Fetch).map_err(|e| error_chain(&e))?;
-    let prepared = connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| error_chain(&e))?;
-    prepared.receive(gix::progress::Discard, &INTERRUPT).map_err(|e| error_chain(&e))?;
-    Ok(())
+fn update(remote: &Remote, limits: &Limits) -> Result<(), String> {
+    let (url, dest) = (remote.url.clone(), remote.dest.clone());
+    bounded(&remote.dest, limits, move |interrupt| {
+        use gix::remote::Direction;
+        let repo = gix::open(&dest).map_err(|e| error_chain(&e))?;
+        let specs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
+        let anonymous = repo
+            .remote_at(url.as_str())
+            .map_err(|e| error_chain(&e))?
+            .with_refspecs(specs, Direction::Fetch)
+            .map_err(|e| error_chain(&e))?
+            .with_fetch_tags(gix::remote::fetch::Tags::All);
+        let connection = anonymous.connect(Direction::Fetch).map_err(|e| error_chain(&e))?;
+        let prepared =
+            connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| error_chain(&e))?;
+        prepared.receive(gix::progress::Discard, interrupt).map_err(|e| error_chain(&e))?;
+        Ok(())
+    })
+}
+
+/// How often a fetch's size and time are looked at.
+const WATCH_EVERY: Duration = Duration::from_millis(50);
+
+/// MIR-LIMITS: runs `fetch` on a thread of its own while the bytes it adds under `dir` and the
+/// time it takes are watched. Past a limit it is interrupted, and its outcome is that limit's
+/// error; one that does not stop within a moment (a server that sends nothing blocks a read) is
+/// left to end with the process.
+fn bounded(
+    dir: &Path,
+    limits: &Limits,
+    fetch: impl FnOnce(&AtomicBool) -> Result<(), String> + Send + 'static,
+) -> Result<(), String> {
+    let baseline = size_of(dir);
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let (done, outcome) = std::sync::mpsc::channel();
+    let flag = Arc::clone(&interrupt);
+    std::thread::spawn(move || drop(done.send(fetch(&flag))));
+    let started = Instant::now();
+    let exceeded = loop {
+        match outcome.recv_timeout(WATCH_EVERY) {
+            Ok(result) => return result,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err("the fetch ended abnormally".into()),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if started.elapsed() > limits.timeout {
+            break format!(
+                "stopped after {} s: a fetch may take `--fetch-timeout` seconds ({}); raise it to fetch a slow repository",
+                limits.timeout.as_secs(),
+                limits.timeout.as_secs()
+            );
+        }
+        let added = size_of(dir).saturating_sub(baseline);
+        if added > limits.max_bytes {
+            break format!(
+                "stopped at {added} bytes: a repository may take `--fetch-max-size` bytes ({}); raise it to fetch a \
+                 larger one",
+                limits.max_bytes
+            );
+        }
+    };
+    interrupt.store(true, Ordering::Relaxed);
+    // Give the fetch a moment to stop writing before its directory goes.
+    drop(outcome.recv_timeout(Duration::from_secs(2)));
+    Err(exceeded)
+}
+
+/// The bytes of the files under `dir`.
+fn size_of(dir: &Path) -> u64 {
+    let files = walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file());
+    files.filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
 }

@@ -104,6 +104,9 @@ impl Workspace {
         };
         let mut command = cargo_metadata::MetadataCommand::new();
         command.cargo_path(&cargo.program).current_dir(&cargo.cwd).manifest_path(manifest_path).no_deps();
+        for (key, value) in &cargo.env {
+            command.env(key, value);
+        }
         if let Some(dir) = &cargo.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
         }

@@ -10,9 +10,8 @@ use serde_json::json;
 use crate::audit::{self, Audited, Locked, Policy};
 use crate::compare::Verdict;
 use crate::discover::{FoundBy, Locator};
-use crate::mirror::Mirrors;
 
-use super::common::{LimitArgs, rebuild_request};
+use super::common::{FetchLimitArgs, LimitArgs, rebuild_request};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +81,9 @@ pub struct Args {
 
     #[command(flatten)]
     limits: LimitArgs,
+
+    #[command(flatten)]
+    fetch_limits: FetchLimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -145,7 +147,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },
         mirrors: args
             .fetch
-            .then(|| Mirrors::new(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
+            .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         template,
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),

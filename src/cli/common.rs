@@ -8,8 +8,10 @@ use serde_json::json;
 use crate::archive::cache::CrateArg;
 use crate::archive::read::{self, CrateFile};
 use crate::compare::{Comparison, Verdict};
+use crate::discover::Remote;
 use crate::lockfile::Cargo;
-use crate::verify::Request;
+use crate::mirror::{self, Mirrors};
+use crate::verify::{Request, Trust};
 
 use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
 
@@ -33,6 +35,29 @@ impl LimitArgs {
     }
 }
 
+/// MIR-LIMITS for `--fetch`, raised for one run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FetchLimitArgs {
+    /// Stop a fetch that adds more than this many bytes to disk [default: 2 GiB]
+    #[arg(long, value_name = "BYTES", help_heading = "Limits", requires = "fetch")]
+    fetch_max_size: Option<u64>,
+    /// Stop a fetch that takes longer than this many seconds [default: 600]
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits", requires = "fetch")]
+    fetch_timeout: Option<u64>,
+}
+
+impl FetchLimitArgs {
+    /// The mirrors of a `--fetch` run, announcing each fetch through `starting`.
+    pub(super) fn mirrors<'a>(&self, starting: impl Fn(&Remote) + Send + Sync + 'a) -> Mirrors<'a> {
+        let defaults = mirror::Limits::default();
+        let limits = mirror::Limits {
+            max_bytes: self.fetch_max_size.unwrap_or(defaults.max_bytes),
+            timeout: self.fetch_timeout.map_or(defaults.timeout, std::time::Duration::from_secs),
+        };
+        Mirrors::new(limits, std::env::temp_dir(), starting)
+    }
+}
+
 /// Finds and reads the crate an argument names.
 pub(super) fn load(arg: &str, limits: &read::Limits) -> Result<(PathBuf, CrateFile), Box<dyn std::error::Error>> {
     let path = CrateArg::parse(arg).resolve(&environment::cargo_home())?;
@@ -51,7 +76,8 @@ pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
 }
 
 /// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo:
-/// online unless `--offline` or `net.offline` says otherwise, as cargo.
+/// online unless `--offline` or `net.offline` says otherwise, as cargo. The repository is
+/// untrusted (`SEC-TRUST`).
 pub(super) fn rebuild_request(
     krate: PathBuf,
     repo: &Path,
@@ -78,7 +104,8 @@ pub(super) fn rebuild_request(
             offline: offline || config.offline,
             locked: false,
             frozen: false,
-            env: Vec::new(),
+            // SEC-TOOLCHAIN: the user's toolchain, whatever the tree's `rust-toolchain.toml` says.
+            env: environment::toolchain_pin(),
             config: Vec::new(),
         },
         scratch_parent: std::env::temp_dir(),
@@ -88,6 +115,7 @@ pub(super) fn rebuild_request(
         submodules: None,
         checkouts: None,
         sources: None,
+        trust: Trust::Untrusted,
     })
 }
 

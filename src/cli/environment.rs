@@ -18,6 +18,23 @@ pub(super) fn cargo_program() -> PathBuf {
     std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
 }
 
+/// SEC-TOOLCHAIN: what pins the toolchain of every cargo a rebuild runs to the one the user runs
+/// here: rustup's `RUSTUP_TOOLCHAIN`, which rustup sets when it runs us as `cargo seal` (then
+/// inherited, nothing to add), else the toolchain rustup names for the current directory. A
+/// `rust-toolchain.toml` in the rebuilt tree then selects, installs and runs nothing. Empty
+/// without rustup.
+pub(super) fn toolchain_pin() -> Vec<(String, String)> {
+    if std::env::var_os("RUSTUP_TOOLCHAIN").is_some() {
+        return Vec::new();
+    }
+    let active = std::process::Command::new("rustup").args(["show", "active-toolchain"]).output();
+    let name = active.ok().filter(|out| out.status.success()).and_then(|out| {
+        let text = String::from_utf8(out.stdout).ok()?;
+        text.split_whitespace().next().map(str::to_owned)
+    });
+    name.map(|name| vec![("RUSTUP_TOOLCHAIN".to_owned(), name)]).unwrap_or_default()
+}
+
 /// What the cargo that runs us says of its version (`cargo 1.95.0 (f2d3ce0bd 2026-03-21)`), or
 /// nothing when it cannot be run.
 pub(super) fn cargo_version() -> String {

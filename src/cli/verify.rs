@@ -12,7 +12,7 @@ use crate::discover::{Found, FoundBy, Locator};
 use crate::mirror::{self, Mirrors};
 use crate::verify::{self, Request, Submodules, Verification};
 
-use super::common::{LimitArgs, exit_code, identity, rebuild_request, render};
+use super::common::{FetchLimitArgs, LimitArgs, exit_code, identity, rebuild_request, render};
 use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -65,12 +65,15 @@ pub struct Args {
 
     #[command(flatten)]
     limits: LimitArgs,
+
+    #[command(flatten)]
+    fetch_limits: FetchLimitArgs,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let status = Mutex::new(&mut *shell);
     let mirrors = args.fetch.then(|| {
-        Mirrors::new(|remote| {
+        args.fetch_limits.mirrors(|remote| {
             let mut shell = status.lock().expect("no status line panics");
             shell.status("Updating", format_args!("git repository `{}`", remote.url));
         })
@@ -196,5 +199,6 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
         "omitted": v.omitted,
         "differences": v.comparison.differences,
         "explanations": v.comparison.explanations,
+        "configuration": v.configuration,
     })
 }

@@ -143,7 +143,7 @@ impl Locator {
                 return Err(repository.map_or(Error::NoRepository, |raw| Error::BadUrl { url: raw.to_owned() }));
             }
         };
-        let found = looked.iter().find(|path| gix::open(path).is_ok()).cloned();
+        let found = looked.iter().find(|path| crate::git::open_isolated(path).is_ok()).cloned();
         found.ok_or(Error::RepositoryMissing { url: shown, looked })
     }
 
@@ -178,7 +178,7 @@ impl Locator {
             None => url.as_ref()?.canonical(),
         };
         let paths = self.mirror_paths(url.as_ref(), Some(&from));
-        let dest = paths.iter().find(|path| gix::open(path).is_ok()).or_else(|| paths.get(1))?.clone();
+        let dest = paths.iter().find(|path| crate::git::open_isolated(path).is_ok()).or_else(|| paths.get(1))?.clone();
         Some(Remote { url: from, dest })
     }
 
@@ -270,7 +270,7 @@ pub fn find_commit(
     recorded: Option<&str>,
     dirs: &[String],
 ) -> Result<Found, Error> {
-    let open = gix::open(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
+    let open = crate::git::open_isolated(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
     let commit_of = |rev: &str| {
         open.rev_parse_single(rev)
             .ok()
@@ -300,7 +300,7 @@ pub fn find_commit(
 
 /// Whether the repository at `path` has the commit `sha` (a full or abbreviated id).
 fn has_commit(path: &Path, sha: &str) -> bool {
-    let Ok(repo) = gix::open(path) else { return false };
+    let Ok(repo) = crate::git::open_isolated(path) else { return false };
     let commit = repo.rev_parse_single(sha).ok().and_then(|id| id.object().ok()).and_then(|o| o.peel_to_commit().ok());
     commit.is_some_and(|commit| commit.id.to_string().starts_with(sha))
 }
@@ -334,7 +334,7 @@ const MAX_COMMITS: usize = 20_000;
 /// when no tree holds that manifest.
 fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option<ContentMatch> {
     use gix::objs::Kind;
-    let open = gix::open(repo).ok()?;
+    let open = crate::git::open_isolated(repo).ok()?;
     let hash = |text: &str| gix::objs::compute_hash(open.object_hash(), Kind::Blob, text.as_bytes()).ok();
     let manifest = hash(entries.iter().find(|e| e.rel_path() == "Cargo.toml.orig")?.text.as_deref()?)?;
     let generated = ["Cargo.toml", "Cargo.toml.orig", "Cargo.lock", VCS_INFO_FILE];

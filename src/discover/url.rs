@@ -35,7 +35,7 @@ impl RepositoryUrl {
         let rest = rest.split(['?', '#']).next().unwrap_or_default();
         let (authority, path) = rest.split_once('/')?;
         let host = authority.rsplit('@').next()?.split(':').next()?.to_ascii_lowercase();
-        if host.is_empty() {
+        if !plain_name(&host) {
             return None;
         }
         let mut segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
@@ -54,7 +54,9 @@ impl RepositoryUrl {
         {
             *last = stripped.to_owned();
         }
-        (!segments.is_empty()).then_some(RepositoryUrl { host, segments, subdirectory })
+        // SEC-URL: the host and segments become a path under `--repos` and a URL to fetch.
+        let plain = !segments.is_empty() && segments.iter().all(|s| plain_name(s));
+        plain.then_some(RepositoryUrl { host, segments, subdirectory })
     }
 
     /// `https://<host>/<segments>`: the key `--repo-map` entries and reports use.
@@ -71,6 +73,14 @@ impl RepositoryUrl {
         let spellings = if lower == spelled { vec![spelled] } else { vec![spelled, lower] };
         spellings.into_iter().flat_map(|plain| [dir.join(&plain), dir.join(format!("{plain}.git"))]).collect()
     }
+}
+
+/// SEC-URL: a host name or path segment that names one directory and one URL segment and nothing
+/// else: ASCII letters, digits, `.`, `_`, `-`, `~`, `+`, neither `.` nor `..`, not starting with
+/// `-` (which a transport could take for an option).
+fn plain_name(name: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '~' | '+');
+    !name.is_empty() && name != "." && name != ".." && !name.starts_with('-') && name.chars().all(allowed)
 }
 
 #[cfg(test)]
@@ -111,7 +121,19 @@ mod tests {
             canonical("https://github.com/o/n/blob/main/README.md").map(|c| c.0),
             Some("https://github.com/o/n".into())
         );
-        for raw in ["", "not a url", "ftp://example.com/x", "https://", "https://example.com"] {
+        for raw in [
+            "",
+            "not a url",
+            "ftp://example.com/x",
+            "https://",
+            "https://example.com",
+            // SEC-URL: nothing that leaves `--repos` or reads as a transport or an option.
+            "https://github.com/../../home/user/private",
+            "https://github.com/o/..",
+            "ext::sh -c touch% /tmp/pwned",
+            "https://-oProxyCommand=x/o/n",
+            "git@github.com:o/n m",
+        ] {
             assert_eq!(canonical(raw), None, "{raw:?}");
         }
     }

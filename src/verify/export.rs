@@ -57,8 +57,24 @@ impl std::fmt::Debug for Submodules<'_> {
 /// each submodule checked out in turn at the commit the tree records, when its repository is
 /// at hand: in `repo`'s `modules/<name>`, as `git submodule update` keeps it, else as
 /// `submodules` finds it (VER-SUBMODULES).
+/// Links that resolve outside the checkout through other links are then removed (`SEC-LINKS`).
 pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
-    let source = gix::open(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
+    let mut checkout = export_tree(repo, rev, dest, submodules)?;
+    let write_error = |e: Box<dyn std::error::Error + Send + Sync>| Error::Write { path: dest.to_owned(), source: e };
+    let escaping = confine_links(dest).map_err(|e| write_error(Box::new(e)))?;
+    if !escaping.is_empty() {
+        let scratch = crate::git::open_isolated(dest).map_err(|e| write_error(Box::new(e)))?;
+        let mut index = scratch.open_index().map_err(|e| write_error(Box::new(e)))?;
+        index.remove_entries(|_, path, _| escaping.iter().any(|o| o.path.as_bytes() == path.as_bytes()));
+        index.write(Default::default()).map_err(|e| write_error(Box::new(e)))?;
+    }
+    checkout.omitted.extend(escaping);
+    Ok(checkout)
+}
+
+/// The tree of `rev` written as [`export`] says, each submodule in turn.
+fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
+    let source = crate::git::open_isolated(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
     let commit = source
         .rev_parse_single(rev)
@@ -83,7 +99,7 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
     let head = scratch.git_dir().join("HEAD");
     std::fs::write(&head, format!("{commit_id}\n")).map_err(|e| write_error(&head)(Box::new(e)))?;
     // Reopened so that the alternates are in use.
-    let scratch = gix::open(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
+    let scratch = crate::git::open_isolated(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
 
     let tree = scratch.find_tree(tree_id).map_err(|e| tree_error(Box::new(e)))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
@@ -128,7 +144,7 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
             }
             EntryKind::Commit => match submodule_repository(&source, &tree, &rel, entry.oid, submodules) {
                 Ok(sub_repo) => {
-                    let sub = export(&sub_repo, &entry.oid.to_string(), &path, submodules)?;
+                    let sub = export_tree(&sub_repo, &entry.oid.to_string(), &path, submodules)?;
                     omitted
                         .extend(sub.omitted.into_iter().map(|o| Omission { path: format!("{rel}/{}", o.path), ..o }));
                     Ok(())
@@ -173,7 +189,7 @@ fn submodule_repository(
     let name = file.name_by_path(rel.as_bytes().as_bstr()).ok_or_else(unknown)?.to_owned();
     let url = file.url(name.as_bstr()).map(|url| url.to_bstring().to_string()).unwrap_or_default();
     let has_commit = |path: &Path| {
-        gix::open(path).is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
+        crate::git::open_isolated(path).is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
     };
     let modules = source.common_dir().join("modules").join(gix::path::from_bstr(name.as_bstr()));
     if has_commit(&modules) {
@@ -188,6 +204,57 @@ fn submodule_repository(
             if submodules.is_some() { " and for its URL" } else { "" }
         )),
     }
+}
+
+/// SEC-LINKS: removes the symbolic links under `root` that resolve outside it, each checked as the
+/// kernel follows it: a link whose own target stays inside (`VER-LINKS`) may still leave through
+/// another link (`a -> b/..` where `b -> ..`). A dangling link is judged by the part of its path
+/// that exists, the rest of which must not climb. Returns what was removed.
+pub fn confine_links(root: &Path) -> std::io::Result<Vec<Omission>> {
+    let root = root.canonicalize()?;
+    let mut removed = Vec::new();
+    let entries = walkdir::WalkDir::new(&root).sort_by_file_name().into_iter().filter_entry(|e| e.file_name() != ".git");
+    for entry in entries {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.path_is_symlink() || resolves_inside(&root, entry.path())? {
+            continue;
+        }
+        let target = std::fs::read_link(entry.path())?;
+        std::fs::remove_file(entry.path())?;
+        let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+        removed.push(Omission {
+            path: rel.to_string_lossy().replace('\\', "/"),
+            reason: format!(
+                "symbolic link to `{}` resolves outside the repository through another link; it is not followed on \
+                 this machine (`SEC-LINKS`)",
+                target.display()
+            ),
+        });
+    }
+    Ok(removed)
+}
+
+/// Whether the link at `link` resolves to a path inside `root` (canonical).
+fn resolves_inside(root: &Path, link: &Path) -> std::io::Result<bool> {
+    use std::path::Component;
+    let target = std::fs::read_link(link)?;
+    let Some(parent) = link.parent() else { return Ok(false) };
+    if target.is_absolute() {
+        return Ok(false);
+    }
+    let full = parent.canonicalize()?.join(target);
+    if let Ok(real) = full.canonicalize() {
+        return Ok(real.starts_with(root));
+    }
+    let components: Vec<Component<'_>> = full.components().collect();
+    for exists in (0..components.len()).rev() {
+        let prefix: PathBuf = components[..exists].iter().collect();
+        if let Ok(real) = prefix.canonicalize() {
+            let rest_descends = components[exists..].iter().all(|c| matches!(c, Component::Normal(_)));
+            return Ok(real.starts_with(root) && rest_descends);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether the object database (with its alternates) holds `id`.
@@ -263,6 +330,23 @@ mod tests {
         assert_eq!(link_inside_tree("a/link", "../../etc/passwd".into()), None);
         assert_eq!(link_inside_tree("link", "/etc/passwd".into()), None);
         assert_eq!(link_inside_tree("link", "x/../../y".into()), None);
+    }
+
+    /// SEC-LINKS: `a -> up/..` stays inside by its own text, but `up` is the tree's root.
+    #[cfg(unix)]
+    #[test]
+    fn sec_links_chained_through_another_link_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("tree");
+        std::fs::create_dir_all(root.join("d")).unwrap();
+        std::fs::write(tmp.path().join("secret"), "secret").unwrap();
+        std::os::unix::fs::symlink("..", root.join("d/up")).unwrap();
+        std::os::unix::fs::symlink("d/up/../secret", root.join("leak")).unwrap();
+        std::os::unix::fs::symlink("d/up/../missing/file", root.join("dangling")).unwrap();
+        std::os::unix::fs::symlink("d/up/d", root.join("fine")).unwrap();
+        let removed: Vec<String> = confine_links(&root).unwrap().into_iter().map(|o| o.path).collect();
+        assert_eq!(removed, ["dangling", "leak"]);
+        assert!(root.join("fine").exists() && root.join("d/up").exists());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::lockfile::{Cargo, LocalRegistry};
 use crate::manifest::Manifest;
 use crate::package::{self, Options, Source};
 use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
+use crate::untrusted::{self, TreeConfig};
 use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
@@ -23,6 +24,21 @@ pub use export::{Omission, Submodules};
 pub use shared::Checkouts;
 
 use shared::Lease;
+
+/// Whose tree a rebuild reads (`SEC-TRUST`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// The user's own work tree (`--verify-reproducible`): its cargo configuration means what it
+    /// means to cargo, as when it was packaged.
+    Own,
+    /// A repository, crate or source tree nobody has vetted: read as data, nothing of it runs and
+    /// nothing outside it is read (`SEC-*`).
+    Untrusted,
+}
+
+/// Where checkouts go in a scratch directory: cargo looks for no workspace root above a
+/// directory named `target/package` (`SEC-WS-ROOT`), as for the archives it unpacks to verify.
+pub(crate) const CHECKOUTS: &str = "tree/target/package";
 
 /// What to verify.
 #[derive(Debug, Clone)]
@@ -53,6 +69,8 @@ pub struct Request<'a> {
     /// VER-SOURCES: rebuild from the package's files in this directory instead of a commit of
     /// `repo`, taking the commit the crate records as it is.
     pub sources: Option<PathBuf>,
+    /// Whose tree it is (`SEC-TRUST`).
+    pub trust: Trust,
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -75,6 +93,8 @@ pub struct Verification {
     /// VER-SOURCES: the directory the rebuild was made from; `commit` is then the recorded one,
     /// not checked.
     pub sources: Option<PathBuf>,
+    /// SEC-CONFIG: the tree's cargo configuration, applied and ignored.
+    pub configuration: TreeConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +128,8 @@ pub enum Error {
         krate.display(), problems.join("; ")
     )]
     NotOnePackage { krate: PathBuf, problems: Vec<String> },
+    #[error("refused to rebuild from commit `{commit}`")]
+    Untrusted { commit: String, source: untrusted::Error },
 }
 
 /// VER-*: rebuilds the crate of `request` from its commit and compares. The whole archive is
@@ -151,6 +173,7 @@ struct Rebuilt {
     checkout: export::Checkout,
     path_in_vcs: String,
     located_by_name: bool,
+    configuration: TreeConfig,
 }
 
 fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -> Verification {
@@ -206,6 +229,7 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
             );
         }
     }
+    comparison.explanations.extend(rebuilt.configuration.notes());
     if rebuilt.located_by_name {
         comparison.explanations.push(format!(
             "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
@@ -225,6 +249,7 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
         omitted: rebuilt.checkout.omitted,
         comparison,
         sources: request.sources.clone(),
+        configuration: rebuilt.configuration,
     }
 }
 
@@ -253,13 +278,15 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
     let mut lease = match (&request.sources, request.checkouts) {
         (Some(sources), _) => {
-            let dir = scratch_dir.join("checkout");
+            let dir = scratch_dir.join(CHECKOUTS).join("checkout");
             copy_sources(sources, &dir)?;
-            Lease::own(dir, export::Checkout { commit: rev.clone(), omitted: Vec::new() })
+            let omitted = export::confine_links(&dir).map_err(|source| Error::Sources { path: dir.clone(), source })?;
+            Lease::own(dir, export::Checkout { commit: rev.clone(), omitted })
         }
         (None, Some(shared)) => shared.lease(&request.repo, &rev, request.submodules)?,
         (None, None) => {
-            let dir = scratch_dir.join("checkout");
+            let dir = scratch_dir.join(CHECKOUTS).join("checkout");
+            std::fs::create_dir_all(scratch_dir.join(CHECKOUTS)).map_err(scratch_error)?;
             let checkout = export::export(&request.repo, &rev, &dir, request.submodules)?;
             Lease::own(dir, checkout)
         }
@@ -299,6 +326,9 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     }
 
     lease.save_locks(&package_dir);
+    let untrusted_error = |source| Error::Untrusted { commit: lease.checkout.commit.clone(), source };
+    let (cargo, registries, configuration) =
+        clean_room(request, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
     let eras = era::candidates(entries);
     let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
     // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it,
@@ -306,6 +336,8 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let as_recorded = request.sources.as_ref().map(|_| recorded.as_ref());
     let (archive, by_era) = rebuild(
         request,
+        cargo,
+        registries,
         &package_dir,
         &scratch_dir,
         published_lock.map(|_| lock_path.as_path()),
@@ -317,7 +349,42 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
     let checkout = lease.checkout.clone();
     lease.release();
     let path_in_vcs = as_recorded.flatten().map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
-    Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name })
+    Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name, configuration })
+}
+
+/// How cargo runs for the rebuild of the package at `package_dir` in `checkout`. For the user's
+/// own tree, there, as it ran when packaging. For an untrusted tree (`SEC-*`): the manifests it
+/// loads name nothing outside the tree (`SEC-PATHS`); it runs from `CARGO_HOME`, so that the
+/// configuration it finds is the user's alone (`SEC-CWD`), and is given the tree's own keys that
+/// decide the archive, from a file in the scratch directory (`SEC-CONFIG`).
+fn clean_room(
+    request: &Request<'_>,
+    checkout: &Path,
+    package_dir: &Path,
+    scratch_dir: &Path,
+) -> Result<(Cargo, crate::registry::Registries, TreeConfig), untrusted::Error> {
+    let (mut cargo, mut registries) = (request.cargo.clone(), request.registries.clone());
+    if request.trust == Trust::Own {
+        cargo.cwd = package_dir.to_owned();
+        return Ok((cargo, registries, TreeConfig::default()));
+    }
+    untrusted::confine(checkout, package_dir)?;
+    let config = TreeConfig::read(checkout, package_dir)?;
+    if let Some(file) = config.write(&scratch_dir.join("repository-config.toml"))? {
+        cargo.config.push(file.to_string_lossy().into_owned());
+    }
+    for (name, index) in &config.registries {
+        // As cargo reads it: a URL, serialized as the `url` crate does.
+        let index = url::Url::parse(index).map_or_else(|_| index.clone(), |url| url.to_string());
+        registries.indexes.insert(name.clone(), index);
+    }
+    // Cargo creates its home when it is missing; a home that cannot be made leaves the scratch
+    // directory, whose configuration is the temporary directory's.
+    cargo.cwd = match std::fs::create_dir_all(&cargo.home) {
+        Ok(()) => cargo.home.clone(),
+        Err(_) => scratch_dir.to_owned(),
+    };
+    Ok((cargo, registries, config))
 }
 
 /// VER-SOURCES: the files under `sources`, its git directory included, copied to `dest`: nothing
@@ -408,6 +475,7 @@ pub fn reproduce(
         submodules: None,
         checkouts: None,
         sources: None,
+        trust: Trust::Own,
     })
 }
 
@@ -416,8 +484,11 @@ type Rebuilds = (read::CrateFile, Vec<(Era, read::CrateFile)>);
 
 /// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
 /// and no build check; the plan is written as cargo 1.95 writes it and as each of `eras` did.
+#[allow(clippy::too_many_arguments, reason = "the rebuild's inputs, each used once")]
 fn rebuild(
     request: &Request<'_>,
+    cargo: Cargo,
+    registries: crate::registry::Registries,
     package_dir: &Path,
     scratch_dir: &Path,
     published_lock: Option<&Path>,
@@ -425,8 +496,7 @@ fn rebuild(
     published_manifest: Option<&str>,
     vcs_as_recorded: Option<Option<&VcsInfo>>,
 ) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
-    let mut cargo = request.cargo.clone();
-    cargo.cwd = package_dir.to_owned();
+    let mut cargo = cargo;
     // The rebuild's own target directory is new; cargo's record of the compiler is still borrowed
     // from the user's build directory when there is one (`--verify-reproducible`).
     cargo.target_dir = Some(scratch_dir.join("target"));
@@ -436,13 +506,14 @@ fn rebuild(
         target_dir: scratch_dir.join("target"),
         dirty: crate::vcs::Dirty::Exported,
         include_lockfile: published_lock.is_some(),
-        registries: request.registries.clone(),
+        registries,
         cargo,
         // The eras are written from this plan afterwards (`ERA-VERIFY`).
         profile: era::CURRENT,
     };
     let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;
-    let mut selection = package::select(manifest, &ws, &options, &mut Repos::default())?;
+    let mut repos = if request.trust == Trust::Own { Repos::default() } else { Repos::isolated() };
+    let mut selection = package::select(manifest, &ws, &options, &mut repos)?;
     for entry in &mut selection.entries {
         if let Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
             *based_on = published_lock.map(Path::to_path_buf);

@@ -35,8 +35,9 @@ impl Checkouts {
     /// Checkouts under a new directory in `parent`, at most `keep` of them idle at once.
     pub fn new(parent: &Path, keep: usize) -> std::io::Result<Checkouts> {
         let guard = tempfile::Builder::new().prefix("cargo-seal-checkouts-").tempdir_in(parent)?;
-        // Canonical, as the packager compares paths.
-        let dir = guard.path().canonicalize()?;
+        // Canonical, as the packager compares paths; under `target/package` (`SEC-WS-ROOT`).
+        let dir = guard.path().canonicalize()?.join(super::CHECKOUTS);
+        std::fs::create_dir_all(&dir)?;
         Ok(Checkouts { _guard: guard, dir, idle: Mutex::default(), keep, made: AtomicUsize::new(0) })
     }
 

@@ -1,0 +1,40 @@
+//! A tree nobody has vetted, read as data (spec: `SEC-*`): the checkout `verify`, `audit` and
+//! `verify-attestation --repo` rebuild from. Its cargo configuration is read here and only the
+//! keys that decide the archive's bytes are handed to cargo ([`config`]); every path its manifests
+//! name must stay inside it ([`paths`]). Nothing in this module runs a program.
+
+pub mod config;
+pub mod paths;
+
+pub use config::TreeConfig;
+pub use paths::confine;
+
+use std::path::{Path, PathBuf};
+
+/// The tree could not be read as data, or names something outside itself.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "`{file}` sets `{key}` to `{path}`, which is outside the repository: nothing outside the exported tree is \
+         read (`SEC-PATHS`)"
+    )]
+    Escapes { file: String, key: String, path: String },
+    #[error("failed to write the repository's cargo configuration for the rebuild to `{}`", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// `value`, a path relative to `dir`, as an absolute path when it stays inside the tree at `root`
+/// (canonical): lexically, and once links are followed where it exists (the kernel resolves
+/// `link/..` from where the link points).
+fn inside(root: &Path, dir: &Path, value: &str) -> Option<PathBuf> {
+    let path = Path::new(value);
+    let joined = crate::manifest::normalize_path(&dir.join(path));
+    let real_inside = dir.join(path).canonicalize().map_or(true, |real| real.starts_with(root));
+    (!path.is_absolute() && joined.starts_with(root) && real_inside).then_some(joined)
+}
+
+/// `path` relative to `root`, `/`-separated, as reports name a file of the tree.
+fn shown(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
