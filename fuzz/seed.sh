@@ -35,6 +35,8 @@ seed read_gz_tar "gzip -dc" < <(smallest '*.crate' "$home/registry/cache")
 seed manifest < <(smallest 'Cargo.toml.orig' "$home/registry/src")
 seed lock_text < <(smallest 'Cargo.lock' "$home/registry/src")
 seed vcs_info < <(smallest '.cargo_vcs_info.json' "$home/registry/src")
+# tree_config takes a repository's cargo configuration: the ones published crates carry.
+seed tree_config < <(find "$home/registry/src" -path '*/.cargo/config*' -type f -size -64k -print0 2>/dev/null)
 # check_envelope takes a mode byte, then the envelope text: the golden envelope of the tests.
 envelope() { printf '\0'; awk 'n >= 2; /^---$/ { n++ }'; }
 seed check_envelope envelope < <(printf '%s\0' ../tests/snapshots/provenance__golden_envelope.snap)

@@ -156,7 +156,8 @@ fn move_into_place(from: &Path, dest: &Path) -> Result<(), String> {
                     .tempdir_in(parent)
                     .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
                 let copy = partial.path().join("repo.git");
-                copy_tree(from, &copy).map_err(|e| format!("cannot copy the clone into `{}`: {e}", parent.display()))?;
+                copy_tree(from, &copy)
+                    .map_err(|e| format!("cannot copy the clone into `{}`: {e}", parent.display()))?;
                 std::fs::rename(&copy, dest).map_err(|e| format!("cannot move the clone into place: {e}"))
             }
         });
@@ -223,9 +224,20 @@ fn bounded(
     let flag = Arc::clone(&interrupt);
     std::thread::spawn(move || drop(done.send(fetch(&flag))));
     let started = Instant::now();
+    let too_large = || {
+        let added = size_of(dir).saturating_sub(baseline);
+        (added > limits.max_bytes).then(|| {
+            format!(
+                "stopped at {added} bytes: a repository may take `--fetch-max-size` bytes ({}); raise it to fetch a \
+                 larger one",
+                limits.max_bytes
+            )
+        })
+    };
     let exceeded = loop {
         match outcome.recv_timeout(WATCH_EVERY) {
-            Ok(result) => return result,
+            // One that ended between two looks is measured once more.
+            Ok(result) => return result.and_then(|()| too_large().map_or(Ok(()), Err)),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err("the fetch ended abnormally".into()),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -236,13 +248,8 @@ fn bounded(
                 limits.timeout.as_secs()
             );
         }
-        let added = size_of(dir).saturating_sub(baseline);
-        if added > limits.max_bytes {
-            break format!(
-                "stopped at {added} bytes: a repository may take `--fetch-max-size` bytes ({}); raise it to fetch a \
-                 larger one",
-                limits.max_bytes
-            );
+        if let Some(exceeded) = too_large() {
+            break exceeded;
         }
     };
     interrupt.store(true, Ordering::Relaxed);

@@ -218,11 +218,18 @@ fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
             shell.print(format_args!("    note: {note}"));
         }
     }
-    if let Some(v) = &report.verification
-        && !report.valid
-    {
-        shell.print("expected = rebuilt from the commit, found = the crate");
-        render(&v.comparison, shell);
+    match &report.verification {
+        Some(v) if !report.valid => {
+            shell.print("expected = rebuilt from the commit, found = the crate");
+            render(&v.comparison, shell);
+        }
+        // SEC-CONFIG: what the rebuild left out of the repository's configuration is named.
+        Some(v) => {
+            for note in v.configuration.notes() {
+                shell.print(format_args!("note: {note}"));
+            }
+        }
+        None => {}
     }
     let valid = report.envelopes.iter().find(|e| e.valid());
     match valid {

@@ -57,27 +57,35 @@ impl TreeConfig {
         let mut config = TreeConfig::default();
         for dir in dirs {
             let cargo_dir = dir.join(".cargo");
-            let Some(file) = ["config", "config.toml"].map(|name| cargo_dir.join(name)).into_iter().find(|f| f.is_file())
+            let Some(file) =
+                ["config", "config.toml"].map(|name| cargo_dir.join(name)).into_iter().find(|f| f.is_file())
             else {
                 continue;
             };
-            let name = shown(root, &file);
-            match std::fs::read_to_string(&file).ok().and_then(|text| text.parse::<toml::Table>().ok()) {
-                Some(table) => config.take(root, dir, &name, table)?,
-                None => config.ignored.push(Key { file: name, key: "*".into(), note: Some("not TOML text".into()) }),
-            }
+            let text = std::fs::read(&file).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+            config.add_file(root, dir, &shown(root, &file), &text.unwrap_or_default())?;
         }
         Ok(config)
     }
 
-    /// The keys of one file, whose paths are relative to `dir` (the directory holding `.cargo`).
-    fn take(&mut self, root: &Path, dir: &Path, file: &str, table: toml::Table) -> Result<(), Error> {
+    /// The keys of one file named `file` (as reports name it), holding `text`, whose paths are
+    /// relative to `dir` (the directory holding `.cargo`) in the tree at `root`; it overrides
+    /// the files added before it.
+    pub fn add_file(&mut self, root: &Path, dir: &Path, file: &str, text: &str) -> Result<(), Error> {
         let key = |key: String, note: Option<String>| Key { file: file.to_owned(), key, note };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            self.ignored.push(key("*".into(), Some("not TOML text".into())));
+            return Ok(());
+        };
         for (top, value) in table {
             match (top.as_str(), value) {
                 ("patch", toml::Value::Table(sources)) => {
                     for (source, deps) in sources {
-                        for (name, dep) in deps.as_table().into_iter().flatten() {
+                        let Some(deps) = deps.as_table() else {
+                            self.ignored.push(key(format!("patch.{source}"), Some("not a table".into())));
+                            continue;
+                        };
+                        for (name, dep) in deps {
                             let dotted = format!("patch.{source}.{name}");
                             let Some(mut dep) = dep.as_table().cloned() else {
                                 self.ignored.push(key(dotted, Some("not a dependency table".into())));
@@ -98,7 +106,11 @@ impl TreeConfig {
                 }
                 ("registries", toml::Value::Table(registries)) => {
                     for (name, registry) in registries {
-                        for (field, value) in registry.as_table().into_iter().flatten() {
+                        let Some(registry) = registry.as_table() else {
+                            self.ignored.push(key(format!("registries.{name}"), Some("not a table".into())));
+                            continue;
+                        };
+                        for (field, value) in registry {
                             let dotted = format!("registries.{name}.{field}");
                             let index = value.as_str().filter(|_| field == "index" && name != "crates-io");
                             match index {
@@ -152,12 +164,14 @@ impl TreeConfig {
         table.insert((*last).to_owned(), value);
     }
 
+    /// The applied keys as a configuration file's text; `None` when there are none.
+    pub fn to_toml(&self) -> Option<String> {
+        (!self.table.is_empty()).then(|| toml::to_string(&self.table).expect("a table of plain values serializes"))
+    }
+
     /// Writes the applied keys to `path` for cargo's `--config`; `None` when there are none.
     pub fn write(&self, path: &Path) -> Result<Option<PathBuf>, Error> {
-        if self.table.is_empty() {
-            return Ok(None);
-        }
-        let text = toml::to_string(&self.table).expect("a table of plain values serializes");
+        let Some(text) = self.to_toml() else { return Ok(None) };
         std::fs::write(path, text).map_err(|source| Error::Write { path: path.to_owned(), source })?;
         Ok(Some(path.to_owned()))
     }

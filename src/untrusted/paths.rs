@@ -122,8 +122,11 @@ impl Walk<'_> {
     /// `value`, a path `cx` names under `key`, resolved against its directory, when it stays in
     /// the tree: lexically, and once links are followed where it exists.
     fn inside(&self, cx: &Manifest<'_>, key: &str, value: &str) -> Result<PathBuf, Error> {
-        inside(self.root, cx.dir, value)
-            .ok_or_else(|| Error::Escapes { file: cx.file.clone(), key: key.to_owned(), path: value.to_owned() })
+        inside(self.root, cx.dir, value).ok_or_else(|| Error::Escapes {
+            file: cx.file.clone(),
+            key: key.to_owned(),
+            path: value.to_owned(),
+        })
     }
 }
 
@@ -178,7 +181,10 @@ mod tests {
     fn sec_paths_allow_paths_inside_the_tree() {
         let (_tmp, root) = tree(&[
             ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nreadme = \"README.md\"\n"),
-            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\nreadme = \"../../README.md\"\n[dependencies]\nb = { path = \"../b\" }\n"),
+            (
+                "crates/a/Cargo.toml",
+                "[package]\nname = \"a\"\nreadme = \"../../README.md\"\n[dependencies]\nb = { path = \"../b\" }\n",
+            ),
             ("crates/b/Cargo.toml", "[package]\nname = \"b\"\n[lib]\npath = \"src/x.rs\"\n"),
         ]);
         confine(&root, &root.join("crates/a")).unwrap();
@@ -190,7 +196,10 @@ mod tests {
             ("[package]\nname = \"a\"\nreadme = \"../../secret\"\n", "package.readme"),
             ("[package]\nname = \"a\"\nlicense-file = \"/etc/passwd\"\n", "package.license-file"),
             ("[package]\nname = \"a\"\nworkspace = \"../..\"\n", "package.workspace"),
-            ("[package]\nname = \"a\"\n[target.'cfg(unix)'.dependencies]\nx = { path = \"../../x\" }\n", "target.cfg(unix).dependencies.x.path"),
+            (
+                "[package]\nname = \"a\"\n[target.'cfg(unix)'.dependencies]\nx = { path = \"../../x\" }\n",
+                "target.cfg(unix).dependencies.x.path",
+            ),
             ("[package]\nname = \"a\"\n[[bin]]\nname = \"b\"\npath = \"/home/x/main.rs\"\n", "bin.path"),
         ];
         for (manifest, key) in cases {
@@ -207,7 +216,10 @@ mod tests {
             ("a/Cargo.toml", "[package]\nname = \"a\"\n[dependencies]\nb = { path = \"../b\" }\n"),
             ("b/Cargo.toml", "[package]\nname = \"b\"\n[patch.crates-io]\nc = { path = \"../../c\" }\n"),
         ]);
-        assert_eq!(escapes(confine(&root, &root.join("a"))), ("b/Cargo.toml".to_owned(), "patch.crates-io.c.path".to_owned()));
+        assert_eq!(
+            escapes(confine(&root, &root.join("a"))),
+            ("b/Cargo.toml".to_owned(), "patch.crates-io.c.path".to_owned())
+        );
     }
 
     #[cfg(unix)]

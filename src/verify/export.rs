@@ -74,7 +74,8 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
 
 /// The tree of `rev` written as [`export`] says, each submodule in turn.
 fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
-    let source = crate::git::open_isolated(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
+    let source =
+        crate::git::open_isolated(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
     let commit = source
         .rev_parse_single(rev)
@@ -99,7 +100,8 @@ fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodule
     let head = scratch.git_dir().join("HEAD");
     std::fs::write(&head, format!("{commit_id}\n")).map_err(|e| write_error(&head)(Box::new(e)))?;
     // Reopened so that the alternates are in use.
-    let scratch = crate::git::open_isolated(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
+    let scratch =
+        crate::git::open_isolated(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
 
     let tree = scratch.find_tree(tree_id).map_err(|e| tree_error(Box::new(e)))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
@@ -189,7 +191,8 @@ fn submodule_repository(
     let name = file.name_by_path(rel.as_bytes().as_bstr()).ok_or_else(unknown)?.to_owned();
     let url = file.url(name.as_bstr()).map(|url| url.to_bstring().to_string()).unwrap_or_default();
     let has_commit = |path: &Path| {
-        crate::git::open_isolated(path).is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
+        crate::git::open_isolated(path)
+            .is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
     };
     let modules = source.common_dir().join("modules").join(gix::path::from_bstr(name.as_bstr()));
     if has_commit(&modules) {
@@ -213,7 +216,8 @@ fn submodule_repository(
 pub fn confine_links(root: &Path) -> std::io::Result<Vec<Omission>> {
     let root = root.canonicalize()?;
     let mut removed = Vec::new();
-    let entries = walkdir::WalkDir::new(&root).sort_by_file_name().into_iter().filter_entry(|e| e.file_name() != ".git");
+    let entries =
+        walkdir::WalkDir::new(&root).sort_by_file_name().into_iter().filter_entry(|e| e.file_name() != ".git");
     for entry in entries {
         let entry = entry.map_err(std::io::Error::other)?;
         if !entry.path_is_symlink() || resolves_inside(&root, entry.path())? {
