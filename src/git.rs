@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 /// read without following `include` (which could name any file of this machine), and neither the
 /// user's nor the system's is read, so nothing there (a filter driver, `core.fsmonitor`, a hook
 /// path) applies to a repository nobody vetted. Reading objects runs no program in any case.
-pub fn open_isolated(path: &Path) -> Result<gix::Repository, gix::open::Error> {
-    gix::open_opts(path, gix::open::Options::isolated())
+pub fn open_isolated(path: &Path) -> Result<gix::Repository, Box<gix::open::Error>> {
+    gix::open_opts(path, gix::open::Options::isolated()).map_err(Box::new)
 }
 
 /// Repositories opened so far, with their work trees (canonical).

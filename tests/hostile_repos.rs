@@ -381,7 +381,7 @@ impl World {
 
 /// The toolchain the tests run with, as rustup names it here.
 fn toolchain_name() -> String {
-    let out = Command::new("rustup").args(["show", "active-toolchain"]).output().unwrap();
+    let out = Command::new("rustup").args(["show", "active-toolchain"]).output().expect("the tests run under rustup");
     String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("stable").to_owned()
 }
 

@@ -72,59 +72,23 @@ impl TreeConfig {
     /// relative to `dir` (the directory holding `.cargo`) in the tree at `root`; it overrides
     /// the files added before it.
     pub fn add_file(&mut self, root: &Path, dir: &Path, file: &str, text: &str) -> Result<(), Error> {
-        let key = |key: String, note: Option<String>| Key { file: file.to_owned(), key, note };
         let Ok(table) = text.parse::<toml::Table>() else {
-            self.ignored.push(key("*".into(), Some("not TOML text".into())));
+            self.ignore(file, "*".into(), Some("not TOML text"));
             return Ok(());
         };
-        for (top, value) in table {
+        for (top, value) in &table {
             match (top.as_str(), value) {
                 ("patch", toml::Value::Table(sources)) => {
-                    for (source, deps) in sources {
-                        let Some(deps) = deps.as_table() else {
-                            self.ignored.push(key(format!("patch.{source}"), Some("not a table".into())));
-                            continue;
-                        };
-                        for (name, dep) in deps {
-                            let dotted = format!("patch.{source}.{name}");
-                            let Some(mut dep) = dep.as_table().cloned() else {
-                                self.ignored.push(key(dotted, Some("not a dependency table".into())));
-                                continue;
-                            };
-                            if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
-                                let absolute = inside(root, dir, path).ok_or_else(|| Error::Escapes {
-                                    file: file.to_owned(),
-                                    key: format!("{dotted}.path"),
-                                    path: path.to_owned(),
-                                })?;
-                                dep.insert("path".into(), absolute.to_string_lossy().into_owned().into());
-                            }
-                            self.set(&["patch", &source, &name], toml::Value::Table(dep));
-                            self.applied.push(key(dotted, None));
+                    for (source, deps) in self.tables(file, "patch", sources) {
+                        for (name, dep) in self.tables(file, &format!("patch.{source}"), deps) {
+                            self.patch(root, dir, file, [source, name], dep)?;
                         }
                     }
                 }
                 ("registries", toml::Value::Table(registries)) => {
-                    for (name, registry) in registries {
-                        let Some(registry) = registry.as_table() else {
-                            self.ignored.push(key(format!("registries.{name}"), Some("not a table".into())));
-                            continue;
-                        };
+                    for (name, registry) in self.tables(file, "registries", registries) {
                         for (field, value) in registry {
-                            let dotted = format!("registries.{name}.{field}");
-                            let index = value.as_str().filter(|_| field == "index" && name != "crates-io");
-                            match index {
-                                Some(url) if INDEX_SCHEMES.iter().any(|s| url.starts_with(s)) => {
-                                    self.set(&["registries", &name, "index"], value.clone());
-                                    self.registries.insert(name.clone(), url.to_owned());
-                                    self.applied.push(key(dotted, None));
-                                }
-                                Some(_) => self.ignored.push(key(
-                                    dotted,
-                                    Some("only an http, https, sparse or git index is reached for a repository".into()),
-                                )),
-                                None => self.ignored.push(key(dotted, None)),
-                            }
+                            self.registry(file, name, field, value);
                         }
                     }
                 }
@@ -132,26 +96,75 @@ impl TreeConfig {
                     for (field, value) in resolver {
                         let dotted = format!("resolver.{field}");
                         if field == "incompatible-rust-versions" && value.is_str() {
-                            self.set(&["resolver", &field], value);
-                            self.applied.push(key(dotted, None));
+                            self.apply(file, dotted, &["resolver", field], value.clone());
                         } else {
-                            self.ignored.push(key(dotted, None));
+                            self.ignore(file, dotted, None);
                         }
                     }
                 }
                 (_, value) => {
                     let depth = if NAMED_TABLES.contains(&top.as_str()) { 3 } else { 2 };
                     let mut names = Vec::new();
-                    key_names(top, &value, depth - 1, &mut names);
-                    self.ignored.extend(names.into_iter().map(|name| key(name, None)));
+                    key_names(top.clone(), value, depth - 1, &mut names);
+                    for name in names {
+                        self.ignore(file, name, None);
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    /// Sets the value at `path` in the applied table, replacing what a higher file set.
-    fn set(&mut self, path: &[&str], value: toml::Value) {
+    /// The entries of `table` (at `prefix`) that are tables; the others are named as ignored.
+    fn tables<'t>(&mut self, file: &str, prefix: &str, table: &'t toml::Table) -> Vec<(&'t str, &'t toml::Table)> {
+        let mut tables = Vec::new();
+        for (name, value) in table {
+            match value.as_table() {
+                Some(inner) => tables.push((name.as_str(), inner)),
+                None => self.ignore(file, format!("{prefix}.{name}"), Some("not a table")),
+            }
+        }
+        tables
+    }
+
+    /// `patch.<source>.<name>`: applied, its `path` made absolute, when that stays in the tree.
+    fn patch(&mut self, root: &Path, dir: &Path, file: &str, at: [&str; 2], dep: &toml::Table) -> Result<(), Error> {
+        let [source, name] = at;
+        let dotted = format!("patch.{source}.{name}");
+        let mut dep = dep.clone();
+        if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+            let escapes =
+                || Error::Escapes { file: file.to_owned(), key: format!("{dotted}.path"), path: path.to_owned() };
+            let absolute = inside(root, dir, path).ok_or_else(escapes)?;
+            dep.insert("path".into(), absolute.to_string_lossy().into_owned().into());
+        }
+        self.apply(file, dotted, &["patch", source, name], toml::Value::Table(dep));
+        Ok(())
+    }
+
+    /// `registries.<name>.<field>`: an index the rebuild may reach is applied.
+    fn registry(&mut self, file: &str, name: &str, field: &str, value: &toml::Value) {
+        let dotted = format!("registries.{name}.{field}");
+        match value.as_str().filter(|_| field == "index" && name != "crates-io") {
+            Some(url) if INDEX_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) => {
+                self.registries.insert(name.to_owned(), url.to_owned());
+                self.apply(file, dotted, &["registries", name, "index"], value.clone());
+            }
+            Some(_) => {
+                self.ignore(file, dotted, Some("only an http, https, sparse or git index is reached for a repository"))
+            }
+            None => self.ignore(file, dotted, None),
+        }
+    }
+
+    fn ignore(&mut self, file: &str, key: String, note: Option<&str>) {
+        self.ignored.push(Key { file: file.to_owned(), key, note: note.map(str::to_owned) });
+    }
+
+    /// Names `key` as applied and sets `value` at `path` in the applied table, replacing what a
+    /// higher file set.
+    fn apply(&mut self, file: &str, key: String, path: &[&str], value: toml::Value) {
+        self.applied.push(Key { file: file.to_owned(), key, note: None });
         let (last, tables) = path.split_last().expect("a key path");
         let mut table = &mut self.table;
         for name in tables {

@@ -74,8 +74,7 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
 
 /// The tree of `rev` written as [`export`] says, each submodule in turn.
 fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
-    let source =
-        crate::git::open_isolated(repo).map_err(|e| Error::Open { path: repo.to_owned(), source: Box::new(e) })?;
+    let source = crate::git::open_isolated(repo).map_err(|source| Error::Open { path: repo.to_owned(), source })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
     let commit = source
         .rev_parse_single(rev)
@@ -100,8 +99,7 @@ fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodule
     let head = scratch.git_dir().join("HEAD");
     std::fs::write(&head, format!("{commit_id}\n")).map_err(|e| write_error(&head)(Box::new(e)))?;
     // Reopened so that the alternates are in use.
-    let scratch =
-        crate::git::open_isolated(dest).map_err(|e| Error::Open { path: dest.to_owned(), source: Box::new(e) })?;
+    let scratch = crate::git::open_isolated(dest).map_err(|source| Error::Open { path: dest.to_owned(), source })?;
 
     let tree = scratch.find_tree(tree_id).map_err(|e| tree_error(Box::new(e)))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
