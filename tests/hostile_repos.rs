@@ -139,6 +139,45 @@ fn vectors() -> Vec<Vector> {
             )
         },
         Vector {
+            named: Some("doc.browser"),
+            ..config(
+                "more-programs",
+                &[(
+                    ".cargo/config.toml",
+                    "[doc]\nbrowser = \"{canary}\"\n[credential-alias]\nmine = [\"{canary}\"]\n[alias]\nclean = \"run\"\n\
+                     metadata = [\"run\", \"--\"]\n[target.x86_64-unknown-linux-gnu]\nar = \"{canary}\"\n",
+                )],
+            )
+        },
+        Vector {
+            named: Some("paths"),
+            ..config("path-overrides", &[(".cargo/config.toml", "paths = [\"{secret_crate}\"]\n")])
+        },
+        Vector {
+            named: Some("source.verifier.directory"),
+            ..config(
+                "source-replacement",
+                &[(
+                    ".cargo/config.toml",
+                    "[source.crates-io]\nreplace-with = \"verifier\"\n[source.verifier]\ndirectory = \"{secret_dir}\"\n",
+                )],
+            )
+        },
+        Vector {
+            named: Some("registries.verifier.index"),
+            ..config(
+                "registry-file-index",
+                &[(".cargo/config.toml", "[registries.verifier]\nindex = \"file://{secret_dir}\"\n")],
+            )
+        },
+        Vector {
+            expect: Expect::Refused("patch.crates-io.outside.path"),
+            ..config(
+                "patch-outside",
+                &[(".cargo/config.toml", "[patch.crates-io]\noutside = { path = \"{secret_crate}\" }\n")],
+            )
+        },
+        Vector {
             named: Some("include"),
             control: Some(Control::Metadata),
             ..config("include", &[(".cargo/config.toml", "include = [\"{include}\"]\n")])
@@ -312,6 +351,7 @@ impl World {
         let fill = |text: &str| {
             text.replace("{canary}", &paths.canary.to_string_lossy())
                 .replace("{secret_crate}", &secret_crate.to_string_lossy())
+                .replace("{secret_dir}", &paths.secret.parent().unwrap().to_string_lossy())
                 .replace("{secret}", &paths.secret.to_string_lossy())
                 .replace("{include}", &paths.include.to_string_lossy())
                 .replace("{toolchain}", &toolchain.to_string_lossy())
