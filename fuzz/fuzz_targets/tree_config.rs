@@ -5,7 +5,7 @@
 
 use std::path::{Component, Path};
 
-use cargo_seal::untrusted::TreeConfig;
+use cargo_seal::untrusted::{Tree, TreeConfig};
 
 const APPLIED: [&str; 3] = ["patch", "registries", "resolver"];
 
@@ -13,7 +13,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let root = Path::new("/fuzz-root");
     let mut config = TreeConfig::default();
-    match config.add_file(root, &root.join("pkg"), "pkg/.cargo/config.toml", text) {
+    let tree = Tree { root, bound: root };
+    match config.add_file(tree, &root.join("pkg"), "pkg/.cargo/config.toml", text) {
         Ok(()) => {}
         Err(err) => {
             assert!(err.to_string().contains("pkg/.cargo/config.toml"), "{err} names the file");

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Error, inside, shown};
+use super::{Error, Tree};
 
 /// A key of a configuration file of the tree, as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,10 +49,10 @@ const NAMED_TABLES: [&str; 4] = ["target", "registries", "source", "profile"];
 
 impl TreeConfig {
     /// SEC-CONFIG: the configuration files cargo would read when run in `package_dir`, from the
-    /// tree at `root` down (`.cargo/config`, else `.cargo/config.toml`, in each directory), the
+    /// root of `tree` down (`.cargo/config`, else `.cargo/config.toml`, in each directory), the
     /// deeper overriding the higher as in cargo.
-    pub fn read(root: &Path, package_dir: &Path) -> Result<TreeConfig, Error> {
-        let mut dirs: Vec<&Path> = package_dir.ancestors().take_while(|dir| dir.starts_with(root)).collect();
+    pub fn read(tree: Tree<'_>, package_dir: &Path) -> Result<TreeConfig, Error> {
+        let mut dirs: Vec<&Path> = package_dir.ancestors().take_while(|dir| dir.starts_with(tree.root)).collect();
         dirs.reverse();
         let mut config = TreeConfig::default();
         for dir in dirs {
@@ -63,15 +63,15 @@ impl TreeConfig {
                 continue;
             };
             let text = std::fs::read(&file).map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-            config.add_file(root, dir, &shown(root, &file), &text.unwrap_or_default())?;
+            config.add_file(tree, dir, &tree.shown(&file), &text.unwrap_or_default())?;
         }
         Ok(config)
     }
 
     /// The keys of one file named `file` (as reports name it), holding `text`, whose paths are
-    /// relative to `dir` (the directory holding `.cargo`) in the tree at `root`; it overrides
+    /// relative to `dir` (the directory holding `.cargo`) in `tree`; it overrides
     /// the files added before it.
-    pub fn add_file(&mut self, root: &Path, dir: &Path, file: &str, text: &str) -> Result<(), Error> {
+    pub fn add_file(&mut self, tree: Tree<'_>, dir: &Path, file: &str, text: &str) -> Result<(), Error> {
         let Ok(table) = text.parse::<toml::Table>() else {
             self.ignore(file, "*".into(), Some("not TOML text"));
             return Ok(());
@@ -81,7 +81,7 @@ impl TreeConfig {
                 ("patch", toml::Value::Table(sources)) => {
                     for (source, deps) in self.tables(file, "patch", sources) {
                         for (name, dep) in self.tables(file, &format!("patch.{source}"), deps) {
-                            self.patch(root, dir, file, [source, name], dep)?;
+                            self.patch(tree, dir, file, [source, name], dep)?;
                         }
                     }
                 }
@@ -128,14 +128,14 @@ impl TreeConfig {
     }
 
     /// `patch.<source>.<name>`: applied, its `path` made absolute, when that stays in the tree.
-    fn patch(&mut self, root: &Path, dir: &Path, file: &str, at: [&str; 2], dep: &toml::Table) -> Result<(), Error> {
+    fn patch(&mut self, tree: Tree<'_>, dir: &Path, file: &str, at: [&str; 2], dep: &toml::Table) -> Result<(), Error> {
         let [source, name] = at;
         let dotted = format!("patch.{source}.{name}");
         let mut dep = dep.clone();
         if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
             let escapes =
                 || Error::Escapes { file: file.to_owned(), key: format!("{dotted}.path"), path: path.to_owned() };
-            let absolute = inside(root, dir, path).ok_or_else(escapes)?;
+            let absolute = tree.inside(dir, path).ok_or_else(escapes)?;
             dep.insert("path".into(), absolute.to_string_lossy().into_owned().into());
         }
         self.apply(file, dotted, &["patch", source, name], toml::Value::Table(dep));
@@ -246,7 +246,7 @@ mod tests {
         std::fs::write(package.join(".cargo/config"), "[registries.mine]\nindex = \"https://example.invalid/git\"\n")
             .unwrap();
         std::fs::write(package.join(".cargo/config.toml"), "[build]\nrustc = \"/never-read\"\n").unwrap();
-        let config = TreeConfig::read(&root, &package).unwrap();
+        let config = TreeConfig::read(Tree { root: &root, bound: &root }, &package).unwrap();
         let names = |keys: &[Key]| keys.iter().map(|k| format!("{} {}", k.file, k.key)).collect::<Vec<_>>();
         assert_eq!(
             names(&config.ignored),
@@ -277,7 +277,7 @@ mod tests {
         let root = tmp.path().canonicalize().unwrap().join("tree");
         std::fs::create_dir_all(root.join(".cargo")).unwrap();
         std::fs::write(root.join(".cargo/config.toml"), "[patch.crates-io]\nfoo = { path = \"../foo\" }\n").unwrap();
-        let refused = TreeConfig::read(&root, &root).unwrap_err();
+        let refused = TreeConfig::read(Tree { root: &root, bound: &root }, &root).unwrap_err();
         assert!(matches!(refused, Error::Escapes { ref key, .. } if key == "patch.crates-io.foo.path"), "{refused}");
     }
 }

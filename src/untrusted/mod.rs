@@ -23,18 +23,31 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
 }
 
-/// `value`, a path relative to `dir`, as an absolute path when it stays inside the tree at `root`
-/// (canonical): lexically, and once links are followed where it exists (the kernel resolves
-/// `link/..` from where the link points).
-fn inside(root: &Path, dir: &Path, value: &str) -> Option<PathBuf> {
-    let path = Path::new(value);
-    let joined = crate::manifest::normalize_path(&dir.join(path));
-    let real_inside = dir.join(path).canonicalize().map_or(true, |real| real.starts_with(root));
-    (!path.is_absolute() && joined.starts_with(root) && real_inside).then_some(joined)
+/// A tree nobody vetted, on disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Tree<'a> {
+    /// Its root (canonical): files are named relative to it, and cargo's configuration and
+    /// workspace are looked for up to it.
+    pub root: &'a Path,
+    /// Where the paths it names may lead (canonical): the tree itself, or a scratch directory
+    /// that holds it and nothing of the verifier's (`SEC-PATHS`).
+    pub bound: &'a Path,
 }
 
-/// `path` relative to `root`, `/`-separated, as reports name a file of the tree.
-fn shown(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+impl Tree<'_> {
+    /// `value`, a path relative to `dir`, as an absolute path when it stays inside the bound:
+    /// lexically, and once links are followed where it exists (the kernel resolves `link/..`
+    /// from where the link points).
+    fn inside(&self, dir: &Path, value: &str) -> Option<PathBuf> {
+        let path = Path::new(value);
+        let joined = crate::manifest::normalize_path(&dir.join(path));
+        let real_inside = dir.join(path).canonicalize().map_or(true, |real| real.starts_with(self.bound));
+        (!path.is_absolute() && joined.starts_with(self.bound) && real_inside).then_some(joined)
+    }
+
+    /// `path` relative to the root, `/`-separated, as reports name a file of the tree.
+    fn shown(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(self.root).unwrap_or(path);
+        rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    }
 }

@@ -8,18 +8,19 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{Error, inside, shown};
+use super::{Error, Tree};
 
 /// The dependency tables of a manifest, each also under `target.<cfg>`.
 const DEPENDENCY_TABLES: [&str; 5] =
     ["dependencies", "dev-dependencies", "dev_dependencies", "build-dependencies", "build_dependencies"];
 
-/// SEC-PATHS: checks the manifests cargo would load to package the package at `package_dir`,
-/// inside the tree at `root` (both canonical).
-pub fn confine(root: &Path, package_dir: &Path) -> Result<(), Error> {
-    let mut walk = Walk { root, seen: BTreeSet::new(), queue: Vec::new() };
+/// SEC-PATHS: checks the manifests cargo would load to package the package at `package_dir`
+/// (canonical) in `tree`.
+pub fn confine(tree: Tree<'_>, package_dir: &Path) -> Result<(), Error> {
+    let mut walk = Walk { tree, seen: BTreeSet::new(), queue: Vec::new() };
     // The package, then each directory above it in the tree, where cargo looks for its workspace.
-    walk.queue.extend(package_dir.ancestors().take_while(|dir| dir.starts_with(root)).map(Path::to_path_buf));
+    let dirs = package_dir.ancestors().take_while(|dir| dir.starts_with(tree.root));
+    walk.queue.extend(dirs.map(Path::to_path_buf));
     while let Some(dir) = walk.queue.pop() {
         walk.visit(&dir)?;
     }
@@ -27,7 +28,7 @@ pub fn confine(root: &Path, package_dir: &Path) -> Result<(), Error> {
 }
 
 struct Walk<'a> {
-    root: &'a Path,
+    tree: Tree<'a>,
     seen: BTreeSet<PathBuf>,
     /// Directories whose `Cargo.toml` is still to be read.
     queue: Vec<PathBuf>,
@@ -44,7 +45,7 @@ impl Walk<'_> {
         else {
             return Ok(());
         };
-        let cx = Manifest { dir, file: shown(self.root, &file) };
+        let cx = Manifest { dir, file: self.tree.shown(&file) };
         if let Some(package) = manifest.get("package").and_then(toml::Value::as_table) {
             for key in ["readme", "license-file", "build"] {
                 for value in strings(package.get(key)) {
@@ -114,15 +115,15 @@ impl Walk<'_> {
     /// The directories a `workspace.members` pattern (already inside the tree) matches.
     fn members(&mut self, pattern: &Path) {
         let matches = glob::glob(&pattern.to_string_lossy()).into_iter().flatten().filter_map(Result::ok);
-        let inside = |dir: &PathBuf| dir.canonicalize().is_ok_and(|real| real.starts_with(self.root));
+        let inside = |dir: &PathBuf| dir.canonicalize().is_ok_and(|real| real.starts_with(self.tree.bound));
         let dirs: Vec<PathBuf> = matches.filter(inside).collect();
         self.queue.extend(dirs);
     }
 
     /// `value`, a path `cx` names under `key`, resolved against its directory, when it stays in
-    /// the tree: lexically, and once links are followed where it exists.
+    /// the tree's bound.
     fn inside(&self, cx: &Manifest<'_>, key: &str, value: &str) -> Result<PathBuf, Error> {
-        inside(self.root, cx.dir, value).ok_or_else(|| Error::Escapes {
+        self.tree.inside(cx.dir, value).ok_or_else(|| Error::Escapes {
             file: cx.file.clone(),
             key: key.to_owned(),
             path: value.to_owned(),
@@ -187,7 +188,7 @@ mod tests {
             ),
             ("crates/b/Cargo.toml", "[package]\nname = \"b\"\n[lib]\npath = \"src/x.rs\"\n"),
         ]);
-        confine(&root, &root.join("crates/a")).unwrap();
+        confine(Tree { root: &root, bound: &root }, &root.join("crates/a")).unwrap();
     }
 
     #[test]
@@ -204,22 +205,41 @@ mod tests {
         ];
         for (manifest, key) in cases {
             let (_tmp, root) = tree(&[("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n"), ("a/Cargo.toml", manifest)]);
-            assert_eq!(escapes(confine(&root, &root.join("a"))), ("a/Cargo.toml".to_owned(), key.to_owned()));
+            assert_eq!(
+                escapes(confine(Tree { root: &root, bound: &root }, &root.join("a"))),
+                ("a/Cargo.toml".to_owned(), key.to_owned())
+            );
         }
         // A path dependency's own manifest is followed, and so is the workspace's.
         let (_tmp, root) = tree(&[
             ("Cargo.toml", "[workspace]\nmembers = [\"a\", \"../*\"]\n"),
             ("a/Cargo.toml", "[package]\nname = \"a\"\n"),
         ]);
-        assert_eq!(escapes(confine(&root, &root.join("a"))), ("Cargo.toml".to_owned(), "workspace.members".to_owned()));
+        assert_eq!(
+            escapes(confine(Tree { root: &root, bound: &root }, &root.join("a"))),
+            ("Cargo.toml".to_owned(), "workspace.members".to_owned())
+        );
         let (_tmp, root) = tree(&[
             ("a/Cargo.toml", "[package]\nname = \"a\"\n[dependencies]\nb = { path = \"../b\" }\n"),
             ("b/Cargo.toml", "[package]\nname = \"b\"\n[patch.crates-io]\nc = { path = \"../../c\" }\n"),
         ]);
         assert_eq!(
-            escapes(confine(&root, &root.join("a"))),
+            escapes(confine(Tree { root: &root, bound: &root }, &root.join("a"))),
             ("b/Cargo.toml".to_owned(), "patch.crates-io.c.path".to_owned())
         );
+    }
+
+    /// A package rebuilt from its own sources names siblings it does not carry: they point into
+    /// the scratch directory that holds the tree, and no further.
+    #[test]
+    fn sec_paths_bound_is_the_directory_holding_the_tree() {
+        let (_tmp, root) =
+            tree(&[("Cargo.toml", "[package]\nname = \"a\"\n[dependencies]\nb = { path = \"../b\" }\n")]);
+        let bound = root.parent().unwrap();
+        confine(Tree { root: &root, bound }, &root).unwrap();
+        let (_tmp, root) = tree(&[("Cargo.toml", "[package]\nname = \"a\"\nreadme = \"../../README\"\n")]);
+        let bound = root.parent().unwrap();
+        assert_eq!(escapes(confine(Tree { root: &root, bound }, &root)).1, "package.readme");
     }
 
     #[cfg(unix)]
@@ -229,6 +249,6 @@ mod tests {
         // `a/up` is the tree's root: `a/up/..` is lexically `a`, really the tree's parent.
         std::os::unix::fs::symlink("..", root.join("a/up")).unwrap();
         std::fs::write(root.parent().unwrap().join("outside"), "secret").unwrap();
-        assert_eq!(escapes(confine(&root, &root.join("a"))).1, "package.readme");
+        assert_eq!(escapes(confine(Tree { root: &root, bound: &root }, &root.join("a"))).1, "package.readme");
     }
 }
