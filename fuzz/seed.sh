@@ -39,4 +39,4 @@ seed vcs_info < <(smallest '.cargo_vcs_info.json' "$home/registry/src")
 seed tree_config < <(find "$home/registry/src" -path '*/.cargo/config*' -type f -size -64k -print0 2>/dev/null)
 # check_envelope takes a mode byte, then the envelope text: the golden envelope of the tests.
 envelope() { printf '\0'; awk 'n >= 2; /^---$/ { n++ }'; }
-seed check_envelope envelope < <(printf '%s\0' ../tests/snapshots/provenance__golden_envelope.snap)
+seed check_envelope envelope < <(printf '%s\0' ../tests/it/snapshots/it__provenance__golden_envelope.snap)

@@ -28,6 +28,7 @@ pub mod verify;
 pub mod workspace;
 
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod cli;
 
 /// An error and its causes on one line, as reports give a reason.

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use crate::archive::read::ArchivedEntry;
 use crate::discover::{self, Locator, Origin, Remote};
-use crate::error_chain;
 
 /// A repository could not be brought.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,13 +130,7 @@ fn clone(remote: &Remote, limits: &Limits, staging: &Path) -> Result<(), String>
     let into = staging.path().join("repo.git");
     let url = remote.url.clone();
     let target = into.clone();
-    bounded(staging.path(), limits, move |interrupt| {
-        let mut prepare = gix::prepare_clone_bare(url.as_str(), &target)
-            .map_err(|e| error_chain(&e))?
-            .configure_remote(|remote| Ok(remote.with_fetch_tags(gix::remote::fetch::Tags::All)));
-        prepare.fetch_only(gix::progress::Discard, interrupt).map_err(|e| error_chain(&e))?;
-        Ok(())
-    })?;
+    bounded(staging.path(), limits, move |interrupt| network::clone_bare(&url, &target, interrupt))?;
     move_into_place(&into, &remote.dest)
 }
 
@@ -188,12 +181,34 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 /// whatever remotes that copy has configured.
 fn update(remote: &Remote, limits: &Limits) -> Result<(), String> {
     let (url, dest) = (remote.url.clone(), remote.dest.clone());
-    bounded(&remote.dest, limits, move |interrupt| {
+    bounded(&remote.dest, limits, move |interrupt| network::fetch_into(&dest, &url, interrupt))
+}
+
+/// The network half of `--fetch`: gix's client.
+#[cfg(feature = "fetch")]
+mod network {
+    use std::path::Path;
+    use std::sync::atomic::AtomicBool;
+
+    use crate::error_chain;
+
+    /// A bare clone of `url` into `into`, with every branch and tag.
+    pub fn clone_bare(url: &str, into: &Path, interrupt: &AtomicBool) -> Result<(), String> {
+        let mut prepare = gix::prepare_clone_bare(url, into)
+            .map_err(|e| error_chain(&e))?
+            .configure_remote(|remote| Ok(remote.with_fetch_tags(gix::remote::fetch::Tags::All)));
+        prepare.fetch_only(gix::progress::Discard, interrupt).map_err(|e| error_chain(&e))?;
+        Ok(())
+    }
+
+    /// Every branch and tag of `url` fetched into the repository at `dest`, whatever remotes it
+    /// has configured.
+    pub fn fetch_into(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<(), String> {
         use gix::remote::Direction;
-        let repo = gix::open(&dest).map_err(|e| error_chain(&e))?;
+        let repo = gix::open(dest).map_err(|e| error_chain(&e))?;
         let specs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
         let anonymous = repo
-            .remote_at(url.as_str())
+            .remote_at(url)
             .map_err(|e| error_chain(&e))?
             .with_refspecs(specs, Direction::Fetch)
             .map_err(|e| error_chain(&e))?
@@ -203,7 +218,24 @@ fn update(remote: &Remote, limits: &Limits) -> Result<(), String> {
             connection.prepare_fetch(gix::progress::Discard, Default::default()).map_err(|e| error_chain(&e))?;
         prepared.receive(gix::progress::Discard, interrupt).map_err(|e| error_chain(&e))?;
         Ok(())
-    })
+    }
+}
+
+/// Built without the `fetch` feature: no fetch reaches the network.
+#[cfg(not(feature = "fetch"))]
+mod network {
+    use std::path::Path;
+    use std::sync::atomic::AtomicBool;
+
+    const ABSENT: &str = "this build of cargo-seal has no network client (built without the `fetch` feature)";
+
+    pub fn clone_bare(_: &str, _: &Path, _: &AtomicBool) -> Result<(), String> {
+        Err(ABSENT.to_owned())
+    }
+
+    pub fn fetch_into(_: &Path, _: &str, _: &AtomicBool) -> Result<(), String> {
+        Err(ABSENT.to_owned())
+    }
 }
 
 /// How often a fetch's size and time are looked at.

@@ -19,7 +19,7 @@ impl Level {
         if text == "unverifiable" {
             return Some(Level::Unverifiable);
         }
-        <Verdict as clap::ValueEnum>::from_str(text, false).ok().map(Level::Verdict)
+        Verdict::parse(text).map(Level::Verdict)
     }
 
     /// Whether `self` is at least as strong as `accepted`.

@@ -9,7 +9,8 @@ use crate::archive::read::{ArchivedEntry, CrateFile, GzipHeader, HEADER_FIELDS};
 use crate::plan::VCS_INFO_FILE;
 
 /// CMP-VERDICT: how close two archives are, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The same bytes.
@@ -25,6 +26,15 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict, strongest first.
+    pub const ALL: [Verdict; 5] =
+        [Verdict::Identical, Verdict::SameTar, Verdict::SameContents, Verdict::SameSources, Verdict::Differs];
+
+    /// The verdict [`Verdict::as_str`] names `text`.
+    pub fn parse(text: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|verdict| verdict.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Identical => "identical",

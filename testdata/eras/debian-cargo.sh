@@ -2,7 +2,7 @@
 # Unpacks two older real cargos from Debian bookworm's package archive into DIR (default:
 # target/debian-cargo): DIR/1.85 (package `cargo-web`, 1.85.0) and DIR/1.65 (package `cargo`,
 # 0.66.0, cargo 1.65), each with the libraries they need that a minimal system lacks. Both link
-# the system's C zlib. tests/eras.rs packages with them. Does nothing for a copy that is complete.
+# the system's C zlib. tests/it/eras.rs packages with them. Does nothing for a copy that is complete.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${1:-$here/../../target/debian-cargo}"
