@@ -368,9 +368,8 @@ fn clean_room(
         cargo.cwd = package_dir.to_owned();
         return Ok((cargo, registries, TreeConfig::default()));
     }
-    // The directory that holds the checkout holds nothing of the user's (other checkouts of the
-    // run at most): a sibling path dependency of a package rebuilt from its own sources points
-    // there and finds nothing.
+    // The directory that holds the checkout holds nothing else: a sibling path dependency of a
+    // package rebuilt from its own sources points there and finds nothing.
     let tree = untrusted::Tree { root: checkout, bound: checkout.parent().unwrap_or(checkout) };
     untrusted::confine(tree, package_dir)?;
     let config = TreeConfig::read(tree, package_dir)?;

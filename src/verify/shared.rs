@@ -35,9 +35,8 @@ impl Checkouts {
     /// Checkouts under a new directory in `parent`, at most `keep` of them idle at once.
     pub fn new(parent: &Path, keep: usize) -> std::io::Result<Checkouts> {
         let guard = tempfile::Builder::new().prefix("cargo-seal-checkouts-").tempdir_in(parent)?;
-        // Canonical, as the packager compares paths; under `target/package` (`SEC-WS-ROOT`).
-        let dir = guard.path().canonicalize()?.join(super::CHECKOUTS);
-        std::fs::create_dir_all(&dir)?;
+        // Canonical, as the packager compares paths.
+        let dir = guard.path().canonicalize()?;
         Ok(Checkouts { _guard: guard, dir, idle: Mutex::default(), keep, made: AtomicUsize::new(0) })
     }
 
@@ -51,7 +50,12 @@ impl Checkouts {
         let (dir, checkout) = match taken {
             Some(idle) => (idle.dir, idle.checkout),
             None => {
-                let dir = self.dir.join(self.made.fetch_add(1, Ordering::Relaxed).to_string());
+                // Each in a directory of its own under `target/package` (`SEC-WS-ROOT`), which is
+                // all the paths its tree names may reach (`SEC-PATHS`): never another checkout.
+                let slot = self.dir.join(self.made.fetch_add(1, Ordering::Relaxed).to_string());
+                let parent = slot.join(super::CHECKOUTS);
+                std::fs::create_dir_all(&parent).map_err(|source| Error::Scratch { path: parent.clone(), source })?;
+                let dir = parent.join("checkout");
                 let checkout = export::export(repo, rev, &dir, submodules)?;
                 (dir, checkout)
             }
@@ -67,7 +71,8 @@ impl Checkouts {
         };
         if let Some(old) = evicted {
             // Only disk space is at stake; the directory goes with the run's in any case.
-            drop(std::fs::remove_dir_all(old.dir));
+            let slot = old.dir.strip_prefix(&self.dir).ok().and_then(|rel| rel.components().next());
+            drop(std::fs::remove_dir_all(slot.map_or(old.dir.clone(), |slot| self.dir.join(slot))));
         }
     }
 }
@@ -154,9 +159,15 @@ mod tests {
         assert_eq!(again.dir, first, "the idle checkout is taken");
         assert_eq!(std::fs::read_to_string(first.join("Cargo.lock")).unwrap(), "committed\n");
         assert!(!first.join("member/Cargo.lock").exists());
-        // While it is out, another rebuild of the commit gets its own export.
+        // While it is out, another rebuild of the commit gets its own export, in a directory of
+        // its own: what one tree's paths may reach holds no other checkout (SEC-PATHS).
         let other = pool.lease(&repo, "HEAD", None).unwrap();
         assert_ne!(other.dir, again.dir);
+        for lease in [&again, &other] {
+            let parent = lease.dir.parent().unwrap();
+            assert!(parent.ends_with(crate::verify::CHECKOUTS));
+            assert_eq!(std::fs::read_dir(parent).unwrap().count(), 1);
+        }
         // Only one is kept idle: the other is removed.
         again.release();
         other.release();
