@@ -173,6 +173,7 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
                     "commit": v.commit,
                     "differences": v.comparison.differences,
                     "explanations": v.comparison.explanations,
+                    "configuration": v.configuration,
                 })
             });
             let mut document = serde_json::to_value(&report).expect("plain data serializes");

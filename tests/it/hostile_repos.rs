@@ -540,6 +540,23 @@ fn sec_vectors_run_nothing_and_leak_nothing() {
         record("verify-attestation --repo", &attested, rebuild.unwrap_or_else(|| verdict_line(&attested)));
     }
 
+    // For machines, the same in `--format json`: each ignored key with its file.
+    let (_, repo, krate, _) = published.iter().find(|(v, ..)| v.name == "rustc-wrapper").unwrap();
+    let json = world.seal(
+        &world.sandbox.path,
+        &[
+            "verify".as_ref(),
+            krate.as_os_str(),
+            "--repo".as_ref(),
+            repo.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["configuration"]["ignored"][0]["key"], "build.rustc-wrapper", "{report}");
+    assert_eq!(report["configuration"]["ignored"][0]["file"], ".cargo/config.toml", "{report}");
+
     let lock_file = world.sandbox.path.join("audit/Cargo.lock");
     support::write(lock_file.parent().unwrap(), "Cargo.lock", &lock);
     support::write(lock_file.parent().unwrap(), "repos.toml", &map);
