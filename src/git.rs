@@ -12,6 +12,12 @@ pub fn open_isolated(path: &Path) -> Result<gix::Repository, Box<gix::open::Erro
     gix::open_opts(path, gix::open::Options::isolated()).map_err(Box::new)
 }
 
+/// The commit `rev` names in `repo` (a full or abbreviated id, a reference, any revision
+/// expression), peeled from an annotated tag.
+pub fn commit_of<'r>(repo: &'r gix::Repository, rev: &str) -> Option<gix::Commit<'r>> {
+    repo.rev_parse_single(rev).ok()?.object().ok()?.peel_to_commit().ok()
+}
+
 /// Repositories opened so far, with their work trees (canonical).
 #[derive(Default)]
 pub struct Repos {

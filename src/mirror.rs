@@ -111,7 +111,7 @@ pub fn submodule(locator: &Locator, mirrors: Option<&Mirrors<'_>>, url: &str, co
     let with_commit = || {
         let found = locator.locate("", Some(url)).ok()?;
         let repo = crate::git::open_isolated(&found).ok()?;
-        repo.rev_parse_single(commit).ok().map(|_| found)
+        crate::git::commit_of(&repo, commit).map(|_| found)
     };
     with_commit().or_else(|| {
         mirrors?.fetch(&locator.remote("", Some(url))?).ok()?;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::read::ArchivedEntry;
+use crate::manifest::Identity;
 
 /// How many paths one finding names before it counts the rest.
 const SHOWN: usize = 5;
@@ -30,7 +31,7 @@ pub fn prefix_problems(entries: &[ArchivedEntry]) -> Vec<String> {
     }
     let manifest =
         entries.iter().find(|e| e.path.split_once('/').is_some_and(|(top, rel)| top == base && rel == "Cargo.toml"));
-    match manifest.map(|m| m.text.as_deref().and_then(name_and_version)) {
+    match manifest.map(|m| m.text.as_deref().and_then(|text| Identity::of(text).dir_name())) {
         None => problems.push(format!("no `{base}/Cargo.toml`")),
         Some(None) => problems.push(format!("`{base}/Cargo.toml` names no package name and version")),
         Some(Some(named)) if named != base => problems
@@ -38,13 +39,6 @@ pub fn prefix_problems(entries: &[ArchivedEntry]) -> Vec<String> {
         Some(Some(_)) => {}
     }
     problems
-}
-
-/// `<name>-<version>` from a manifest's text.
-fn name_and_version(manifest: &str) -> Option<String> {
-    let table: toml::Table = manifest.parse().ok()?;
-    let package = table.get("package")?;
-    Some(format!("{}-{}", package.get("name")?.as_str()?, package.get("version")?.as_str()?))
 }
 
 /// READ-PORTABLE: paths that name something else, or nothing, on Windows or macOS.

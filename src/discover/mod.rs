@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use url::RepositoryUrl;
 
 use crate::archive::read::ArchivedEntry;
+use crate::manifest::Identity;
 use crate::plan::VCS_INFO_FILE;
 use crate::vcs::VcsInfo;
 
@@ -203,8 +204,8 @@ pub struct Origin {
 /// recorded commit nor a tag is there, the commit whose tree holds the crate's files, for which
 /// `entries` should be all of them.
 pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool) -> Result<Origin, Error> {
-    let Published { name, version, repository } = published(entries);
-    let (name, version) = (name.as_str(), version.as_str());
+    let Identity { name, version, repository } = published(entries);
+    let (name, version) = (name.as_str(), version.as_deref().unwrap_or_default());
     let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
     let sha = recorded.as_ref().map(|vcs| vcs.git.sha1.as_str());
     let (repo, moved) = match locator.locate(name, repository.as_deref()) {
@@ -235,24 +236,10 @@ pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool
     Ok(Origin { repo, found: Found { moved, ..found } })
 }
 
-/// What a published crate's `Cargo.toml` says of itself (empty where it says nothing).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Published {
-    pub name: String,
-    pub version: String,
-    pub repository: Option<String>,
-}
-
-/// The package name, version and `repository` of the crate whose entries are `entries`.
-pub fn published(entries: &[ArchivedEntry]) -> Published {
-    let manifest: toml::Table = text_of(entries, "Cargo.toml").and_then(|t| t.parse().ok()).unwrap_or_default();
-    let package = manifest.get("package");
-    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(toml::Value::as_str).map(str::to_owned);
-    Published {
-        name: field("name").unwrap_or_default(),
-        version: field("version").unwrap_or_default(),
-        repository: field("repository"),
-    }
+/// The package name, version and `repository` of the crate whose entries are `entries`, as its
+/// `Cargo.toml` says them.
+pub fn published(entries: &[ArchivedEntry]) -> Identity {
+    text_of(entries, "Cargo.toml").map(Identity::of).unwrap_or_default()
 }
 
 /// The text of the entry at `rel` relative to the package root, when it is kept as text.
@@ -271,13 +258,7 @@ pub fn find_commit(
     dirs: &[String],
 ) -> Result<Found, Error> {
     let open = crate::git::open_isolated(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
-    let commit_of = |rev: &str| {
-        open.rev_parse_single(rev)
-            .ok()
-            .and_then(|id| id.object().ok())
-            .and_then(|object| object.peel_to_commit().ok())
-            .map(|commit| commit.id.to_string())
-    };
+    let commit_of = |rev: &str| crate::git::commit_of(&open, rev).map(|commit| commit.id.to_string());
     let recorded_missing = match recorded {
         Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
             Some(commit) => {
@@ -301,8 +282,7 @@ pub fn find_commit(
 /// Whether the repository at `path` has the commit `sha` (a full or abbreviated id).
 fn has_commit(path: &Path, sha: &str) -> bool {
     let Ok(repo) = crate::git::open_isolated(path) else { return false };
-    let commit = repo.rev_parse_single(sha).ok().and_then(|id| id.object().ok()).and_then(|o| o.peel_to_commit().ok());
-    commit.is_some_and(|commit| commit.id.to_string().starts_with(sha))
+    crate::git::commit_of(&repo, sha).is_some_and(|commit| commit.id.to_string().starts_with(sha))
 }
 
 /// Whether the tree of `commit` has `<dir>/Cargo.toml` for package `name` at `version` (or a
@@ -314,15 +294,9 @@ fn holds_package(repo: &gix::Repository, commit: &str, dir: &str, name: &str, ve
         .ok()
         .and_then(|id| id.object().ok())
         .and_then(|blob| String::from_utf8(blob.detach().data).ok());
-    let Some(manifest) = text.and_then(|t| t.parse::<toml::Table>().ok()) else { return false };
-    let Some(package) = manifest.get("package") else { return false };
-    let named = package.get("name").and_then(toml::Value::as_str) == Some(name);
-    let versioned = match package.get("version") {
-        Some(toml::Value::String(v)) => v == version,
-        // `version.workspace = true`, or none: the workspace decides.
-        _ => true,
-    };
-    named && versioned
+    let Some(identity) = text.as_deref().map(Identity::of) else { return false };
+    // `version.workspace = true`, or none: the workspace decides.
+    identity.name == name && identity.version.is_none_or(|v| v == version)
 }
 
 /// DISC-CONTENT: at most this many commits are looked at.

@@ -267,6 +267,32 @@ pub fn dependency_tables(
         .flatten()
 }
 
+/// What a manifest's text says of its package: `package.name`, `package.version` and
+/// `package.repository`, each when it is a plain string (a version inherited from the workspace
+/// is `None`; the name is empty when there is none). The one reader for every place that asks
+/// which package a manifest, published or not, names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub version: Option<String>,
+    pub repository: Option<String>,
+}
+
+impl Identity {
+    pub fn of(text: &str) -> Identity {
+        let Ok(manifest) = text.parse::<toml::Table>() else { return Identity::default() };
+        let package = manifest.get("package");
+        let field = |key: &str| package.and_then(|p| p.get(key)).and_then(toml::Value::as_str).map(str::to_owned);
+        Identity { name: field("name").unwrap_or_default(), version: field("version"), repository: field("repository") }
+    }
+
+    /// `<name>-<version>`, the directory its archive holds, when both are known.
+    pub fn dir_name(&self) -> Option<String> {
+        let version = self.version.as_ref().filter(|_| !self.name.is_empty())?;
+        Some(format!("{}-{version}", self.name))
+    }
+}
+
 /// Lexical path normalization as cargo's `paths::normalize_path` (spec: `MAN-PATHS`): `.` is
 /// dropped and `..` removes the previous component; a leading `..` is kept.
 pub(crate) fn normalize_path(path: &Path) -> PathBuf {

@@ -76,12 +76,7 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
 fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
     let source = crate::git::open_isolated(repo).map_err(|source| Error::Open { path: repo.to_owned(), source })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
-    let commit = source
-        .rev_parse_single(rev)
-        .ok()
-        .and_then(|id| id.object().ok())
-        .and_then(|object| object.peel_to_commit().ok())
-        .ok_or_else(missing)?;
+    let commit = crate::git::commit_of(&source, rev).ok_or_else(missing)?;
     let commit_id = commit.id;
     let tree_error = |e: Box<dyn std::error::Error + Send + Sync>| Error::Tree { rev: rev.to_owned(), source: e };
     let tree_id = commit.tree_id().map_err(|e| tree_error(Box::new(e)))?.detach();

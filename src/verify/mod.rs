@@ -13,7 +13,7 @@ use crate::compare::{self, Comparison, Verdict};
 use crate::era::{self, Era, Releases};
 use crate::git::Repos;
 use crate::lockfile::{Cargo, LocalRegistry};
-use crate::manifest::Manifest;
+use crate::manifest::{Identity, Manifest};
 use crate::package::{self, Options, Source};
 use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
 use crate::untrusted::{self, TreeConfig};
@@ -145,7 +145,7 @@ pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
         // A damaged archive is the finding, whatever the rebuild made of its first entries.
         let published = published.join().expect("reading an archive does not panic")?;
         one_package(krate, &published)?;
-        Ok(finish(request, published, rebuilt?))
+        finish(request, published, rebuilt?)
     })
 }
 
@@ -153,7 +153,7 @@ pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
 pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Result<Verification, Error> {
     one_package(&request.krate, &published)?;
     let rebuilt = rebuild_published(request, &published.entries)?;
-    Ok(finish(request, published, rebuilt))
+    finish(request, published, rebuilt)
 }
 
 /// READ-PREFIX: only an archive whose entries all lie in the one directory its `Cargo.toml` names
@@ -166,29 +166,38 @@ fn one_package(krate: &Path, published: &read::CrateFile) -> Result<(), Error> {
 }
 
 /// A crate rebuilt from the commit its entries record.
-struct Rebuilt {
+struct Rebuilt<'a> {
     archive: read::CrateFile,
-    /// The same rebuild as the eras the published crate allows wrote it (`ERA-INFER`).
-    by_era: Vec<(Era, read::CrateFile)>,
-    checkout: export::Checkout,
+    /// The same rebuild as each era the published crate allows would write it (`ERA-INFER`),
+    /// compressed only when the current era does not reproduce the crate. Their files are read
+    /// from the checkout, which is held until then.
+    by_era: Vec<(Era, Plan)>,
+    lease: Lease<'a>,
+    _scratch: tempfile::TempDir,
     path_in_vcs: String,
     located_by_name: bool,
     configuration: TreeConfig,
 }
 
-fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -> Verification {
+fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt<'_>) -> Result<Verification, Error> {
     let mut comparison = compare::compare(&rebuilt.archive, &published);
     let mut archive = rebuilt.archive;
     let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
     if era.is_none() {
-        let compared: Vec<_> = rebuilt
+        let rebuild_error = |source| Error::Rebuild {
+            commit: rebuilt.lease.checkout.commit.clone(),
+            offline: request.cargo.offline,
+            source,
+        };
+        let compared = rebuilt
             .by_era
             .into_iter()
-            .map(|(candidate, file)| {
+            .map(|(candidate, plan)| {
+                let file = write_archive(&plan, &candidate.profile).map_err(rebuild_error)?;
                 let by_era = compare::compare(&file, &published);
-                (candidate, file, by_era)
+                Ok((candidate, file, by_era))
             })
-            .collect();
+            .collect::<Result<Vec<_>, Error>>()?;
         // ERA-VERIFY: the eras whose profile reproduces the crate byte for byte; where several do
         // (a small crate both deflates compress alike), all of them are named.
         let (reproducing, others): (Vec<_>, Vec<_>) =
@@ -230,6 +239,9 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
         }
     }
     comparison.explanations.extend(rebuilt.configuration.notes());
+    // Every archive is written: the checkout can serve the next crate of its commit.
+    let checkout = rebuilt.lease.checkout.clone();
+    rebuilt.lease.release();
     if rebuilt.located_by_name {
         comparison.explanations.push(format!(
             "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
@@ -238,24 +250,24 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt) -
             rebuilt.path_in_vcs
         ));
     }
-    Verification {
+    Ok(Verification {
         krate: request.krate.clone(),
         published,
         rebuilt: archive,
         era,
-        commit: rebuilt.checkout.commit,
+        commit: checkout.commit,
         path_in_vcs: rebuilt.path_in_vcs,
         located_by_name: rebuilt.located_by_name,
-        omitted: rebuilt.checkout.omitted,
+        omitted: checkout.omitted,
         comparison,
         sources: request.sources.clone(),
         configuration: rebuilt.configuration,
-    }
+    })
 }
 
 /// Checks out the commit that `entries` (of the published crate, its first ones suffice)
 /// record, or `--rev`, and rebuilds the crate there with the published lock.
-fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt, Error> {
+fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt<'a>, Error> {
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
     let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
     let (rev, mut path_in_vcs) = match (&request.rev, &recorded) {
@@ -346,10 +358,8 @@ fn rebuild_published(request: &Request<'_>, entries: &[read::ArchivedEntry]) -> 
         as_recorded,
     )
     .map_err(rebuild_error(&lease.checkout.commit))?;
-    let checkout = lease.checkout.clone();
-    lease.release();
     let path_in_vcs = as_recorded.flatten().map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
-    Ok(Rebuilt { archive, by_era, checkout, path_in_vcs, located_by_name, configuration })
+    Ok(Rebuilt { archive, by_era, lease, _scratch: scratch, path_in_vcs, located_by_name, configuration })
 }
 
 /// How cargo runs for the rebuild of the package at `package_dir` in `checkout`. For the user's
@@ -427,8 +437,7 @@ fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// `package.name` of a manifest's text.
 fn package_name(manifest: &str) -> Option<String> {
-    let table: toml::Table = manifest.parse().ok()?;
-    Some(table.get("package")?.get("name")?.as_str()?.to_owned())
+    Some(Identity::of(manifest).name).filter(|name| !name.is_empty())
 }
 
 /// `package.name` of `<dir>/Cargo.toml`.
@@ -482,8 +491,9 @@ pub fn reproduce(
     })
 }
 
-/// The archive rebuilt as cargo 1.95 writes it, and as each of `eras` did.
-type Rebuilds = (read::CrateFile, Vec<(Era, read::CrateFile)>);
+/// The archive rebuilt as cargo 1.95 writes it, and the plan of each of `eras` whose
+/// `Cargo.toml` is the published one.
+type Rebuilds = (read::CrateFile, Vec<(Era, Plan)>);
 
 /// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
 /// and no build check; the plan is written as cargo 1.95 writes it and as each of `eras` did.
@@ -534,14 +544,9 @@ fn rebuild(
     // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
     let lock = package::LockContext { siblings: request.siblings, refreshed: false };
     let planned = package::plan(&selection, &options, lock)?;
-    let written =
-        |plan: &Plan, profile: &era::Profile| -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
-            let mut bytes = Vec::new();
-            archive::write_as(plan, profile, &mut bytes)?;
-            Ok(read::read_bytes(&bytes)?)
-        };
-    // ERA-VERIFY: an era's archive is written only when its `Cargo.toml` is the published one;
-    // the manifest is what tells the eras apart before the headers and the compression.
+    // ERA-VERIFY: an era's archive is planned only when its `Cargo.toml` is the published one
+    // (the manifest tells the eras apart before the headers and the compression), and written
+    // only when the current era's is not the published crate.
     let mut by_era = Vec::new();
     for era in eras {
         let text = crate::manifest::render_as(&planned.published, &planned.original, &era.profile)?;
@@ -560,9 +565,19 @@ fn rebuild(
                 _ => {}
             }
         }
-        by_era.push((*era, written(&plan, &era.profile)?));
+        by_era.push((*era, plan));
     }
-    Ok((written(&planned.plan, &era::CURRENT)?, by_era))
+    Ok((write_archive(&planned.plan, &era::CURRENT)?, by_era))
+}
+
+/// `plan` written as `profile` says, and read back.
+fn write_archive(
+    plan: &Plan,
+    profile: &era::Profile,
+) -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
+    let mut bytes = Vec::new();
+    archive::write_as(plan, profile, &mut bytes)?;
+    Ok(read::read_bytes(&bytes)?)
 }
 
 /// The sha256 of `bytes`, hex, as [`read::ArchivedEntry::sha256`] gives it.
