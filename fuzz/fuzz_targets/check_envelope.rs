@@ -1,53 +1,7 @@
-//! PROV-CHECK on hostile envelopes: arbitrary text never panics and never verifies, and an
-//! envelope signed over arbitrary payload bytes verifies until one byte of it changes.
+//! Fuzz target: the property of `common/check_envelope.rs`, coverage-guided.
 #![no_main]
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use cargo_seal::archive::read;
-use cargo_seal::provenance::{self, CheckName, CheckRequest, PAYLOAD_TYPE, PrivateKey, dsse};
+#[allow(dead_code, reason = "each target checks one of the shared properties")]
+mod common;
 
-/// Any fixed key: the fuzzer cannot sign with it.
-const SEED: [u8; 32] = [7; 32];
-
-fn check(text: &str, key: &PrivateKey) -> provenance::Report {
-    let public = key.public();
-    let request = CheckRequest {
-        envelope: "fuzz.jsonl".into(),
-        krate: "fuzz.crate".into(),
-        key: &public,
-        rebuild: None,
-        limits: read::Limits::default(),
-    };
-    // A crate file that is not an archive: only its digest is known.
-    let digested = read::Digested { sha256: "00".repeat(32), archive: read::read_bytes(b"").map(|_| unreachable!()) };
-    provenance::check_text(text, digested, &request).expect("no file is read, nothing is rebuilt")
-}
-
-fn signature_passed(report: &provenance::Report) -> bool {
-    report.envelopes[0].checks.iter().any(|c| c.check == CheckName::Signature && c.passed)
-}
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let key = PrivateKey::from_seed(&SEED);
-    let Some((&mode, rest)) = data.split_first() else { return };
-    if mode % 2 == 0 {
-        let report = check(&String::from_utf8_lossy(rest), &key);
-        assert!(!report.envelopes.is_empty());
-        assert!(!report.valid, "a forged envelope verified");
-        for envelope in &report.envelopes {
-            // Checks stop at the first failure.
-            let failed = envelope.checks.iter().position(|c| !c.passed);
-            assert!(failed.is_none_or(|i| i + 1 == envelope.checks.len()));
-        }
-        return;
-    }
-    let envelope = dsse::sign(PAYLOAD_TYPE, rest, &key);
-    assert!(signature_passed(&check(&envelope.to_line(), &key)), "a genuine signature failed");
-    if let Some(i) = (mode as usize).checked_rem(rest.len()) {
-        let mut forged = rest.to_vec();
-        forged[i] ^= 1 << (mode % 8);
-        let forged = provenance::Envelope { payload: STANDARD.encode(&forged), ..envelope };
-        assert!(!signature_passed(&check(&forged.to_line(), &key)), "a changed payload kept its signature");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::check_envelope::check(data));

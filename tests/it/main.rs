@@ -14,6 +14,7 @@ mod diff;
 mod discover;
 mod eras;
 mod features;
+mod fuzz;
 mod golden;
 mod hostile_crates;
 mod hostile_repos;

@@ -1,4 +1,28 @@
-//! Properties of what `read` makes of any input, shared by the fuzz targets.
+//! The property each fuzz target asserts, a module per target (`<target>::check`), and what the
+//! archive targets share. `tests/it/fuzz.rs` runs them over the regression inputs under
+//! `testdata/hostile/<target>/` as ordinary tests.
+
+pub mod check_envelope;
+pub mod lock_text;
+pub mod manifest;
+pub mod read_crate;
+pub mod read_gz_tar;
+pub mod tree_config;
+pub mod vcs_info;
+
+/// A target's property: it panics on an input that breaks it.
+pub type Property = fn(&[u8]);
+
+/// Each target's property, by the target's name.
+pub const TARGETS: [(&str, Property); 7] = [
+    ("check_envelope", check_envelope::check),
+    ("lock_text", lock_text::check),
+    ("manifest", manifest::check),
+    ("read_crate", read_crate::check),
+    ("read_gz_tar", read_gz_tar::check),
+    ("tree_config", tree_config::check),
+    ("vcs_info", vcs_info::check),
+];
 
 use std::collections::BTreeSet;
 use std::io;
