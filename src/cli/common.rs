@@ -11,6 +11,7 @@ use crate::compare::{Comparison, Verdict};
 use crate::discover::Remote;
 use crate::lockfile::Cargo;
 use crate::mirror::{self, Mirrors};
+use crate::provenance::keys;
 use crate::verify::{Request, Trust};
 
 use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
@@ -117,6 +118,15 @@ pub(super) fn rebuild_request(
         sources: None,
         trust: Trust::Untrusted,
     })
+}
+
+/// Loads the private key at `path` (`attest`, `package --attest`), warning when others can read it.
+pub(super) fn signing_key(path: &Path, shell: &mut Shell) -> Result<keys::PrivateKey, keys::Error> {
+    let loaded = keys::load_private(path)?;
+    if let Some(exposed) = &loaded.exposed {
+        shell.warn(exposed);
+    }
+    Ok(loaded.key)
 }
 
 /// 0 when the verdict is at least `accept`, else 1.

@@ -159,7 +159,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         }
     };
     // The key is read first: a missing or unreadable key stops the run before any work.
-    let key = match args.attest.as_deref().map(|path| super::provenance::signing_key(path, shell)).transpose() {
+    let key = match args.attest.as_deref().map(|path| super::common::signing_key(path, shell)).transpose() {
         Ok(key) => key,
         Err(err) => {
             shell.error(&err);

@@ -10,7 +10,7 @@ use crate::archive::read;
 use crate::provenance::{self, CheckRequest, Report, keys};
 use crate::verify;
 
-use super::common::{LimitArgs, rebuild_request, render};
+use super::common::{LimitArgs, rebuild_request, render, signing_key};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -86,15 +86,6 @@ pub(super) fn keygen(args: KeygenArgs, shell: &mut Shell) -> u8 {
         }
         Err(err) => super::fail(shell, Format::Human, &err),
     }
-}
-
-/// Loads the private key at `path`, warning when others can read it.
-pub(super) fn signing_key(path: &Path, shell: &mut Shell) -> Result<keys::PrivateKey, keys::Error> {
-    let loaded = keys::load_private(path)?;
-    if let Some(exposed) = &loaded.exposed {
-        shell.warn(exposed);
-    }
-    Ok(loaded.key)
 }
 
 pub(super) fn attest(args: AttestArgs, shell: &mut Shell) -> u8 {
