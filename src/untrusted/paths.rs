@@ -46,25 +46,12 @@ impl Walk<'_> {
             return Ok(());
         };
         let cx = Manifest { dir, file: self.tree.shown(&file) };
-        if let Some(package) = manifest.get("package").and_then(toml::Value::as_table) {
-            for key in ["readme", "license-file", "build"] {
-                for value in strings(package.get(key)) {
-                    self.inside(&cx, &format!("package.{key}"), value)?;
-                }
-            }
-            if let Some(root) = package.get("workspace").and_then(toml::Value::as_str) {
-                let root = self.inside(&cx, "package.workspace", root)?;
-                self.queue.push(root);
-            }
+        for (key, value) in named_files(&manifest) {
+            self.inside(&cx, &key, value)?;
         }
-        if let Some(lib) = manifest.get("lib").and_then(|lib| lib.get("path")).and_then(toml::Value::as_str) {
-            self.inside(&cx, "lib.path", lib)?;
-        }
-        for kind in ["bin", "example", "test", "bench"] {
-            let targets = manifest.get(kind).and_then(toml::Value::as_array).into_iter().flatten();
-            for path in targets.filter_map(|t| t.get("path")?.as_str()) {
-                self.inside(&cx, &format!("{kind}.path"), path)?;
-            }
+        if let Some(root) = manifest.get("package").and_then(|p| p.get("workspace")).and_then(toml::Value::as_str) {
+            let root = self.inside(&cx, "package.workspace", root)?;
+            self.queue.push(root);
         }
         let mut dependencies: Vec<(String, &toml::Table)> = Vec::new();
         dependency_tables("", &manifest, &mut dependencies);
@@ -94,12 +81,6 @@ impl Walk<'_> {
             }
         }
         if let Some(workspace) = workspace {
-            for key in ["readme", "license-file"] {
-                let value = workspace.get("package").and_then(|p| p.get(key)).and_then(toml::Value::as_str);
-                if let Some(value) = value {
-                    self.inside(&cx, &format!("workspace.package.{key}"), value)?;
-                }
-            }
             for key in ["members", "default-members", "exclude"] {
                 for pattern in strings(workspace.get(key)) {
                     let base = self.inside(&cx, &format!("workspace.{key}"), pattern)?;
@@ -145,6 +126,37 @@ fn dependency_tables<'a>(prefix: &str, table: &'a toml::Table, out: &mut Vec<(St
             out.push((format!("{prefix}{name}"), deps));
         }
     }
+}
+
+/// The files a manifest names, each with its key: `package.readme`, `package.license-file`,
+/// `package.build`, each target's `path`, `workspace.package.readme` and
+/// `workspace.package.license-file`. Cargo reads them wherever they point; a readme or license
+/// file it copies into the archive.
+pub(crate) fn named_files(manifest: &toml::Table) -> Vec<(String, &str)> {
+    let mut named = Vec::new();
+    let tables = [
+        ("package", manifest.get("package")),
+        ("workspace.package", manifest.get("workspace").and_then(|ws| ws.get("package"))),
+    ];
+    for (table, fields) in tables {
+        for key in ["readme", "license-file", "build"].iter().filter(|key| table == "package" || **key != "build") {
+            named.extend(
+                strings(fields.and_then(|f| f.get(*key))).into_iter().map(|value| (format!("{table}.{key}"), value)),
+            );
+        }
+    }
+    named.extend(
+        manifest
+            .get("lib")
+            .and_then(|lib| lib.get("path"))
+            .and_then(toml::Value::as_str)
+            .map(|path| ("lib.path".to_owned(), path)),
+    );
+    for kind in ["bin", "example", "test", "bench"] {
+        let targets = manifest.get(kind).and_then(toml::Value::as_array).into_iter().flatten();
+        named.extend(targets.filter_map(|t| t.get("path")?.as_str()).map(|path| (format!("{kind}.path"), path)));
+    }
+    named
 }
 
 /// A string, or each string of an array.

@@ -5,10 +5,13 @@
 //! HEAD is the commit, so the packager sees exactly what `cargo package` would see in a fresh
 //! clone.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use gix::bstr::{BStr, ByteSlice};
 use gix::object::tree::EntryKind;
+
+use super::scope::Scope;
 
 /// A path of the tree that the checkout leaves out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -58,8 +61,16 @@ impl std::fmt::Debug for Submodules<'_> {
 /// at hand: in `repo`'s `modules/<name>`, as `git submodule update` keeps it, else as
 /// `submodules` finds it (VER-SUBMODULES).
 /// Links that resolve outside the checkout through other links are then removed (`SEC-LINKS`).
-pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
-    let mut checkout = export_tree(repo, rev, dest, submodules)?;
+/// With `package` (a directory of the tree other than its root), only what that package's rebuild
+/// reads is written (`VER-EXPORT-SCOPE`).
+pub fn export(
+    repo: &Path,
+    rev: &str,
+    dest: &Path,
+    submodules: Option<Submodules<'_>>,
+    package: Option<&str>,
+) -> Result<Checkout, Error> {
+    let mut checkout = export_tree(repo, rev, dest, submodules, package.filter(|dir| !dir.is_empty()))?;
     let write_error = |e: Box<dyn std::error::Error + Send + Sync>| Error::Write { path: dest.to_owned(), source: e };
     let escaping = confine_links(dest).map_err(|e| write_error(Box::new(e)))?;
     if !escaping.is_empty() {
@@ -72,8 +83,14 @@ pub fn export(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules
     Ok(checkout)
 }
 
-/// The tree of `rev` written as [`export`] says, each submodule in turn.
-fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodules<'_>>) -> Result<Checkout, Error> {
+/// The tree of `rev` written as [`export`] says, each submodule in turn (whole).
+fn export_tree(
+    repo: &Path,
+    rev: &str,
+    dest: &Path,
+    submodules: Option<Submodules<'_>>,
+    package: Option<&str>,
+) -> Result<Checkout, Error> {
     let source = crate::git::open_isolated(repo).map_err(|source| Error::Open { path: repo.to_owned(), source })?;
     let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
     let commit = crate::git::commit_of(&source, rev).ok_or_else(missing)?;
@@ -99,13 +116,35 @@ fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodule
     let tree = scratch.find_tree(tree_id).map_err(|e| tree_error(Box::new(e)))?;
     let mut recorder = gix::traverse::tree::Recorder::default();
     tree.traverse().breadthfirst(&mut recorder).map_err(|e| tree_error(Box::new(e)))?;
+    let scope = package.map(|dir| {
+        let blob = |id| scratch.find_blob(id).ok().map(|blob| blob.detach().data);
+        Scope::new(&recorder.records, dir, blob)
+    });
     let mut omitted = Vec::new();
+    // Out of scope: neither written nor in the index.
+    let mut unread = BTreeSet::new();
+    let mut made = BTreeSet::new();
     for entry in &recorder.records {
         let rel = safe_path(entry.filepath.as_ref()).ok_or_else(|| Error::UnsafePath {
             rev: rev.to_owned(),
             path: entry.filepath.to_str_lossy().into_owned(),
         })?;
         let path = dest.join(&rel);
+        if let Some(scope) = &scope {
+            // Directories are made for what they hold.
+            if entry.mode.kind() == EntryKind::Tree {
+                continue;
+            }
+            if !scope.wants(&rel) {
+                unread.insert(rel);
+                continue;
+            }
+            if let Some(dir) = path.parent()
+                && made.insert(dir.to_owned())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| write_error(dir)(Box::new(e)))?;
+            }
+        }
         let written = match entry.mode.kind() {
             EntryKind::Tree => std::fs::create_dir_all(&path).map_err(Into::into),
             _ if entry.mode.is_blob_or_symlink() && !has_object(&scratch, entry.oid).map_err(write_error(&path))? => {
@@ -139,7 +178,7 @@ fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodule
             }
             EntryKind::Commit => match submodule_repository(&source, &tree, &rel, entry.oid, submodules) {
                 Ok(sub_repo) => {
-                    let sub = export_tree(&sub_repo, &entry.oid.to_string(), &path, submodules)?;
+                    let sub = export_tree(&sub_repo, &entry.oid.to_string(), &path, submodules, None)?;
                     omitted
                         .extend(sub.omitted.into_iter().map(|o| Omission { path: format!("{rel}/{}", o.path), ..o }));
                     Ok(())
@@ -156,7 +195,10 @@ fn export_tree(repo: &Path, rev: &str, dest: &Path, submodules: Option<Submodule
 
     // The index is the tree, without the entries that were not written.
     let mut index = scratch.index_from_tree(&tree_id).map_err(|e| write_error(dest)(Box::new(e)))?;
-    index.remove_entries(|_, path, _| omitted.iter().any(|o| o.path.as_bytes() == path.as_bytes()));
+    index.remove_entries(|_, path, _| {
+        path.to_str().is_ok_and(|path| unread.contains(path))
+            || omitted.iter().any(|o| o.path.as_bytes() == path.as_bytes())
+    });
     index.write(Default::default()).map_err(|e| write_error(dest)(Box::new(e)))?;
     Ok(Checkout { commit: commit_id.to_string(), omitted })
 }

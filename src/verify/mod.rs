@@ -4,6 +4,7 @@
 //! resolves.
 
 pub mod export;
+mod scope;
 mod shared;
 
 use std::path::{Path, PathBuf};
@@ -299,7 +300,7 @@ fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry])
         (None, None) => {
             let dir = scratch_dir.join(CHECKOUTS).join("checkout");
             std::fs::create_dir_all(scratch_dir.join(CHECKOUTS)).map_err(scratch_error)?;
-            let checkout = export::export(&request.repo, &rev, &dir, request.submodules)?;
+            let checkout = export::export(&request.repo, &rev, &dir, request.submodules, Some(&path_in_vcs))?;
             Lease::own(dir, checkout)
         }
     };

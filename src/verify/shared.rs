@@ -56,7 +56,8 @@ impl Checkouts {
                 let parent = slot.join(super::CHECKOUTS);
                 std::fs::create_dir_all(&parent).map_err(|source| Error::Scratch { path: parent.clone(), source })?;
                 let dir = parent.join("checkout");
-                let checkout = export::export(repo, rev, &dir, submodules)?;
+                // Whole: the next crate of the commit may be any of its packages.
+                let checkout = export::export(repo, rev, &dir, submodules, None)?;
                 (dir, checkout)
             }
         };
