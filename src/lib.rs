@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod audit;
+pub mod cargo;
 pub mod compare;
 pub mod discover;
 pub mod era;

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::manifest::TomlManifest;
 use sha2::Digest as _;
 
+use crate::cargo::{self, Cargo, CargoError};
 use crate::features::{self, Behavior, CliFeatures, Summary};
 use crate::git::Repos;
-use crate::lockfile::{self, Cargo, LocalRegistry, PackageSpec};
+use crate::lockfile::{self, LocalRegistry, PackageSpec};
 use crate::manifest::{self, Manifest, PublishContext};
 use crate::plan::{Contents, Entry, Generated, ORIGINAL_MANIFEST_FILE, Plan, VCS_INFO_FILE};
 use crate::registry::Registries;
@@ -105,11 +106,11 @@ pub enum Error {
     #[error("failed to write `{}`", path.display())]
     Archive { path: PathBuf, source: archive::Error },
     #[error("failed to verify package tarball")]
-    Verify(#[source] lockfile::Error),
+    Verify(#[source] cargo::Error),
     /// The build's messages are on the screen; the error it ended with, if taken from them, is
     /// the cause.
     #[error("failed to verify package tarball")]
-    BuildFailed(#[source] Option<lockfile::CargoError>),
+    BuildFailed(#[source] Option<CargoError>),
     #[error("failed to verify package tarball")]
     Modified(#[source] SourcesModified),
     #[error("failed to verify output at {:?}", path)]
@@ -586,7 +587,10 @@ pub fn verify(
     let before = fingerprint(&unpacked)?;
     let manifest = unpacked.join("Cargo.toml");
     let manifest = manifest.to_string_lossy();
-    let mut command = options.cargo.command(&["build", "--manifest-path", &manifest], siblings);
+    let mut command = options.cargo.command(&["build", "--manifest-path", &manifest]);
+    if let Some(siblings) = siblings {
+        siblings.apply(&mut command);
+    }
     command.args(features.build_args()).args(options.build.args());
     if options.cargo.frozen {
         command.arg("--frozen");
@@ -597,7 +601,7 @@ pub fn verify(
         Some(shown) => {
             command.env("CARGO_TERM_COLOR", if shown.color { "always" } else { "never" });
             options.cargo.run_shown(command, !shown.terminal).map_err(|err| match err {
-                lockfile::Error::Shown { ended_with, .. } => Error::BuildFailed(ended_with),
+                cargo::Error::Shown { ended_with, .. } => Error::BuildFailed(ended_with),
                 err => Error::Verify(err),
             })?;
         }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::core::PackageIdSpec;
 use cargo_util_schemas::manifest::{InheritableDependency, TomlDependency};
 
-use crate::lockfile::{Cargo, CargoError};
+use crate::cargo::{Cargo, CargoError};
 use crate::manifest::{self, Manifest, WorkspaceRoot, normalize_path};
 
 /// A workspace as cargo sees it.

@@ -122,7 +122,7 @@ pub enum Error {
     #[error("`--shard {0}` is not K/N with 1 <= K <= N")]
     Shard(String),
     #[error("failed to download the crates of `{}`", manifest.display())]
-    Download { manifest: PathBuf, source: Box<crate::lockfile::Error> },
+    Download { manifest: PathBuf, source: Box<crate::cargo::Error> },
 }
 
 /// AUD-SELECT: the registry packages of the lock file at `path`, in its order.
@@ -169,9 +169,9 @@ pub fn missing<'c>(crates: &'c [Locked], cargo_home: &Path) -> Vec<&'c Locked> {
 
 /// AUD-DOWNLOAD: cargo downloads every crate of the lock file of the workspace of `manifest`, for
 /// every target (`cargo fetch --locked`), its messages shown as it prints them.
-pub fn download(manifest: &Path, cargo: &crate::lockfile::Cargo) -> Result<(), Error> {
+pub fn download(manifest: &Path, cargo: &crate::cargo::Cargo) -> Result<(), Error> {
     let manifest_arg = manifest.to_string_lossy();
-    let command = cargo.command(&["fetch", "--locked", "--manifest-path", &manifest_arg], None);
+    let command = cargo.command(&["fetch", "--locked", "--manifest-path", &manifest_arg]);
     cargo.run_shown(command, false).map_err(|e| Error::Download { manifest: manifest.to_owned(), source: Box::new(e) })
 }
 

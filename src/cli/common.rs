@@ -7,9 +7,9 @@ use serde_json::json;
 
 use crate::archive::cache::CrateArg;
 use crate::archive::read::{self, CrateFile};
+use crate::cargo::Cargo;
 use crate::compare::{Comparison, Verdict};
 use crate::discover::Remote;
-use crate::lockfile::Cargo;
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;
 use crate::verify::{Request, Trust};

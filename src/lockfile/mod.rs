@@ -5,14 +5,14 @@
 //! (and writes it back) if one exists. Then it resolves a throw-away workspace holding only the
 //! normalized manifest, starting from that lock, and serializes the result without the lock-format
 //! bump that writing a lock file to disk would apply. We reproduce both steps with cargo commands
-//! that run cargo's own workspace resolve and lock writer and nothing else (LOCK-RUN, `cargo.rs`),
+//! that run cargo's own workspace resolve and lock writer and nothing else (LOCK-RUN, `resolve.rs`),
 //! then undo the format bump; where the rules prove the answer, cargo is not run (`proven.rs`).
 //! Members made earlier in the same run are resolved from a local registry laid over crates.io
 //! ([`LocalRegistry`]).
 
-mod cargo;
 mod proven;
 mod registry;
+mod resolve;
 
 use std::path::{Path, PathBuf};
 
@@ -20,25 +20,20 @@ use cargo_util_schemas::lockfile::{TomlLockfile, TomlLockfileSourceId};
 use cargo_util_schemas::manifest::TomlManifest;
 
 use crate::archive::read;
+use crate::cargo::{Cargo, CargoError};
 
-pub use cargo::{Cargo, CargoError, PackageSpec};
 pub use proven::refreshed_own;
 use proven::without_dependencies;
 pub use registry::LocalRegistry;
+pub use resolve::PackageSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to run `{}`", program.display())]
-    Spawn { program: PathBuf, source: std::io::Error },
-    #[error("`{command}` failed:\n{stderr}")]
-    Cargo { command: String, stderr: String },
-    /// The messages are on the screen, except the error cargo ended with when it was taken
-    /// from them.
+    #[error(transparent)]
+    Run(#[from] crate::cargo::Error),
     /// Cargo's refusal, as cargo words it.
     #[error(transparent)]
     Reported(CargoError),
-    #[error("`{command}` failed (its messages are above)")]
-    Shown { command: String, ended_with: Option<CargoError> },
     #[error("cargo could not resolve the dependencies of `{}`", manifest.display())]
     Resolve { manifest: PathBuf, source: Box<Error> },
     #[error("failed to prepare a scratch workspace for Cargo.lock in `{}`", path.display())]
@@ -65,7 +60,7 @@ pub fn refresh(cargo: &Cargo, manifest: &Path, member: &PackageSpec<'_>, scratch
     let scratch = scratch_dir(scratch_parent)?;
     // Cargo resolves the user's own workspace here: what it says is what `cargo package` says.
     cargo.resolve_ws(manifest, member, true, None, scratch.path()).map_err(|err| match err {
-        Error::Cargo { stderr, .. } => Error::Reported(CargoError::parse(&stderr)),
+        Error::Run(crate::cargo::Error::Failed { stderr, .. }) => Error::Reported(CargoError::parse(&stderr)),
         err => resolving(manifest)(err),
     })
 }

@@ -65,8 +65,9 @@ impl LocalRegistry {
     }
 
     /// The variable and value that make cargo see this registry's packages as published.
-    pub(crate) fn env(&self) -> (&'static str, String) {
-        (OVERLAY_VAR, format!("{}={}", self.upstream, self.dir.display()))
+    /// Makes the registry visible to the cargo `command` will run.
+    pub(crate) fn apply(&self, command: &mut std::process::Command) {
+        command.env(OVERLAY_VAR, format!("{}={}", self.upstream, self.dir.display()));
     }
 
     /// Adds the `.crate` at `crate_file`, whose archived manifest is `published` and whose

@@ -10,10 +10,11 @@ mod shared;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
+use crate::cargo::Cargo;
 use crate::compare::{self, Comparison, Verdict};
 use crate::era::{self, Era, Releases};
 use crate::git::Repos;
-use crate::lockfile::{Cargo, LocalRegistry};
+use crate::lockfile::LocalRegistry;
 use crate::manifest::{Identity, Manifest};
 use crate::package::{self, Options, Source};
 use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
