@@ -11,6 +11,7 @@ pub mod archive;
 pub mod audit;
 pub mod cargo;
 pub mod compare;
+pub mod crate_arg;
 pub mod discover;
 pub mod era;
 pub mod features;

@@ -15,7 +15,6 @@ use crate::era::{self, Deflate, Profile};
 use crate::plan::{Contents, Entry, Plan};
 use gzip::RawDeflate;
 
-pub mod cache;
 mod gzip;
 pub mod layout;
 pub mod read;

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cargo_util_schemas::lockfile::TomlLockfile;
 
-use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::{Difference, Verdict};
+use crate::crate_arg::CrateArg;
 use crate::discover::{self, FoundBy, Locator};
 use crate::error_chain;
 use crate::mirror::{self, Mirrors, OriginError};

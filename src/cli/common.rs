@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::archive::cache::CrateArg;
 use crate::archive::read::{self, CrateFile};
 use crate::cargo::Cargo;
 use crate::compare::{Comparison, Verdict};
+use crate::crate_arg::CrateArg;
 use crate::discover::Remote;
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;

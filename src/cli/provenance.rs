@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::archive::cache::CrateArg;
 use crate::archive::read;
+use crate::crate_arg::CrateArg;
 use crate::provenance::{self, CheckRequest, Report, keys};
 use crate::verify;
 

@@ -5,9 +5,9 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::archive::cache::CrateArg;
 use crate::archive::read;
 use crate::compare::Verdict;
+use crate::crate_arg::CrateArg;
 use crate::discover::{Found, FoundBy, Locator};
 use crate::mirror::{self, Mirrors};
 use crate::verify::{self, Request, Submodules, Verification};
