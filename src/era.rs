@@ -3,9 +3,6 @@
 //! switches this tool reproduces; `verify` names an era only when its profile rebuilds the crate
 //! byte for byte.
 
-use crate::archive::DETERMINISTIC_MTIME;
-use crate::archive::read::{ArchivedEntry, parse_octal};
-
 /// ERA-DEFLATE: the deflate implementation behind cargo's gzip stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deflate {
@@ -218,6 +215,10 @@ pub const CURRENT: Profile = Profile {
     windows: false,
 };
 
+/// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
+/// also stamps on generated files since 1.93.
+pub const DETERMINISTIC_MTIME: u64 = 1_153_704_088;
+
 /// Cargo 1.62 and earlier stamped files from disk with this (tar 0.4.37 and before).
 pub const OLD_DISK_MTIME: u64 = 123_456_789;
 
@@ -360,89 +361,6 @@ pub fn current() -> &'static Era {
     ERAS.iter().find(|era| era.profile == CURRENT).expect("the packager's own era is one of them")
 }
 
-/// ERA-INFER: the eras other than the current one that could have written the crate whose first
-/// entries are `entries` (its `Cargo.toml` among them), newest first, each narrowed to the
-/// releases its manifest allows ([`manifest_releases`]): those that stamp generated files with
-/// the mtime its `Cargo.toml` carries, and files from disk with the mtime of the first such entry,
-/// when there is one.
-pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
-    let mtime = |entry: &ArchivedEntry| parse_octal(&entry.header[136..148]);
-    let manifest = entries.iter().find(|e| e.rel_path() == "Cargo.toml");
-    let generated = manifest.and_then(mtime);
-    let allowed = manifest.and_then(|m| m.text.as_deref()).map_or(ALL, manifest_releases);
-    // Files from disk carry octal zeros for uid; generated ones all NUL.
-    let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
-    let mut eras: Vec<Era> = Vec::new();
-    let possible = ERAS
-        .iter()
-        .rev()
-        .filter(|era| era.profile != CURRENT)
-        .flat_map(|era| [Some(*era), on_windows(era)].into_iter().flatten())
-        .filter(|era| generated == Some(era.profile.generated_mtime))
-        .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime));
-    for era in possible {
-        let (first, last) = (era.first.max(allowed.first), era.last.min(allowed.last));
-        if first > last {
-            continue;
-        }
-        match eras.last_mut() {
-            // One rebuild serves neighbours that differ only in what `package` decides.
-            Some(newer) if newer.first == era.last + 1 && newer.profile.rebuilds_like(&era.profile) => {
-                newer.first = first;
-            }
-            _ => eras.push(Era { first, last, ..era }),
-        }
-    }
-    eras
-}
-
-/// ERA-WINDOWS-TAR: what `era`'s releases wrote on Windows, where that differs in a way the
-/// crate's headers show: cargo 1.63 to 1.79 stamped files from disk 123456789 there (tar's
-/// Windows code kept the old constant), and no file was executable. (Before 1.63 the mtime is the
-/// same everywhere, and only an executable file would tell.)
-fn on_windows(era: &Era) -> Option<Era> {
-    let windows = Profile { disk_mtime: OLD_DISK_MTIME, windows: true, ..era.profile };
-    (era.profile.disk_mtime == DETERMINISTIC_MTIME && era.last <= 79).then_some(Era { profile: windows, ..*era })
-}
-
-/// Every release since 1.54.
-const ALL: Releases = Releases { first: PACKAGE_OLDEST, last: LATEST };
-
-/// ERA-CLUES: the releases whose normalization a published `Cargo.toml` shows: `autolib` is
-/// written since 1.83 (and dropped as unknown before); since 1.85 `[features]` comes before the
-/// target tables and `[profile]` after them, the other way round before.
-pub fn manifest_releases(manifest: &str) -> Releases {
-    let mut releases = ALL;
-    let headers: Vec<&str> = manifest.lines().filter(|l| l.starts_with('[')).collect();
-    let in_package = manifest.lines().skip_while(|l| *l != "[package]").skip(1).take_while(|l| !l.starts_with('['));
-    let package_keys: Vec<&str> = in_package.collect();
-    let has = |key: &str| package_keys.iter().any(|l| l.starts_with(key));
-    // Since 1.80 every `auto*` switch is written, `false`; `autolib` among them since 1.83.
-    let autos = ["autobins = false", "autoexamples = false", "autotests = false", "autobenches = false"];
-    if autos.iter().all(|key| has(key)) {
-        releases.first = releases.first.max(80);
-        match has("autolib = ") {
-            true => releases.first = releases.first.max(83),
-            false => releases.last = releases.last.min(82),
-        }
-    } else {
-        releases.last = releases.last.min(79);
-    }
-    let target = ["[lib]", "[[bin]]", "[[example]]", "[[test]]", "[[bench]]"];
-    let first_target = headers.iter().position(|h| target.contains(h));
-    let position = |prefix: &str| headers.iter().position(|h| h.starts_with(prefix));
-    if let Some(targets) = first_target {
-        for (table, new_order_before) in [("[features]", true), ("[profile", false)] {
-            match position(table) {
-                Some(at) if (at < targets) == new_order_before => releases.first = releases.first.max(85),
-                Some(_) => releases.last = releases.last.min(84),
-                None => {}
-            }
-        }
-    }
-    releases
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,68 +402,5 @@ mod tests {
         assert_eq!([format(95, None), format(95, Some((1, Some(83)))), format(95, Some((1, Some(82))))], [4, 4, 3]);
         assert_eq!(format(95, Some((1, None))), 1);
         assert_eq!(format(95, Some((2, None))), 4);
-    }
-
-    /// An archived entry with the mtime, and the uid field of a file from disk or a generated one.
-    fn entry(rel: &str, mtime: u64, from_disk: bool, text: &str) -> ArchivedEntry {
-        let mut header = [0u8; 512];
-        if from_disk {
-            header[108..116].copy_from_slice(b"0000000\0");
-        }
-        header[136..148].copy_from_slice(format!("{mtime:011o}\0").as_bytes());
-        let text = Some(text.to_owned());
-        ArchivedEntry {
-            path: format!("a-0.1.0/{rel}"),
-            header,
-            long_name: false,
-            mode: 0o644,
-            size: 0,
-            sha256: String::new(),
-            text,
-        }
-    }
-
-    /// ERA-INFER, ERA-WINDOWS-TAR: generated files stamped 1 and files from disk 123456789, a
-    /// manifest of 1.79 or earlier: the eras up to 1.62 as they are, 1.63 to 1.79 on Windows,
-    /// neighbours that rebuild alike as one.
-    #[test]
-    fn era_candidates_from_the_crates_headers() {
-        let manifest = "[package]\nname = \"a\"\n";
-        let entries = [entry(".gitignore", OLD_DISK_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
-        let found: Vec<(String, bool)> =
-            candidates(&entries).iter().map(|era| (era.releases().to_string(), era.profile.windows)).collect();
-        let expected = [
-            ("1.78–1.79", true),
-            ("1.71–1.77", true),
-            ("1.69–1.70", true),
-            ("1.64–1.68", true),
-            ("1.63", true),
-            ("1.62", false),
-            ("1.60–1.61", false),
-            ("1.57–1.59", false),
-            ("1.55–1.56", false),
-            ("1.54", false),
-        ];
-        assert_eq!(found, expected.map(|(r, w)| (r.to_owned(), w)));
-        // Stamped as on Linux since 1.63: no Windows flavour.
-        let entries = [entry(".gitignore", DETERMINISTIC_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
-        assert!(candidates(&entries).iter().all(|era| !era.profile.windows && era.first >= 63));
-    }
-
-    #[test]
-    fn era_clues_from_the_manifest() {
-        let autos = "autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n";
-        let new = format!(
-            "[package]\nname = \"a\"\nautolib = false\n{autos}\n[features]\nx = []\n\n[lib]\npath = \"src/lib.rs\"\n\n\
-             [profile.release]\nlto = true\n"
-        );
-        assert_eq!(manifest_releases(&new), Releases { first: 85, last: LATEST });
-        let explicit = format!(
-            "[package]\nname = \"a\"\n{autos}\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n"
-        );
-        assert_eq!(manifest_releases(&explicit), Releases { first: 80, last: 82 });
-        let old = "[package]\nname = \"a\"\n\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n\n[features]\nx = []\n";
-        assert_eq!(manifest_releases(old), Releases { first: 54, last: 79 });
-        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 54, last: 79 });
     }
 }

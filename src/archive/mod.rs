@@ -20,9 +20,7 @@ pub mod layout;
 pub mod read;
 mod zlib;
 
-/// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
-/// also stamps on generated files since 1.93.
-pub const DETERMINISTIC_MTIME: u64 = 1_153_704_088;
+pub use crate::era::DETERMINISTIC_MTIME;
 
 /// What writing an archive produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

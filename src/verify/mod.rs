@@ -4,6 +4,7 @@
 //! resolves.
 
 pub mod export;
+mod infer;
 mod scope;
 mod shared;
 
@@ -343,7 +344,7 @@ fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry])
     let untrusted_error = |source| Error::Untrusted { commit: lease.checkout.commit.clone(), source };
     let (cargo, registries, configuration) =
         clean_room(request, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
-    let eras = era::candidates(entries);
+    let eras = infer::candidates(entries);
     let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
     // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it,
     // or not at all.
