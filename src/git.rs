@@ -12,6 +12,30 @@ pub fn open_isolated(path: &Path) -> Result<gix::Repository, Box<gix::open::Erro
     gix::open_opts(path, gix::open::Options::isolated()).map_err(Box::new)
 }
 
+/// A repository nobody vetted, opened once as [`open_isolated`] opens it, with the path it was
+/// found at: discovery, the content search and the export all read this one handle.
+pub struct Repository {
+    pub path: PathBuf,
+    pub git: gix::Repository,
+}
+
+impl Repository {
+    pub fn open(path: &Path) -> Result<Repository, Box<gix::open::Error>> {
+        Ok(Repository { path: path.to_owned(), git: open_isolated(path)? })
+    }
+
+    /// The full id of the commit `rev` names, when the repository has it.
+    pub fn commit(&self, rev: &str) -> Option<String> {
+        commit_of(&self.git, rev).map(|commit| commit.id.to_string())
+    }
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Repository").field(&self.path).finish()
+    }
+}
+
 /// The commit `rev` names in `repo` (a full or abbreviated id, a reference, any revision
 /// expression), peeled from an annotated tag.
 pub fn commit_of<'r>(repo: &'r gix::Repository, rev: &str) -> Option<gix::Commit<'r>> {

@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::archive::read::ArchivedEntry;
-use crate::discover::{self, Locator, Origin, Remote};
+use crate::discover::Remote;
 
 /// A repository could not be brought.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,15 +18,6 @@ pub struct Error {
     pub url: String,
     pub dest: PathBuf,
     pub reason: String,
-}
-
-/// Why no origin was found, with fetching allowed.
-#[derive(Debug, thiserror::Error)]
-pub enum OriginError {
-    #[error(transparent)]
-    Discover(#[from] discover::Error),
-    #[error(transparent)]
-    Fetch(#[from] Error),
 }
 
 /// A fetch, done by the first worker to need it, its outcome kept for the others.
@@ -83,40 +73,6 @@ impl<'a> Mirrors<'a> {
         })
         .clone()
     }
-}
-
-/// DISC-* and MIR-FETCH: [`discover::origin`], with a missing repository cloned and one that lacks
-/// the commit brought up to date (when `mirrors` is given and `--repos` says where to).
-pub fn origin(
-    entries: &[ArchivedEntry],
-    locator: &Locator,
-    content_search: bool,
-    mirrors: Option<&Mirrors<'_>>,
-) -> Result<Origin, OriginError> {
-    let found = discover::origin(entries, locator, content_search);
-    let Some(mirrors) = mirrors else { return Ok(found?) };
-    if !matches!(found, Err(discover::Error::RepositoryMissing { .. } | discover::Error::CommitNotFound { .. })) {
-        return Ok(found?);
-    }
-    let published = discover::published(entries);
-    let Some(remote) = locator.remote(&published.name, published.repository.as_deref()) else { return Ok(found?) };
-    mirrors.fetch(&remote)?;
-    Ok(discover::origin(entries, locator, content_search)?)
-}
-
-/// VER-SUBMODULES with `DISC-LOCATE` and `MIR-FETCH`: the local repository of the submodule whose
-/// `.gitmodules` URL is `url`, when it has `commit`; with `mirrors`, fetched when missing or
-/// lacking the commit.
-pub fn submodule(locator: &Locator, mirrors: Option<&Mirrors<'_>>, url: &str, commit: &str) -> Option<PathBuf> {
-    let with_commit = || {
-        let found = locator.locate("", Some(url)).ok()?;
-        let repo = crate::git::open_isolated(&found).ok()?;
-        crate::git::commit_of(&repo, commit).map(|_| found)
-    };
-    with_commit().or_else(|| {
-        mirrors?.fetch(&locator.remote("", Some(url))?).ok()?;
-        with_commit()
-    })
 }
 
 /// MIR-CLONE: a bare clone with every branch and tag, made in `staging` (the temporary directory)

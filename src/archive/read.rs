@@ -241,16 +241,9 @@ fn open(path: &Path, limits: &Limits) -> io::Result<(std::fs::File, Bounds)> {
     Ok((file, limits.bounds(size)))
 }
 
-/// The first entries of the `.crate` at `path`, up to the one after which every package-relative
-/// path of `until` has been seen (all of them if one is missing): what a caller needs before the
-/// whole archive is read.
-pub fn read_head(path: &Path, until: &[&str], limits: &Limits) -> Result<Vec<ArchivedEntry>, FileError> {
-    let in_file = |source| FileError { path: path.to_owned(), source };
-    let (file, bounds) = open(path, limits).map_err(|e| in_file(Error::Open(e)))?;
-    head(file, until, bounds).map_err(in_file)
-}
-
-/// As [`read_head`], from `input`: the first entries of the archive, as [`read()`] reads them.
+/// The first entries of the archive in `input`, as [`read()`] reads them, up to the one after
+/// which every package-relative path of `until` has been seen (all of them if one is missing):
+/// what a caller needs before the whole archive is read.
 pub fn head(input: impl Read, until: &[&str], bounds: Bounds) -> Result<Vec<ArchivedEntry>, Error> {
     let decoder = flate2::read::GzDecoder::new(BufReader::new(input));
     read_entries(&mut tar::Archive::new(decoder), until, bounds)
@@ -692,7 +685,7 @@ mod tests {
         assert_eq!(krate.entry("src/Cargo.lock").unwrap().text, None);
     }
 
-    /// `read_head` stops after the entries it was asked for, and reads on to the end when one of
+    /// `head` stops after the entries it was asked for, and reads on to the end when one of
     /// them is missing.
     #[test]
     fn head_stops_after_the_named_entries() {
@@ -706,10 +699,9 @@ mod tests {
         }
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         io::Write::write_all(&mut gzip, &tar.into_inner().unwrap()).unwrap();
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), gzip.finish().unwrap()).unwrap();
+        let bytes = gzip.finish().unwrap();
         let paths = |until: &[&str]| -> Vec<String> {
-            read_head(file.path(), until, &Limits::default())
+            head(&bytes[..], until, Limits::default().bounds(bytes.len() as u64))
                 .unwrap()
                 .into_iter()
                 .map(|e| e.rel_path().to_owned())

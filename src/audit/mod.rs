@@ -15,9 +15,10 @@ use crate::compare::{Difference, Verdict};
 use crate::crate_arg::CrateArg;
 use crate::discover::{self, FoundBy, Locator};
 use crate::error_chain;
-use crate::mirror::{self, Mirrors, OriginError};
-use crate::plan::VCS_INFO_FILE;
-use crate::verify::{self, Checkouts, Request, Submodules};
+use crate::locate;
+use crate::mirror::Mirrors;
+use crate::published::Published;
+use crate::verify::{self, Checkouts, Settings, Source, Submodules};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
 
@@ -105,8 +106,10 @@ pub struct Options<'a> {
     pub mirrors: Option<Mirrors<'a>>,
     /// Workers verifying crates at once.
     pub jobs: usize,
-    /// How to rebuild: `krate`, `repo` and `rev` are replaced for each crate.
-    pub template: Request<'static>,
+    /// How to rebuild; the audit adds the shared checkouts and where submodules are.
+    pub settings: Settings<'static>,
+    /// READ-LIMITS for the crates.
+    pub limits: read::Limits,
     /// AUD-CACHE: where results are kept, by crate, commit and tool version; `None` verifies
     /// every crate.
     pub cache: Option<PathBuf>,
@@ -188,7 +191,7 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) 
     let jobs = options.jobs.max(1);
     // VER-SHARE: a workspace's crates, released from one commit, share its checkout; without a
     // place for them, each crate has its own.
-    let checkouts = Checkouts::new(&options.template.scratch_parent, 2 * jobs).ok();
+    let checkouts = Checkouts::new(&options.settings.scratch_parent, 2 * jobs).ok();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -243,35 +246,27 @@ fn verify_crate(
 ) -> Result<Verdict, Unverifiable> {
     let path = cached(krate, &options.cargo_home).ok_or(Unverifiable::CrateMissing)?;
     let unreadable = |e: &dyn std::error::Error| Unverifiable::Unreadable(error_chain(e));
-    // The checksum needs no decompression, discovery only the first entries: a crate without a
-    // repository costs little, however large.
-    let sha256 = file_sha256(&path).map_err(|e| unreadable(&e))?;
+    // READ-ONCE: the checksum needs no decompression, discovery only the first entries: a crate
+    // without a repository costs little, however large.
+    let published = Published::open(&path, options.limits).map_err(|e| unreadable(&e))?;
+    let sha256 = published.sha256().map_err(|e| unreadable(&e))?.to_owned();
     if krate.checksum.as_ref().is_some_and(|expected| *expected != sha256) {
         return Err(Unverifiable::ChecksumMismatch { found: sha256 });
     }
-    let head = read::read_head(&path, &[VCS_INFO_FILE, "Cargo.toml", "Cargo.toml.orig"], &options.template.limits)
-        .map_err(|e| unreadable(&e))?;
-    audited.repository = discover::published(&head).repository;
+    audited.repository = published.identity().map_err(|e| unreadable(&e))?.repository;
     let mirrors = options.mirrors.as_ref();
-    let origin = match mirror::origin(&head, &options.locator, false, mirrors) {
-        // DISC-CONTENT compares every file: read them all.
-        Err(OriginError::Discover(discover::Error::CommitNotFound { .. })) => {
-            let file = read::read_file(&path, &options.template.limits).map_err(|e| unreadable(&e))?;
-            mirror::origin(&file.entries, &options.locator, true, mirrors)
-        }
-        other => other,
-    };
-    let origin = origin.map_err(|e| match e {
-        OriginError::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,
-        OriginError::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
+    let origin = locate::origin(&published, &options.locator, true, mirrors).map_err(|e| match e {
+        locate::Error::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,
+        locate::Error::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
             Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
         }
-        OriginError::Discover(_) => Unverifiable::RepositoryMissing,
-        OriginError::Fetch(e) => Unverifiable::FetchFailed(e.to_string()),
+        locate::Error::Discover(_) => Unverifiable::RepositoryMissing,
+        locate::Error::Fetch(e) => Unverifiable::FetchFailed(e.to_string()),
+        locate::Error::Read(e) => unreadable(&e),
     })?;
     audited.commit = Some(origin.found.commit.clone());
     audited.commit_found_by = Some(origin.found.by.clone());
-    let found_notes = discovery_notes(&origin.found);
+    let found_notes = origin.found.notes();
     let cache_file = options.cache.as_ref().map(|dir| dir.join(format!("{sha256}-{}.json", origin.found.commit)));
     if let Some(cached) = cache_file.as_deref().and_then(|path| read_cached(path, &options.tool)) {
         audited.differences = cached.differences;
@@ -280,18 +275,12 @@ fn verify_crate(
         audited.cached = true;
         return Ok(cached.verdict);
     }
-    let submodules = |url: &str, commit: &str| mirror::submodule(&options.locator, mirrors, url, commit);
-    let request = Request {
-        submodules: Some(Submodules(&submodules)),
-        checkouts,
-        krate: path,
-        repo: origin.repo,
-        rev: Some(origin.found.commit),
-        path_in_vcs: origin.found.path,
-        ..options.template.clone()
-    };
-    let verification = verify::verify(&request).map_err(|e| match e {
-        verify::Error::Read(_) | verify::Error::NotOnePackage { .. } => Unverifiable::Unreadable(error_chain(&e)),
+    let submodules = |url: &str, commit: &str| locate::submodule(&options.locator, mirrors, url, commit);
+    let settings = Settings { submodules: Some(Submodules(&submodules)), checkouts, ..options.settings.clone() };
+    let verification = verify::verify(&settings, published, &Source::origin(origin)).map_err(|e| match e {
+        verify::Error::Read(_) | verify::Error::Published(_) | verify::Error::NotOnePackage { .. } => {
+            Unverifiable::Unreadable(error_chain(&e))
+        }
         e => Unverifiable::RebuildFailed(error_chain(&e)),
     })?;
     audited.differences = verification.comparison.differences;
@@ -311,33 +300,6 @@ fn verify_crate(
         write_cached(&path, &options.tool, verdict, audited);
     }
     Ok(verdict)
-}
-
-/// AUD-EXPLAIN: what the way the commit was found says of the crate.
-fn discovery_notes(found: &discover::Found) -> Vec<String> {
-    let mut notes = Vec::new();
-    if found.moved {
-        notes.push(
-            "the crate's repository URL has no local copy; a copy of the same name under another owner holds \
-             the recorded commit (a moved or renamed repository, or a fork): rebuilt from it"
-                .to_owned(),
-        );
-    }
-    if let Some(lost) = &found.recorded_missing {
-        notes.push(format!(
-            "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \
-             (a copy older than the release: update it, with `--fetch` say; or a commit never pushed, or \
-             rewritten away): the crate was rebuilt from the commit found otherwise"
-        ));
-    }
-    if let FoundBy::Content { identical, compared } = found.by
-        && identical < compared
-    {
-        notes.push(format!(
-            "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
-        ));
-    }
-    notes
 }
 
 /// AUD-CACHE: what a verification concluded, as kept for the next run.
@@ -372,14 +334,6 @@ fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
         std::fs::rename(&temp, path)
     });
     drop(written);
-}
-
-/// The sha256 of the file at `path`, hex.
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::Digest as _;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(format!("{:x}", hasher.finalize()))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::audit::{self, Audited, Locked, Policy};
 use crate::compare::Verdict;
 use crate::discover::{FoundBy, Locator};
 
-use super::common::{FetchLimitArgs, LimitArgs, rebuild_request};
+use super::common::{FetchLimitArgs, LimitArgs, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -127,10 +127,10 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     if let Some(spec) = &args.shard {
         crates = audit::shard(crates, spec)?;
     }
-    let template = rebuild_request(PathBuf::new(), Path::new(""), None, args.offline, args.limits.limits())?;
+    let settings = verify_settings(args.offline)?;
     let cargo_home = super::environment::cargo_home();
     if args.fetch && !audit::missing(&crates, &cargo_home).is_empty() {
-        audit::download(&workspace_manifest(&lockfile, args.manifest_path.as_deref(), &cwd)?, &template.cargo)?;
+        audit::download(&workspace_manifest(&lockfile, args.manifest_path.as_deref(), &cwd)?, &settings.cargo)?;
     }
     // On a terminal, a progress bar as cargo draws one, with the status lines above it.
     let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
@@ -149,7 +149,8 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
             .fetch
             .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
-        template,
+        settings,
+        limits: args.limits.limits(),
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
         tool: tool_build(),
     };

@@ -12,7 +12,7 @@ use crate::crate_arg::CrateArg;
 use crate::discover::Remote;
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;
-use crate::verify::{Request, Trust};
+use crate::verify::{Settings, Source, Trust};
 
 use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
 
@@ -76,23 +76,12 @@ pub(super) fn identity(path: &Path, file: &CrateFile) -> serde_json::Value {
     })
 }
 
-/// How to rebuild `krate` from `repo` (at `rev`, else the recorded commit), as the user's cargo:
-/// online unless `--offline` or `net.offline` says otherwise, as cargo. The repository is
-/// untrusted (`SEC-TRUST`).
-pub(super) fn rebuild_request(
-    krate: PathBuf,
-    repo: &Path,
-    rev: Option<String>,
-    offline: bool,
-    limits: read::Limits,
-) -> Result<Request<'static>, Box<dyn std::error::Error>> {
+/// How a run rebuilds published crates, as the user's cargo: online unless `--offline` or
+/// `net.offline` says otherwise, as cargo. What it rebuilds from is untrusted (`SEC-TRUST`).
+pub(super) fn verify_settings(offline: bool) -> Result<Settings<'static>, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
     let config = environment::CargoConfig::read(&cwd, &[]);
-    Ok(Request {
-        krate,
-        repo: cwd.join(repo),
-        rev,
-        path_in_vcs: None,
+    Ok(Settings {
         cargo: Cargo {
             program: environment::cargo_program(),
             home: environment::cargo_home(),
@@ -112,12 +101,15 @@ pub(super) fn rebuild_request(
         scratch_parent: std::env::temp_dir(),
         registries: config.registries,
         siblings: None,
-        limits,
         submodules: None,
         checkouts: None,
-        sources: None,
         trust: Trust::Untrusted,
     })
+}
+
+/// The repository at `repo` (relative to the working directory), at `rev` or the recorded commit.
+pub(super) fn commit_source(repo: &Path, rev: Option<String>) -> Result<Source, Box<dyn std::error::Error>> {
+    Ok(Source::commit(&std::env::current_dir()?.join(repo), rev)?)
 }
 
 /// Loads the private key at `path` (`attest`, `package --attest`), warning when others can read it.

@@ -11,21 +11,15 @@ use super::common::render;
 use super::environment;
 use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
-use crate::archive::{HumanBytes, read};
 use crate::cargo::Cargo;
-use crate::compare::Verdict;
 use crate::era;
 use crate::features::CliFeatures;
-use crate::git::Repos;
-use crate::lockfile::LocalRegistry;
-use crate::manifest::Manifest;
 use crate::manifest::normalize_path;
-use crate::package::{self, Options, Selection, Source, Written};
-use crate::plan::Plan;
-use crate::provenance::{self, PrivateKey};
+use crate::ops::package::{self as ops_package, Event, Run};
+use crate::package::{self, Options, Selection, Source};
+use crate::provenance::PrivateKey;
 use crate::registry::{self, Registries, Requested};
-use crate::vcs::{self, VcsInfo};
-use crate::verify;
+use crate::vcs::{self};
 use crate::workspace::{Packages, Workspace};
 
 /// Flags and meanings as `cargo package`.
@@ -219,17 +213,6 @@ fn unstable_refusal(cargo_version: &str) -> String {
     )
 }
 
-/// A package made in this run, not yet in place.
-struct Made {
-    /// `name vX.Y.Z (path)`, as status lines name it.
-    id: String,
-    root: PathBuf,
-    vcs: Option<VcsInfo>,
-    written: Written,
-    plan: Plan,
-    features: CliFeatures,
-}
-
 /// Packages the selected members; the exit code is [`EXIT_MISMATCH`] when one is not reproducible.
 fn package(
     args: &Args,
@@ -248,107 +231,32 @@ fn package(
     } else {
         Packages::Named(args.package.clone())
     };
-    let cli_features = CliFeatures::from_command_line(&args.features, args.all_features, args.no_default_features)?;
-    let members = package::members(ws, &packages, &cli_features)?;
-    for warning in &members.warnings {
-        shell.warn(warning);
-    }
-    let refreshed = package::refresh_lockfile(ws, options)?;
-    // WS-PUBLISH-TO, LOCK-SIBLINGS: a run whose packages depend on each other, or that names a
-    // registry, packages for a registry, where each package is "published" once made.
-    let needs_siblings = members.depend_on_each_other && (options.include_lockfile || !args.no_verify);
-    let requested = requested_registry(args, &options.registries)?;
-    let siblings = if !args.list && (needs_siblings || requested.is_some()) {
-        let manifests: Vec<&Manifest> = members.packages.iter().map(|(manifest, _)| manifest).collect();
-        let source = registry::choose(requested.as_ref(), &manifests, &options.registries)?;
-        Some(package::sibling_registry(options, source)?)
-    } else {
-        None
+    let run = Run {
+        packages,
+        features: CliFeatures::from_command_line(&args.features, args.all_features, args.no_default_features)?,
+        list: args.list,
+        verify: !args.no_verify,
+        registry: requested_registry(args, &options.registries)?,
+        reproduce_in: args.verify_reproducible.then(|| ops_package::other_tz(std::env::var("TZ").ok().as_deref())),
+        key,
+        metadata_warnings: !args.no_metadata,
     };
-
-    let mut made = Vec::with_capacity(members.packages.len());
-    let mut repos = Repos::default();
-    for (manifest, features) in members.packages {
-        // As cargo: the metadata check comes first, before the files are listed or checked.
-        if let Some(warning) = manifest.missing_metadata_warning().filter(|_| !args.no_metadata) {
-            shell.warn_with_note(warning, crate::manifest::METADATA_NOTE);
+    let outcome = ops_package::run(ws, options, &run, &mut |event| match event {
+        Event::Warning(warning) => shell.warn(warning),
+        Event::MissingMetadata(warning) => shell.warn_with_note(warning, crate::manifest::METADATA_NOTE),
+        Event::Listed(selection) => print_list(selection, args.message_format, shell),
+        Event::Status { verb, message } => shell.status(verb, message),
+        Event::Archiving(entry) if shell.verbosity == Verbosity::Verbose => shell.status("Archiving", entry),
+        Event::Archiving(_) => {}
+        Event::NotRebuilt(omission) => {
+            shell.warn(format_args!("not rebuilt from the commit: {}: {}", omission.path, omission.reason))
         }
-        let selection = package::select(manifest, ws, options, &mut repos)?;
-        for warning in &selection.warnings {
-            shell.warn(warning);
+        Event::NotReproducible { file, verification } => {
+            shell.error(&NotReproducible { file: file.to_owned(), commit: verification.commit.clone() });
+            render(&verification.comparison, shell);
         }
-        if args.list {
-            print_list(&selection, args.message_format, shell);
-            continue;
-        }
-        if let vcs::Dirty::RequireCommit(needs) = options.dirty {
-            selection.commit(needs)?;
-        }
-        let manifest = &selection.manifest;
-        let id = format!("{} v{} ({})", manifest.name(), manifest.version(), manifest.root.display());
-        shell.status("Packaging", &id);
-        let planned =
-            package::plan(&selection, options, package::LockContext { siblings: siblings.as_ref(), refreshed })?;
-        for warning in &planned.warnings {
-            shell.warn(warning);
-        }
-        if shell.verbosity == Verbosity::Verbose {
-            for entry in &planned.plan.entries {
-                shell.status("Archiving", entry.rel_str());
-            }
-        }
-        let written = package::write(&planned.plan, options)?;
-        shell.status(
-            "Packaged",
-            format!(
-                "{} files, {:.1} ({:.1} compressed)",
-                written.outcome.files,
-                HumanBytes(written.outcome.uncompressed_size),
-                HumanBytes(written.compressed_size)
-            ),
-        );
-        if let Some(siblings) = &siblings
-            && !manifest.is_unpublishable()
-        {
-            siblings.add(&planned.published, written.path(), &written.dest)?;
-        }
-        let root = manifest.root.clone();
-        made.push(Made { id, root, vcs: selection.vcs, written, plan: planned.plan, features });
-    }
-    // ARC-VERIFY: after every package is made, so that each can use the others.
-    if !args.no_verify {
-        for made in &made {
-            shell.status("Verifying", &made.id);
-            package::verify(&made.written, &made.plan, &made.features, options, siblings.as_ref())?;
-        }
-    }
-    let mut reproduced = vec![true; made.len()];
-    if args.verify_reproducible {
-        for (made, reproduced) in made.iter().zip(&mut reproduced) {
-            *reproduced = reproduce(made, options, siblings.as_ref(), shell)?;
-        }
-    }
-    // PROV-PACKAGE: a package that is not reproducible is not signed.
-    let envelopes = match key {
-        Some(key) => made
-            .iter()
-            .zip(&reproduced)
-            .filter(|(_, reproduced)| **reproduced)
-            .map(|(made, _)| Ok((made.written.dest.clone(), attest(made, key)?)))
-            .collect::<Result<Vec<_>, Box<dyn Error>>>()?,
-        None => Vec::new(),
-    };
-    // A package that is not reproducible is still put in place: it is the evidence.
-    for made in made {
-        made.written.persist()?;
-    }
-    let keyid = key.map(|k| k.public().keyid()).unwrap_or_default();
-    for (krate, envelope) in envelopes {
-        let path = provenance::envelope_path(&krate);
-        provenance::write(&envelope, &path)?;
-        shell.status("Attested", format_args!("`{}` with key {keyid}", path.display()));
-    }
-    Ok(if reproduced.iter().all(|r| *r) { EXIT_OK } else { EXIT_MISMATCH })
+    })?;
+    Ok(if outcome.reproducible { EXIT_OK } else { EXIT_MISMATCH })
 }
 
 /// `--registry NAME`, `--index URL`, else `registry.default` (cargo's `registry_or_index`).
@@ -366,46 +274,6 @@ fn requested_registry(args: &Args, registries: &Registries) -> Result<Option<Req
     })
 }
 
-/// PROV-PACKAGE: the envelope for a package just made, from its archive as written, so that it
-/// is the one `cargo seal attest` gives for the same file.
-fn attest(made: &Made, key: &PrivateKey) -> Result<provenance::Envelope, Box<dyn Error>> {
-    let file = read::read_file(made.written.path(), &read::Limits::default())?;
-    let facts = provenance::facts(&made.written.dest, &file)?;
-    Ok(provenance::attest(&facts, key))
-}
-
-/// VER-REPRODUCE: rebuilds `made` from its commit under another umask and TZ; true when the
-/// bytes are the same, else the differences are shown.
-fn reproduce(
-    made: &Made,
-    options: &Options,
-    siblings: Option<&LocalRegistry>,
-    shell: &mut Shell,
-) -> Result<bool, Box<dyn Error>> {
-    let vcs = made.vcs.as_ref().ok_or("a package to reproduce has a commit (checked when selected)")?;
-    let tz = other_tz(std::env::var("TZ").ok().as_deref());
-    let mut options = options.clone();
-    options.cargo.env.push(("TZ".to_owned(), tz.to_owned()));
-    let scratch = std::env::temp_dir();
-    let verification = under_other_umask(|umask| {
-        let short = vcs.git.sha1.get(..12).unwrap_or(&vcs.git.sha1);
-        let umask = umask.map(|m| format!("umask {m:03o}, ")).unwrap_or_default();
-        shell.status("Reproducing", format!("{} from commit {short} ({umask}TZ={tz})", made.id));
-        verify::reproduce(made.written.path(), &made.root, vcs, &options, siblings, &scratch)
-    })?;
-    let file = made.plan.file_name();
-    for omission in &verification.omitted {
-        shell.warn(format_args!("not rebuilt from the commit: {}: {}", omission.path, omission.reason));
-    }
-    if verification.comparison.verdict == Verdict::Identical {
-        shell.status("Reproduced", format!("{file} byte for byte (sha256 {})", verification.rebuilt.sha256));
-        return Ok(true);
-    }
-    shell.error(&NotReproducible { file, commit: verification.commit.clone() });
-    render(&verification.comparison, shell);
-    Ok(false)
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error(
     "`{file}` is not reproducible from commit {commit}: the rebuild differs (below; rebuilt first, packaged second)"
@@ -413,32 +281,6 @@ fn reproduce(
 struct NotReproducible {
     file: String,
     commit: String,
-}
-
-/// A time zone far from `current`: nothing that decides bytes may depend on it.
-fn other_tz(current: Option<&str>) -> &'static str {
-    const FAR_EAST: &str = "Pacific/Kiritimati"; // UTC+14
-    const FAR_WEST: &str = "Etc/GMT+12"; // UTC-12
-    if current == Some(FAR_EAST) { FAR_WEST } else { FAR_EAST }
-}
-
-/// Runs `f` under a umask unlike the current one (077, or 022 when it already is 077) and
-/// restores it; `f` gets the umask it runs under.
-#[cfg(unix)]
-fn under_other_umask<T>(f: impl FnOnce(Option<u32>) -> T) -> T {
-    use rustix::fs::Mode;
-    use rustix::process::umask;
-    let current = umask(Mode::from_raw_mode(0o077));
-    let other = if current.as_raw_mode() == 0o077 { 0o022 } else { 0o077 };
-    umask(Mode::from_raw_mode(other));
-    let out = f(Some(other));
-    umask(current);
-    out
-}
-
-#[cfg(not(unix))]
-fn under_other_umask<T>(f: impl FnOnce(Option<u32>) -> T) -> T {
-    f(None)
 }
 
 fn print_list(selection: &Selection, format: MessageFormat, shell: &mut Shell) {

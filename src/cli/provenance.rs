@@ -5,12 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::archive::read;
 use crate::crate_arg::CrateArg;
-use crate::provenance::{self, CheckRequest, Report, keys};
-use crate::verify;
+use crate::provenance::{self, CheckRequest, Rebuild, Report, keys};
 
-use super::common::{LimitArgs, rebuild_request, render, signing_key};
+use super::common::{LimitArgs, commit_source, render, signing_key, verify_settings};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -100,9 +98,9 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     let arg = CrateArg::parse(&args.krate);
     let krate = arg.resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
-    let rebuild = rebuild_from(args.repo.as_deref(), &krate, args.offline, limits)?;
-    if let Some(request) = &rebuild {
-        shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), request.repo.display()));
+    let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
+    if let Some(repo) = &args.repo {
+        shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), repo.display()));
     }
     let attestation = provenance::attest_crate(&krate, &key, rebuild.as_ref(), &limits)?;
     let facts = &attestation.facts;
@@ -175,21 +173,16 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
     if report.valid { EXIT_OK } else { EXIT_MISMATCH }
 }
 
-/// With `--repo`, how to rebuild `krate` from the commit it states.
-fn rebuild_from(
-    repo: Option<&Path>,
-    krate: &Path,
-    offline: bool,
-    limits: read::Limits,
-) -> Result<Option<verify::Request<'static>>, Box<dyn std::error::Error>> {
-    repo.map(|repo| rebuild_request(krate.to_owned(), repo, None, offline, limits)).transpose()
+/// With `--repo`, how to rebuild the crate from the commit it states.
+fn rebuild_from(repo: Option<&Path>, offline: bool) -> Result<Option<Rebuild<'static>>, Box<dyn std::error::Error>> {
+    repo.map(|repo| Ok((verify_settings(offline)?, commit_source(repo, None)?))).transpose()
 }
 
 fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
     let key = keys::load_public(&args.key)?;
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
-    let rebuild = rebuild_from(args.repo.as_deref(), &krate, args.offline, limits)?;
+    let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
     Ok(provenance::check(&request)?)
 }

@@ -9,10 +9,12 @@ use crate::archive::read;
 use crate::compare::Verdict;
 use crate::crate_arg::CrateArg;
 use crate::discover::{Found, FoundBy, Locator};
-use crate::mirror::{self, Mirrors};
-use crate::verify::{self, Request, Submodules, Verification};
+use crate::locate;
+use crate::mirror::Mirrors;
+use crate::published::Published;
+use crate::verify::{self, Settings, Source, Submodules, Verification};
 
-use super::common::{FetchLimitArgs, LimitArgs, exit_code, identity, rebuild_request, render};
+use super::common::{FetchLimitArgs, LimitArgs, commit_source, exit_code, identity, render, verify_settings};
 use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -79,10 +81,13 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         })
     });
     let verification = locator(&args).and_then(|locator| {
-        let (mut request, found) = request(&args, &locator, mirrors.as_ref())?;
-        let submodules = |url: &str, commit: &str| mirror::submodule(&locator, mirrors.as_ref(), url, commit);
-        request.submodules = Some(Submodules(&submodules));
-        Ok((verify::verify(&request)?, found))
+        let settings = verify_settings(args.offline)?;
+        let submodules = |url: &str, commit: &str| locate::submodule(&locator, mirrors.as_ref(), url, commit);
+        let settings = Settings { submodules: Some(Submodules(&submodules)), ..settings };
+        let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
+        let published = Published::open(&krate, args.limits.limits())?;
+        let (source, found) = source(&args, &published, &locator, mirrors.as_ref())?;
+        Ok((verify::verify(&settings, published, &source)?, found))
     });
     drop(mirrors);
     let shell = status.into_inner().expect("no status line panics");
@@ -103,30 +108,23 @@ fn locator(args: &Args) -> Result<Locator, Box<dyn std::error::Error>> {
     Ok(Locator { mirrors: args.repos.clone(), map })
 }
 
-/// What to rebuild from: `--repo` (and `--rev`) as given, else the repository and commit that
-/// discovery finds (`DISC-*`), which the report then names.
-fn request<'a>(
+/// What to rebuild from: `--sources`, `--repo` (and `--rev`) as given, else the repository and
+/// commit that discovery finds (`DISC-*`), which the report then names.
+fn source(
     args: &Args,
+    published: &Published,
     locator: &Locator,
     mirrors: Option<&Mirrors<'_>>,
-) -> Result<(Request<'a>, Option<Found>), Box<dyn std::error::Error>> {
-    let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
-    let limits = args.limits.limits();
+) -> Result<(Source, Option<Found>), Box<dyn std::error::Error>> {
     if let Some(sources) = &args.sources {
-        // The directory stands in for the repository too (made absolute there); only it is read.
-        let mut request = rebuild_request(krate, sources, None, args.offline, limits)?;
-        request.sources = Some(request.repo.clone());
-        return Ok((request, None));
+        return Ok((Source::Sources(std::env::current_dir()?.join(sources)), None));
     }
     if let Some(repo) = &args.repo {
-        return Ok((rebuild_request(krate, repo, args.rev.clone(), args.offline, limits)?, None));
+        return Ok((commit_source(repo, args.rev.clone())?, None));
     }
-    // All the entries: the commit may have to be found by content.
-    let file = read::read_file(&krate, &limits)?;
-    let origin = mirror::origin(&file.entries, locator, true, mirrors)?;
-    let mut request = rebuild_request(krate, &origin.repo, Some(origin.found.commit.clone()), args.offline, limits)?;
-    request.path_in_vcs = origin.found.path.clone();
-    Ok((request, Some(origin.found)))
+    let origin = locate::origin(published, locator, true, mirrors)?;
+    let found = origin.found.clone();
+    Ok((Source::origin(origin), Some(found)))
 }
 
 fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
@@ -160,14 +158,8 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
             ),
         };
         shell.print(format_args!("commit found by: {by}"));
-        if found.moved {
-            shell.print(
-                "note: the crate's repository URL has no local copy; a copy of the same name under another owner \
-                 holds the recorded commit (a moved or renamed repository, or a fork)",
-            );
-        }
-        if let Some(lost) = &found.recorded_missing {
-            shell.print(format_args!("note: the recorded commit {lost} is not in the repository"));
+        for note in found.notes() {
+            shell.print(format_args!("note: {note}"));
         }
     }
     shell.print(format_args!("content digest: {} published", read::content_digest(&p.entries)));

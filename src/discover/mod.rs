@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use url::RepositoryUrl;
 
 use crate::archive::read::ArchivedEntry;
+use crate::git::Repository;
 use crate::manifest::Identity;
 use crate::plan::VCS_INFO_FILE;
 use crate::vcs::VcsInfo;
@@ -42,6 +43,35 @@ pub struct Found {
     /// DISC-MOVED: the crate's repository URL has no local copy; this one, of the same name under
     /// another owner, holds the recorded commit.
     pub moved: bool,
+}
+
+impl Found {
+    /// AUD-EXPLAIN: what the way the commit was found says of the crate, as reports note it.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.moved {
+            notes.push(
+                "the crate's repository URL has no local copy; a copy of the same name under another owner holds \
+                 the recorded commit (a moved or renamed repository, or a fork): rebuilt from it"
+                    .to_owned(),
+            );
+        }
+        if let Some(lost) = &self.recorded_missing {
+            notes.push(format!(
+                "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \
+                 (a copy older than the release: update it, with `--fetch` say; or a commit never pushed, or \
+                 rewritten away): the crate was rebuilt from the commit found otherwise"
+            ));
+        }
+        if let FoundBy::Content { identical, compared } = self.by
+            && identical < compared
+        {
+            notes.push(format!(
+                "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
+            ));
+        }
+        notes
+    }
 }
 
 /// Why no repository or commit was found, as `audit` reports it.
@@ -133,18 +163,20 @@ impl Locator {
         self.map.get(name).or_else(|| url.and_then(|url| self.map.get(&url.canonical())))
     }
 
-    /// The local repository of crate `name` whose manifest says `repository`.
-    pub fn locate(&self, name: &str, repository: Option<&str>) -> Result<PathBuf, Error> {
+    /// The local repository of crate `name` whose manifest says `repository`, opened.
+    pub fn locate(&self, name: &str, repository: Option<&str>) -> Result<Repository, Error> {
         let url = repository.and_then(RepositoryUrl::parse);
         let (looked, shown) = match (self.mapped(name, url.as_ref()), &url) {
-            (Some(Place::Local(path)), _) => return Ok(path.clone()),
+            (Some(Place::Local(path)), _) => {
+                return Repository::open(path).map_err(|_| Error::NotARepository { path: path.clone() });
+            }
             (Some(Place::Remote(remote)), _) => (self.mirror_paths(url.as_ref(), Some(remote)), remote.clone()),
             (None, Some(url)) => (self.mirror_paths(Some(url), None), url.canonical()),
             (None, None) => {
                 return Err(repository.map_or(Error::NoRepository, |raw| Error::BadUrl { url: raw.to_owned() }));
             }
         };
-        let found = looked.iter().find(|path| crate::git::open_isolated(path).is_ok()).cloned();
+        let found = looked.iter().find_map(|path| Repository::open(path).ok());
         found.ok_or(Error::RepositoryMissing { url: shown, looked })
     }
 
@@ -191,55 +223,74 @@ impl Locator {
     }
 }
 
-/// Where a published crate came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// The local copy of its repository.
-    pub repo: PathBuf,
-    pub found: Found,
+/// What discovery looks for: the package, and where its repository said it was.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub name: String,
+    pub version: String,
+    /// The manifest's `repository`.
+    pub repository: Option<String>,
+    /// The commit `.cargo_vcs_info.json` records.
+    pub recorded: Option<String>,
+    /// Where the package may be in the repository: as recorded, as the URL points, the root.
+    pub dirs: Vec<String>,
 }
 
-/// DISC-*: the repository and commit of the published crate whose first entries are `entries`
-/// (its `Cargo.toml` and `.cargo_vcs_info.json` among them); with `content_search`, when neither the
-/// recorded commit nor a tag is there, the commit whose tree holds the crate's files, for which
-/// `entries` should be all of them.
-pub fn origin(entries: &[ArchivedEntry], locator: &Locator, content_search: bool) -> Result<Origin, Error> {
-    let Identity { name, version, repository } = published(entries);
-    let (name, version) = (name.as_str(), version.as_deref().unwrap_or_default());
-    let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
-    let sha = recorded.as_ref().map(|vcs| vcs.git.sha1.as_str());
-    let (repo, moved) = match locator.locate(name, repository.as_deref()) {
-        Ok(repo) => (repo, false),
-        // DISC-MOVED: a commit id names one history, whoever holds it.
-        Err(missing @ Error::RepositoryMissing { .. }) => {
-            let holds = |path: &PathBuf| sha.is_some_and(|sha| has_commit(path, sha));
-            let moved = repository.as_deref().map(|url| locator.same_name(url)).unwrap_or_default();
-            (moved.into_iter().find(holds).ok_or(missing)?, true)
-        }
-        Err(other) => return Err(other),
-    };
-    // Where the package should be: as recorded, as the URL points, the root.
-    let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
-    let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
-    dirs.push(String::new());
-    dirs.dedup();
-    let found = match find_commit(&repo, name, version, sha, &dirs) {
-        Err(Error::CommitNotFound { recorded: lost, .. }) if content_search => {
-            let not_found =
-                || Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: lost.clone() };
-            let best = by_content(&repo, entries, &dirs).ok_or_else(not_found)?;
-            let by = FoundBy::Content { identical: best.identical, compared: best.compared };
-            Found { commit: best.commit, by, recorded_missing: lost.clone(), path: Some(best.dir), moved: false }
-        }
-        other => other?,
-    };
-    Ok(Origin { repo, found: Found { moved, ..found } })
-}
+impl Wanted {
+    /// What the published crate whose first entries are `entries` (its `Cargo.toml` and
+    /// `.cargo_vcs_info.json` among them) says of itself.
+    pub fn of(entries: &[ArchivedEntry]) -> Wanted {
+        let Identity { name, version, repository } =
+            text_of(entries, "Cargo.toml").map(Identity::of).unwrap_or_default();
+        let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
+        let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
+        let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
+        dirs.push(String::new());
+        dirs.dedup();
+        let recorded = recorded.map(|vcs| vcs.git.sha1);
+        Wanted { name, version: version.unwrap_or_default(), repository, recorded, dirs }
+    }
 
-/// The package name, version and `repository` of the crate whose entries are `entries`, as its
-/// `Cargo.toml` says them.
-pub fn published(entries: &[ArchivedEntry]) -> Identity {
-    text_of(entries, "Cargo.toml").map(Identity::of).unwrap_or_default()
+    /// DISC-LOCATE and DISC-MOVED: the local repository of the crate, opened, and whether it is a
+    /// copy of the same name under another owner that holds the recorded commit (a commit id names
+    /// one history, whoever holds it).
+    pub fn repository(&self, locator: &Locator) -> Result<(Repository, bool), Error> {
+        match locator.locate(&self.name, self.repository.as_deref()) {
+            Ok(repo) => Ok((repo, false)),
+            Err(missing @ Error::RepositoryMissing { .. }) => {
+                let Some(sha) = &self.recorded else { return Err(missing) };
+                let moved = self.repository.as_deref().map(|url| locator.same_name(url)).unwrap_or_default();
+                let holds = |path: PathBuf| {
+                    Repository::open(&path)
+                        .ok()
+                        .filter(|repo| repo.commit(sha).is_some_and(|c| c.starts_with(sha.as_str())))
+                };
+                Ok((moved.into_iter().find_map(holds).ok_or(missing)?, true))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// DISC-COMMIT in `repo`, as [`find_commit`].
+    pub fn commit(&self, repo: &Repository) -> Result<Found, Error> {
+        find_commit(&repo.git, &self.name, &self.version, self.recorded.as_deref(), &self.dirs)
+    }
+
+    /// DISC-CONTENT in `repo`, for the crate whose entries are `entries` (all of them), after
+    /// [`Wanted::commit`] found none (`recorded_missing` as it said).
+    pub fn by_content(
+        &self,
+        repo: &Repository,
+        entries: &[ArchivedEntry],
+        recorded_missing: Option<String>,
+    ) -> Result<Found, Error> {
+        let Some(best) = by_content(&repo.git, entries, &self.dirs) else {
+            let (name, version) = (self.name.clone(), self.version.clone());
+            return Err(Error::CommitNotFound { name, version, recorded: recorded_missing });
+        };
+        let by = FoundBy::Content { identical: best.identical, compared: best.compared };
+        Ok(Found { commit: best.commit, by, recorded_missing, path: Some(best.dir), moved: false })
+    }
 }
 
 /// The text of the entry at `rel` relative to the package root, when it is kept as text.
@@ -251,14 +302,13 @@ fn text_of<'a>(entries: &'a [ArchivedEntry], rel: &str) -> Option<&'a str> {
 /// it, else the first release tag, in the order of [`tag_names`], whose tree holds the package in
 /// one of `dirs` (`DISC-TAGS`).
 pub fn find_commit(
-    repo: &Path,
+    open: &gix::Repository,
     name: &str,
     version: &str,
     recorded: Option<&str>,
     dirs: &[String],
 ) -> Result<Found, Error> {
-    let open = crate::git::open_isolated(repo).map_err(|_| Error::NotARepository { path: repo.to_owned() })?;
-    let commit_of = |rev: &str| crate::git::commit_of(&open, rev).map(|commit| commit.id.to_string());
+    let commit_of = |rev: &str| crate::git::commit_of(open, rev).map(|commit| commit.id.to_string());
     let recorded_missing = match recorded {
         Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
             Some(commit) => {
@@ -271,18 +321,12 @@ pub fn find_commit(
     for tag in tag_names(name, version) {
         let Some(commit) = commit_of(&format!("refs/tags/{tag}")) else { continue };
         // A bare version tag of another package of the repository is no release of this one.
-        if let Some(dir) = dirs.iter().find(|dir| holds_package(&open, &commit, dir, name, version)) {
+        if let Some(dir) = dirs.iter().find(|dir| holds_package(open, &commit, dir, name, version)) {
             let path = Some(dir.clone());
             return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path, moved: false });
         }
     }
     Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
-}
-
-/// Whether the repository at `path` has the commit `sha` (a full or abbreviated id).
-fn has_commit(path: &Path, sha: &str) -> bool {
-    let Ok(repo) = crate::git::open_isolated(path) else { return false };
-    crate::git::commit_of(&repo, sha).is_some_and(|commit| commit.id.to_string().starts_with(sha))
 }
 
 /// Whether the tree of `commit` has `<dir>/Cargo.toml` for package `name` at `version` (or a
@@ -306,9 +350,8 @@ const MAX_COMMITS: usize = 20_000;
 /// crate's `Cargo.toml.orig` as `<dir>/Cargo.toml` for one of `dirs`, with the most of the crate's
 /// other files (those kept as text) identical at `<dir>/<path>`; the newest of equals. `None`
 /// when no tree holds that manifest.
-fn by_content(repo: &Path, entries: &[ArchivedEntry], dirs: &[String]) -> Option<ContentMatch> {
+fn by_content(open: &gix::Repository, entries: &[ArchivedEntry], dirs: &[String]) -> Option<ContentMatch> {
     use gix::objs::Kind;
-    let open = crate::git::open_isolated(repo).ok()?;
     let hash = |text: &str| gix::objs::compute_hash(open.object_hash(), Kind::Blob, text.as_bytes()).ok();
     let manifest = hash(entries.iter().find(|e| e.rel_path() == "Cargo.toml.orig")?.text.as_deref()?)?;
     let generated = ["Cargo.toml", "Cargo.toml.orig", "Cargo.lock", VCS_INFO_FILE];

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::archive::read::{self, CrateFile};
 use crate::compare::Verdict;
 use crate::plan::VCS_INFO_FILE;
+use crate::published::Published;
 use crate::verify::{self, Verification};
 
 pub use dsse::Envelope;
@@ -97,16 +98,18 @@ pub struct Attestation {
 }
 
 /// PROV-ATTEST: reads the crate at `krate` and signs its statement; with `rebuild`, only after
-/// the crate proved byte-identical to a rebuild from its commit (`rebuild.krate` is `krate`).
+/// the crate proved byte-identical to a rebuild from `rebuild`'s commit.
 pub fn attest_crate(
     krate: &Path,
     key: &PrivateKey,
-    rebuild: Option<&verify::Request<'_>>,
+    rebuild: Option<&Rebuild<'_>>,
     limits: &read::Limits,
 ) -> Result<Attestation, Error> {
     let file = read::read_file(krate, limits)?;
     let facts = facts(krate, &file)?;
-    let verification = rebuild.map(|request| verify::verify_published(request, file)).transpose()?;
+    let verification = rebuild
+        .map(|(settings, source)| verify::verify(settings, Published::read_already(krate, file), source))
+        .transpose()?;
     let matches = verification.as_ref().is_none_or(|v| v.comparison.verdict == Verdict::Identical);
     let envelope = matches.then(|| attest(&facts, key));
     Ok(Attestation { facts, envelope, verification })
@@ -214,13 +217,16 @@ pub struct Report {
     pub verification: Option<Verification>,
 }
 
+/// How and from what to rebuild a crate (`--repo`).
+pub type Rebuild<'a> = (verify::Settings<'a>, verify::Source);
+
 /// What to check an envelope file against.
 pub struct CheckRequest<'a> {
     pub envelope: PathBuf,
     pub krate: PathBuf,
     pub key: &'a PublicKey,
     /// `--repo`: also rebuild the crate from the stated commit (as `verify`).
-    pub rebuild: Option<verify::Request<'a>>,
+    pub rebuild: Option<Rebuild<'a>>,
     /// READ-LIMITS for the crate.
     pub limits: read::Limits,
 }
@@ -257,7 +263,8 @@ pub fn check_text(text: &str, digested: read::Digested, request: &CheckRequest<'
     if let (Some(rebuild), Ok(published)) = (&request.rebuild, &digested.archive)
         && envelopes.iter().any(EnvelopeReport::valid)
     {
-        let done = verify::verify_published(rebuild, published.clone())?;
+        let (settings, source) = rebuild;
+        let done = verify::verify(settings, Published::read_already(&request.krate, published.clone()), source)?;
         let verdict = done.comparison.verdict;
         for report in envelopes.iter_mut().filter(|r| r.valid()) {
             if verdict == Verdict::Identical {

@@ -12,6 +12,7 @@ use gix::bstr::{BStr, ByteSlice};
 use gix::object::tree::EntryKind;
 
 use super::scope::Scope;
+use crate::git::Repository;
 
 /// A path of the tree that the checkout leaves out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -64,7 +65,7 @@ impl std::fmt::Debug for Submodules<'_> {
 /// With `package` (a directory of the tree other than its root), only what that package's rebuild
 /// reads is written (`VER-EXPORT-SCOPE`).
 pub fn export(
-    repo: &Path,
+    repo: &Repository,
     rev: &str,
     dest: &Path,
     submodules: Option<Submodules<'_>>,
@@ -85,15 +86,15 @@ pub fn export(
 
 /// The tree of `rev` written as [`export`] says, each submodule in turn (whole).
 fn export_tree(
-    repo: &Path,
+    repo: &Repository,
     rev: &str,
     dest: &Path,
     submodules: Option<Submodules<'_>>,
     package: Option<&str>,
 ) -> Result<Checkout, Error> {
-    let source = crate::git::open_isolated(repo).map_err(|source| Error::Open { path: repo.to_owned(), source })?;
-    let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.to_owned() };
-    let commit = crate::git::commit_of(&source, rev).ok_or_else(missing)?;
+    let source = &repo.git;
+    let missing = || Error::MissingCommit { rev: rev.to_owned(), repo: repo.path.clone() };
+    let commit = crate::git::commit_of(source, rev).ok_or_else(missing)?;
     let commit_id = commit.id;
     let tree_error = |e: Box<dyn std::error::Error + Send + Sync>| Error::Tree { rev: rev.to_owned(), source: e };
     let tree_id = commit.tree_id().map_err(|e| tree_error(Box::new(e)))?.detach();
@@ -176,7 +177,7 @@ fn export_tree(
                     }
                 }
             }
-            EntryKind::Commit => match submodule_repository(&source, &tree, &rel, entry.oid, submodules) {
+            EntryKind::Commit => match submodule_repository(source, &tree, &rel, entry.oid, submodules) {
                 Ok(sub_repo) => {
                     let sub = export_tree(&sub_repo, &entry.oid.to_string(), &path, submodules, None)?;
                     omitted
@@ -211,7 +212,7 @@ fn submodule_repository(
     rel: &str,
     id: gix::ObjectId,
     submodules: Option<Submodules<'_>>,
-) -> Result<PathBuf, String> {
+) -> Result<Repository, String> {
     let unknown = || {
         format!("submodule at commit {id} that `.gitmodules` does not describe; its files are not in this repository")
     };
@@ -225,17 +226,18 @@ fn submodule_repository(
         gix::submodule::File::from_bytes(&gitmodules.data, None, &source.config_snapshot()).map_err(|_| unknown())?;
     let name = file.name_by_path(rel.as_bytes().as_bstr()).ok_or_else(unknown)?.to_owned();
     let url = file.url(name.as_bstr()).map(|url| url.to_bstring().to_string()).unwrap_or_default();
-    let has_commit = |path: &Path| {
-        crate::git::open_isolated(path)
-            .is_ok_and(|repo| repo.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
+    let with_commit = |path: &Path| {
+        Repository::open(path)
+            .ok()
+            .filter(|repo| repo.git.find_object(id).is_ok_and(|o| o.kind == gix::object::Kind::Commit))
     };
     let modules = source.common_dir().join("modules").join(gix::path::from_bstr(name.as_bstr()));
-    if has_commit(&modules) {
-        return Ok(modules);
+    if let Some(repo) = with_commit(&modules) {
+        return Ok(repo);
     }
-    match submodules.and_then(|find| (find.0)(&url, &id.to_string())) {
-        Some(found) if has_commit(&found) => Ok(found),
-        _ => Err(format!(
+    match submodules.and_then(|find| (find.0)(&url, &id.to_string())).as_deref().and_then(with_commit) {
+        Some(repo) => Ok(repo),
+        None => Err(format!(
             "submodule `{name}` from `{url}` at commit {id}: no local repository has that commit (looked in \
              `{}`{}); its files are not rebuilt",
             modules.display(),

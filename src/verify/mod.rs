@@ -14,11 +14,12 @@ use crate::archive::{self, read};
 use crate::cargo::Cargo;
 use crate::compare::{self, Comparison, Verdict};
 use crate::era::{self, Era, Releases};
-use crate::git::Repos;
+use crate::git::{Repos, Repository};
 use crate::lockfile::LocalRegistry;
 use crate::manifest::{Identity, Manifest};
-use crate::package::{self, Options, Source};
+use crate::package::{self, Options};
 use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
+use crate::published::{self, Published};
 use crate::untrusted::{self, TreeConfig};
 use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
@@ -43,37 +44,48 @@ pub enum Trust {
 /// directory named `target/package` (`SEC-WS-ROOT`), as for the archives it unpacks to verify.
 pub(crate) const CHECKOUTS: &str = "tree/target/package";
 
-/// What to verify.
+/// How a run verifies, whichever crates it verifies.
 #[derive(Debug, Clone)]
-pub struct Request<'a> {
-    /// The published `.crate`.
-    pub krate: PathBuf,
-    /// The repository it claims to come from (a working copy or a bare repository).
-    pub repo: PathBuf,
-    /// The commit to rebuild from, instead of the one the crate records.
-    pub rev: Option<String>,
-    /// The package's directory in the repository, when the crate does not record it.
-    pub path_in_vcs: Option<String>,
+pub struct Settings<'a> {
     /// How to run cargo (online unless `--offline`).
     pub cargo: Cargo,
-    /// Where the scratch checkout goes (removed afterwards).
+    /// Where scratch checkouts go (removed afterwards).
     pub scratch_parent: PathBuf,
     /// The registries cargo's configuration names, as for packaging.
     pub registries: crate::registry::Registries,
     /// Packages made earlier in the same run and not yet published (LOCK-SIBLINGS), for
     /// `--verify-reproducible`.
     pub siblings: Option<&'a LocalRegistry>,
-    /// READ-LIMITS for the published archive.
-    pub limits: read::Limits,
     /// Where submodules' repositories are, besides the repository's own `modules/`.
     pub submodules: Option<export::Submodules<'a>>,
     /// VER-SHARE: checkouts of the run to take the commit's from, instead of a private one.
     pub checkouts: Option<&'a Checkouts>,
-    /// VER-SOURCES: rebuild from the package's files in this directory instead of a commit of
-    /// `repo`, taking the commit the crate records as it is.
-    pub sources: Option<PathBuf>,
-    /// Whose tree it is (`SEC-TRUST`).
+    /// Whose trees the run reads (`SEC-TRUST`).
     pub trust: Trust,
+}
+
+/// What one crate is rebuilt from.
+#[derive(Debug)]
+pub enum Source {
+    /// A commit of a repository: `rev`, else the one the crate records; the package's directory
+    /// as the crate records it, else `path`.
+    Commit { repo: Box<Repository>, rev: Option<String>, path: Option<String> },
+    /// VER-SOURCES: the package's files in this directory, the commit the crate records taken as
+    /// it is.
+    Sources(PathBuf),
+}
+
+impl Source {
+    /// The commit `rev` (else the recorded one) of the repository at `repo`.
+    pub fn commit(repo: &Path, rev: Option<String>) -> Result<Source, Error> {
+        let repo = Repository::open(repo).map_err(|source| export::Error::Open { path: repo.to_owned(), source })?;
+        Ok(Source::Commit { repo: Box::new(repo), rev, path: None })
+    }
+
+    /// The commit discovery found (`DISC-*`).
+    pub fn origin(origin: crate::locate::Origin) -> Source {
+        Source::Commit { repo: Box::new(origin.repo), rev: Some(origin.found.commit), path: origin.found.path }
+    }
 }
 
 /// The evidence: both archives, where the rebuild came from, and how they compare.
@@ -104,6 +116,8 @@ pub struct Verification {
 pub enum Error {
     #[error(transparent)]
     Read(#[from] read::FileError),
+    #[error(transparent)]
+    Published(#[from] published::Error),
     #[error(
         "`{}` has no `.cargo_vcs_info.json`, so it does not say which commit it came from; name one with `--rev`",
         krate.display()
@@ -135,28 +149,21 @@ pub enum Error {
     Untrusted { commit: String, source: untrusted::Error },
 }
 
-/// VER-*: rebuilds the crate of `request` from its commit and compares. The whole archive is
-/// read (digests, every entry) while the commit is checked out and rebuilt from what its first
-/// entries record.
-pub fn verify(request: &Request<'_>) -> Result<Verification, Error> {
-    let krate = &request.krate;
-    std::thread::scope(|scope| {
-        let published = scope.spawn(|| read::read_file(krate, &request.limits));
-        let rebuilt = read::read_head(krate, &[VCS_INFO_FILE, "Cargo.lock", "Cargo.toml"], &request.limits)
-            .map_err(Error::from)
-            .and_then(|head| rebuild_published(request, &head));
-        // A damaged archive is the finding, whatever the rebuild made of its first entries.
-        let published = published.join().expect("reading an archive does not panic")?;
-        one_package(krate, &published)?;
-        finish(request, published, rebuilt?)
-    })
-}
-
-/// VER-*: as [`verify`], for the crate of `request` already read.
-pub fn verify_published(request: &Request<'_>, published: read::CrateFile) -> Result<Verification, Error> {
-    one_package(&request.krate, &published)?;
-    let rebuilt = rebuild_published(request, &published.entries)?;
-    finish(request, published, rebuilt)
+/// VER-*: rebuilds `published` from `source` and compares. The whole archive is read (digests,
+/// every entry) while the commit is checked out and rebuilt from what its first entries record.
+pub fn verify(settings: &Settings<'_>, published: Published, source: &Source) -> Result<Verification, Error> {
+    let rebuilt = std::thread::scope(|scope| {
+        let whole = scope.spawn(|| drop(published.whole()));
+        let head = published.head().map_err(Error::from);
+        let rebuilt = head.and_then(|head| rebuild_published(settings, source, &published, head));
+        whole.join().expect("reading an archive does not panic");
+        rebuilt
+    });
+    // A damaged archive is the finding, whatever the rebuild made of its first entries.
+    let krate = published.path().to_owned();
+    let published = published.into_whole()?;
+    one_package(&krate, &published)?;
+    finish(settings, source, krate, published, rebuilt?)
 }
 
 /// READ-PREFIX: only an archive whose entries all lie in the one directory its `Cargo.toml` names
@@ -182,14 +189,20 @@ struct Rebuilt<'a> {
     configuration: TreeConfig,
 }
 
-fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt<'_>) -> Result<Verification, Error> {
+fn finish(
+    settings: &Settings<'_>,
+    source: &Source,
+    krate: PathBuf,
+    published: read::CrateFile,
+    rebuilt: Rebuilt<'_>,
+) -> Result<Verification, Error> {
     let mut comparison = compare::compare(&rebuilt.archive, &published);
     let mut archive = rebuilt.archive;
     let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
     if era.is_none() {
         let rebuild_error = |source| Error::Rebuild {
             commit: rebuilt.lease.checkout.commit.clone(),
-            offline: request.cargo.offline,
+            offline: settings.cargo.offline,
             source,
         };
         let compared = rebuilt
@@ -254,7 +267,7 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt<'_
         ));
     }
     Ok(Verification {
-        krate: request.krate.clone(),
+        krate,
         published,
         rebuilt: archive,
         era,
@@ -263,53 +276,67 @@ fn finish(request: &Request<'_>, published: read::CrateFile, rebuilt: Rebuilt<'_
         located_by_name: rebuilt.located_by_name,
         omitted: checkout.omitted,
         comparison,
-        sources: request.sources.clone(),
+        sources: match source {
+            Source::Sources(dir) => Some(dir.clone()),
+            Source::Commit { .. } => None,
+        },
         configuration: rebuilt.configuration,
     })
 }
 
-/// Checks out the commit that `entries` (of the published crate, its first ones suffice)
-/// record, or `--rev`, and rebuilds the crate there with the published lock.
-fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry]) -> Result<Rebuilt<'a>, Error> {
+/// Checks out the commit that `entries` (the first of `published`) record, or the one `source`
+/// names, and rebuilds the crate there with the published lock (cargo writes it before
+/// `Cargo.toml`, among the first entries).
+fn rebuild_published<'a>(
+    settings: &Settings<'a>,
+    source: &Source,
+    published: &Published,
+    entries: &[read::ArchivedEntry],
+) -> Result<Rebuilt<'a>, Error> {
+    let krate = published.path();
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
-    let recorded = recorded_vcs_info(find(VCS_INFO_FILE), &request.krate)?;
-    let (rev, mut path_in_vcs) = match (&request.rev, &recorded) {
-        _ if request.sources.is_some() => {
+    let recorded = recorded_vcs_info(find(VCS_INFO_FILE), krate)?;
+    let sources = match source {
+        Source::Sources(dir) => Some(dir),
+        Source::Commit { .. } => None,
+    };
+    let (rev, mut path_in_vcs) = match (source, &recorded) {
+        (Source::Sources(_), _) => {
             (recorded.as_ref().map(|vcs| vcs.git.sha1.clone()).unwrap_or_default(), String::new())
         }
-        (Some(rev), recorded) => {
+        (Source::Commit { rev: Some(rev), path, .. }, recorded) => {
             let recorded_path = recorded.as_ref().map(|vcs| vcs.path_in_vcs.clone());
-            (rev.clone(), recorded_path.or_else(|| request.path_in_vcs.clone()).unwrap_or_default())
+            (rev.clone(), recorded_path.or_else(|| path.clone()).unwrap_or_default())
         }
-        (None, Some(vcs)) => (vcs.git.sha1.clone(), vcs.path_in_vcs.clone()),
-        (None, None) => return Err(Error::NoVcsInfo { krate: request.krate.clone() }),
+        (Source::Commit { rev: None, .. }, Some(vcs)) => (vcs.git.sha1.clone(), vcs.path_in_vcs.clone()),
+        (Source::Commit { rev: None, .. }, None) => return Err(Error::NoVcsInfo { krate: krate.to_owned() }),
     };
 
-    let scratch_error = |source| Error::Scratch { path: request.scratch_parent.clone(), source };
+    let scratch_error = |source| Error::Scratch { path: settings.scratch_parent.clone(), source };
     let scratch = tempfile::Builder::new()
         .prefix("cargo-seal-verify-")
-        .tempdir_in(&request.scratch_parent)
+        .tempdir_in(&settings.scratch_parent)
         .map_err(scratch_error)?;
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
-    let mut lease = match (&request.sources, request.checkouts) {
-        (Some(sources), _) => {
+    let mut lease = match (source, settings.checkouts) {
+        (Source::Sources(sources), _) => {
             let dir = scratch_dir.join(CHECKOUTS).join("checkout");
             copy_sources(sources, &dir)?;
             let omitted = export::confine_links(&dir).map_err(|source| Error::Sources { path: dir.clone(), source })?;
             Lease::own(dir, export::Checkout { commit: rev.clone(), omitted })
         }
-        (None, Some(shared)) => shared.lease(&request.repo, &rev, request.submodules)?,
-        (None, None) => {
+        (Source::Commit { repo, .. }, Some(shared)) => shared.lease(repo, &rev, settings.submodules)?,
+        (Source::Commit { repo, .. }, None) => {
             let dir = scratch_dir.join(CHECKOUTS).join("checkout");
             std::fs::create_dir_all(scratch_dir.join(CHECKOUTS)).map_err(scratch_error)?;
-            let checkout = export::export(&request.repo, &rev, &dir, request.submodules, Some(&path_in_vcs))?;
+            let checkout = export::export(repo, &rev, &dir, settings.submodules, Some(&path_in_vcs))?;
             Lease::own(dir, checkout)
         }
     };
     let checkout_dir = lease.dir.clone();
     let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
     let located = match &published_name {
-        _ if request.sources.is_some() => None,
+        _ if sources.is_some() => None,
         Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
             package_dir_named(&checkout_dir, name)
         }
@@ -322,13 +349,13 @@ fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry])
     let package_dir = if path_in_vcs.is_empty() { checkout_dir.clone() } else { checkout_dir.join(&path_in_vcs) };
     let manifest_path = package_dir.join("Cargo.toml");
     if !manifest_path.is_file() {
-        if let Some(dir) = &request.sources {
+        if let Some(dir) = sources {
             return Err(Error::NoSourceManifest { dir: dir.clone() });
         }
         return Err(Error::NoManifest { path_in_vcs, commit: lease.checkout.commit });
     }
     let rebuild_error = |commit: &str| {
-        let (commit, offline) = (commit.to_owned(), request.cargo.offline);
+        let (commit, offline) = (commit.to_owned(), settings.cargo.offline);
         move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, offline, source }
     };
     let published_lock = find("Cargo.lock");
@@ -343,14 +370,14 @@ fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry])
     lease.save_locks(&package_dir);
     let untrusted_error = |source| Error::Untrusted { commit: lease.checkout.commit.clone(), source };
     let (cargo, registries, configuration) =
-        clean_room(request, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
+        clean_room(settings, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
     let eras = infer::candidates(entries);
     let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
     // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it,
     // or not at all.
-    let as_recorded = request.sources.as_ref().map(|_| recorded.as_ref());
+    let as_recorded = sources.map(|_| recorded.as_ref());
     let (archive, by_era) = rebuild(
-        request,
+        settings,
         cargo,
         registries,
         &package_dir,
@@ -371,13 +398,13 @@ fn rebuild_published<'a>(request: &Request<'a>, entries: &[read::ArchivedEntry])
 /// configuration it finds is the user's alone (`SEC-CWD`), and is given the tree's own keys that
 /// decide the archive, from a file in the scratch directory (`SEC-CONFIG`).
 fn clean_room(
-    request: &Request<'_>,
+    settings: &Settings<'_>,
     checkout: &Path,
     package_dir: &Path,
     scratch_dir: &Path,
 ) -> Result<(Cargo, crate::registry::Registries, TreeConfig), untrusted::Error> {
-    let (mut cargo, mut registries) = (request.cargo.clone(), request.registries.clone());
-    if request.trust == Trust::Own {
+    let (mut cargo, mut registries) = (settings.cargo.clone(), settings.registries.clone());
+    if settings.trust == Trust::Own {
         cargo.cwd = package_dir.to_owned();
         return Ok((cargo, registries, TreeConfig::default()));
     }
@@ -477,21 +504,17 @@ pub fn reproduce(
     // `path_in_vcs` is the package root relative to the work tree, `/`-separated.
     let depth = vcs.path_in_vcs.split('/').filter(|c| !c.is_empty()).count();
     let repo = package_root.ancestors().nth(depth).unwrap_or(package_root);
-    verify(&Request {
-        krate: krate.to_owned(),
-        repo: repo.to_owned(),
-        rev: Some(vcs.git.sha1.clone()),
-        path_in_vcs: None,
+    let settings = Settings {
         cargo: options.cargo.clone(),
         scratch_parent: scratch_parent.to_owned(),
         registries: options.registries.clone(),
         siblings,
-        limits: read::Limits::default(),
         submodules: None,
         checkouts: None,
-        sources: None,
         trust: Trust::Own,
-    })
+    };
+    let published = Published::open(krate, read::Limits::default())?;
+    verify(&settings, published, &Source::commit(repo, Some(vcs.git.sha1.clone()))?)
 }
 
 /// The archive rebuilt as cargo 1.95 writes it, and the plan of each of `eras` whose
@@ -502,7 +525,7 @@ type Rebuilds = (read::CrateFile, Vec<(Era, Plan)>);
 /// and no build check; the plan is written as cargo 1.95 writes it and as each of `eras` did.
 #[allow(clippy::too_many_arguments, reason = "the rebuild's inputs, each used once")]
 fn rebuild(
-    request: &Request<'_>,
+    settings: &Settings<'_>,
     cargo: Cargo,
     registries: crate::registry::Registries,
     package_dir: &Path,
@@ -528,10 +551,10 @@ fn rebuild(
         profile: era::CURRENT,
     };
     let manifest = Manifest::load(&package_dir.join("Cargo.toml"), &ws.root)?;
-    let mut repos = if request.trust == Trust::Own { Repos::default() } else { Repos::isolated() };
+    let mut repos = if settings.trust == Trust::Own { Repos::default() } else { Repos::isolated() };
     let mut selection = package::select(manifest, &ws, &options, &mut repos)?;
     for entry in &mut selection.entries {
-        if let Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
+        if let package::Source::Generate(Generated::Lockfile, based_on) = &mut entry.source {
             *based_on = published_lock.map(Path::to_path_buf);
         }
     }
@@ -539,13 +562,13 @@ fn rebuild(
         selection.vcs = recorded.cloned();
         selection.entries.retain(|e| e.rel_path != Path::new(VCS_INFO_FILE));
         if recorded.is_some() {
-            let source = Source::Generate(Generated::VcsInfo, None);
+            let source = package::Source::Generate(Generated::VcsInfo, None);
             selection.entries.push(package::Selected { rel_path: VCS_INFO_FILE.into(), source });
             selection.entries.sort_unstable_by(|a, b| crate::plan::compare_paths(&a.rel_path, &b.rel_path));
         }
     }
     // The published lock is not a lock cargo refreshed: the rebuild resolves it (not LOCK-OWN).
-    let lock = package::LockContext { siblings: request.siblings, refreshed: false };
+    let lock = package::LockContext { siblings: settings.siblings, refreshed: false };
     let planned = package::plan(&selection, &options, lock)?;
     // ERA-VERIFY: an era's archive is planned only when its `Cargo.toml` is the published one
     // (the manifest tells the eras apart before the headers and the compression), and written

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Error;
 use super::export::{self, Checkout, Submodules};
+use crate::git::Repository;
 
 /// Checkouts of a run, in a directory removed with it.
 #[derive(Debug)]
@@ -41,10 +42,15 @@ impl Checkouts {
     }
 
     /// A checkout of `rev` in `repo`: an idle one, else a new export.
-    pub(super) fn lease(&self, repo: &Path, rev: &str, submodules: Option<Submodules<'_>>) -> Result<Lease<'_>, Error> {
+    pub(super) fn lease(
+        &self,
+        repo: &Repository,
+        rev: &str,
+        submodules: Option<Submodules<'_>>,
+    ) -> Result<Lease<'_>, Error> {
         let taken = {
             let mut idle = self.idle.lock().expect("no lease panics holding it");
-            let found = idle.iter().rposition(|i| i.repo == repo && i.rev == rev);
+            let found = idle.iter().rposition(|i| i.repo == repo.path && i.rev == rev);
             found.and_then(|at| idle.remove(at))
         };
         let (dir, checkout) = match taken {
@@ -61,7 +67,7 @@ impl Checkouts {
                 (dir, checkout)
             }
         };
-        Ok(Lease { pool: Some((self, repo.to_owned(), rev.to_owned())), dir, checkout, saved: Vec::new() })
+        Ok(Lease { pool: Some((self, repo.path.clone(), rev.to_owned())), dir, checkout, saved: Vec::new() })
     }
 
     fn give_back(&self, idle: Idle) {
@@ -148,6 +154,7 @@ mod tests {
         git(&repo, &["add", "."]);
         git(&repo, &["commit", "-q", "-m", "c"]);
         let pool = Checkouts::new(tmp.path(), 1).unwrap();
+        let repo = Repository::open(&repo).unwrap();
 
         let mut lease = pool.lease(&repo, "HEAD", None).unwrap();
         let first = lease.dir.clone();

@@ -275,9 +275,10 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
 
 /// DISC-CONTENT: a crate published without `.cargo_vcs_info.json` from an untagged repository is
 /// traced to the commit whose tree holds its manifest and most of its files.
-#[test]
-fn aud_finds_an_untagged_commit_by_content() {
-    let mut world = World::new();
+/// A repository `plain` of three commits, none tagged, and a crate `plain` 0.1.0 published from a
+/// copy of the second commit's files outside git (no `.cargo_vcs_info.json`): found only by
+/// content (`DISC-CONTENT`). Returns the commits.
+fn untagged_release(world: &mut World) -> Vec<String> {
     let repo = world.mirrors.join("github.com/owner/plain");
     std::fs::create_dir_all(repo.join("src")).unwrap();
     let manifest = |version: &str| {
@@ -304,6 +305,13 @@ fn aud_finds_an_untagged_commit_by_content() {
     let target = world.root.join("copy-target");
     package(&copy, &target, &["--allow-dirty"]);
     world.cache_and_lock("plain", &std::fs::read(target.join("package/plain-0.1.0.crate")).unwrap());
+    commits
+}
+
+#[test]
+fn aud_finds_an_untagged_commit_by_content() {
+    let mut world = World::new();
+    let commits = untagged_release(&mut world);
     let (_, out, err) = world.audit(&["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let plain = &report["crates"][0];
@@ -316,6 +324,46 @@ fn aud_finds_an_untagged_commit_by_content() {
     );
     // Rebuilt from git, the crate gains the `.cargo_vcs_info.json` the published one lacks.
     assert_eq!(plain["verdict"], "same-sources", "{plain}");
+}
+
+/// READ-ONCE: however many steps read them (checksum, locate, commit discovery, the content
+/// search, the export, the comparison), the audit opens the crate's file once and its repository
+/// once. The kernel counts: inotify hears every open of the `.crate` and of the repository's
+/// `config`, which opening a repository reads.
+#[cfg(target_os = "linux")]
+#[test]
+fn aud_opens_the_crate_and_its_repository_once() {
+    use inotify::{Inotify, WatchMask};
+    let mut world = World::new();
+    untagged_release(&mut world);
+    let krate = world.home.join(CACHE).join("plain-0.1.0.crate");
+    let config = world.mirrors.join("github.com/owner/plain/.git/config");
+    let mut inotify = Inotify::init().unwrap();
+    let watches = [&krate, &config].map(|path| inotify.watches().add(path, WatchMask::OPEN).unwrap());
+    let opens = |inotify: &mut Inotify| {
+        let mut buffer = [0; 4096];
+        let mut counts = [0; 2];
+        while let Ok(events) = inotify.read_events(&mut buffer) {
+            let mut any = false;
+            for event in events {
+                any = true;
+                counts[watches.iter().position(|w| *w == event.wd).unwrap()] += 1;
+            }
+            if !any {
+                break;
+            }
+        }
+        counts
+    };
+    // The count is the kernel's: one read of each file here is one open each.
+    std::fs::read(&krate).unwrap();
+    std::fs::read(&config).unwrap();
+    assert_eq!(opens(&mut inotify), [1, 1]);
+    let (code, out, err) = world.audit(&["--format", "json", "--no-cache"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(report["crates"][0]["commit_found_by"]["content"]["identical"], 1, "{out}");
+    assert_eq!(code, Some(1), "same-sources is below the default policy: {out}{err}");
+    assert_eq!(opens(&mut inotify), [1, 1], "opens of the crate and of its repository: {err}");
 }
 
 /// AUD-CACHE: a second run takes every verified crate's result from the cache and rebuilds

@@ -42,6 +42,7 @@ fn disc_commit_recorded_then_tags() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let commits = repository(&repo);
+    let repo = cargo_seal::git::open_isolated(&repo).unwrap();
     // The recorded commit, when the repository has it.
     let found = discover::find_commit(&repo, "beta", "1.0.0", Some(&commits[0]), &dirs("beta")).unwrap();
     assert_eq!(
@@ -76,20 +77,29 @@ fn disc_locate_mirrors_and_map() {
     repository(&mirrors.join("github.com/owner/clone"));
     git(tmp.path(), &["init", "-q", "--bare", mirrors.join("example.org/group/bare.git").to_str().unwrap()]);
     let locator = Locator { mirrors: Some(mirrors.clone()), ..Locator::default() };
-    let found = locator.locate("a", Some("git+https://GitHub.com/owner/clone.git")).unwrap();
-    assert_eq!(found, mirrors.join("github.com/owner/clone"));
-    let found = locator.locate("b", Some("https://example.org/group/bare/tree/main/crates/b")).unwrap();
-    assert_eq!(found, mirrors.join("example.org/group/bare.git"));
-    assert_eq!(locator.locate("c", None), Err(Error::NoRepository));
+    let located = |name: &str, url: Option<&str>| locator.locate(name, url).map(|repo| repo.path);
+    assert_eq!(
+        located("a", Some("git+https://GitHub.com/owner/clone.git")),
+        Ok(mirrors.join("github.com/owner/clone"))
+    );
+    let found = located("b", Some("https://example.org/group/bare/tree/main/crates/b"));
+    assert_eq!(found, Ok(mirrors.join("example.org/group/bare.git")));
+    assert_eq!(located("c", None), Err(Error::NoRepository));
     let missing = locator.locate("d", Some("https://github.com/owner/gone")).unwrap_err();
     assert!(matches!(&missing, Error::RepositoryMissing { looked, .. } if looked.len() == 2), "{missing:?}");
-    // The map wins, by crate name or by normalized URL.
+    // The map wins, by crate name or by normalized URL; what it names must be a repository.
+    for dir in ["elsewhere", "moved"] {
+        git(tmp.path(), &["init", "-q", dir]);
+    }
     let mut map = std::collections::BTreeMap::new();
     map.insert("d".to_owned(), Place::Local(tmp.path().join("elsewhere")));
     map.insert("https://github.com/owner/moved".to_owned(), Place::Local(tmp.path().join("moved")));
+    map.insert("f".to_owned(), Place::Local(tmp.path().join("nothing")));
     let locator = Locator { mirrors: Some(mirrors), map };
-    assert_eq!(locator.locate("d", Some("https://github.com/owner/gone")), Ok(tmp.path().join("elsewhere")));
-    assert_eq!(locator.locate("e", Some("https://github.com/owner/moved.git")), Ok(tmp.path().join("moved")));
+    let located = |name: &str, url: Option<&str>| locator.locate(name, url).map(|repo| repo.path);
+    assert_eq!(located("d", Some("https://github.com/owner/gone")), Ok(tmp.path().join("elsewhere")));
+    assert_eq!(located("e", Some("https://github.com/owner/moved.git")), Ok(tmp.path().join("moved")));
+    assert_eq!(located("f", None), Err(Error::NotARepository { path: tmp.path().join("nothing") }));
 }
 
 /// `cargo seal verify` without `--repo`: the repository from the crate's `repository` under
@@ -155,7 +165,9 @@ fn disc_verify_finds_the_repository_and_commit() {
     let (code, out, err) = seal(&["verify", krate, "--repos", bare_mirrors.to_str().unwrap()], tmp.path());
     assert_eq!(code, Some(1), "only .cargo_vcs_info.json differs: {out}{err}");
     assert!(out.contains("commit found by: tag `v0.1.0`"), "{out}");
-    assert!(out.contains(&format!("note: the recorded commit {recorded} is not in the repository")), "{out}");
+    // AUD-EXPLAIN: the same note as the audit's.
+    let lost = format!("note: the commit `.cargo_vcs_info.json` records, {recorded}, is not in the local copy");
+    assert!(out.contains(&lost), "{out}");
     assert!(out.contains("verdict: same-sources"), "{out}");
 
     // No mirror at all: the paths looked at are named.
