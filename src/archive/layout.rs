@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use unicode_normalization::UnicodeNormalization as _;
 
-use super::read::ArchivedEntry;
+use super::entry::ArchivedEntry;
 use crate::manifest::Identity;
 
 /// How many paths one finding names before it counts the rest.

@@ -15,6 +15,7 @@ use crate::era::{self, Deflate, Profile};
 use crate::plan::{Contents, Entry, Plan};
 use gzip::RawDeflate;
 
+pub mod entry;
 mod gzip;
 pub mod layout;
 pub mod read;

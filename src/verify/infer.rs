@@ -1,7 +1,7 @@
 //! ERA-INFER: which cargo releases could have written a published crate, from its first entries'
 //! headers and its `Cargo.toml`, so that `verify` rebuilds it only as those eras would.
 
-use crate::archive::read::{ArchivedEntry, parse_octal};
+use crate::archive::entry::{ArchivedEntry, parse_octal};
 use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, LATEST, OLD_DISK_MTIME, PACKAGE_OLDEST, Profile, Releases};
 
 /// ERA-INFER: the eras other than the current one that could have written the crate whose first

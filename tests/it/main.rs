@@ -5,6 +5,7 @@
 
 mod support;
 
+mod architecture;
 mod atomic;
 mod audit;
 mod cli;
