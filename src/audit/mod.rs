@@ -18,7 +18,7 @@ use crate::error_chain;
 use crate::locate;
 use crate::mirror::Mirrors;
 use crate::published::Published;
-use crate::verify::{self, Checkouts, Settings, Source, Submodules};
+use crate::verify::{self, Settings, Source, Submodules};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
 
@@ -106,7 +106,7 @@ pub struct Options<'a> {
     pub mirrors: Option<Mirrors<'a>>,
     /// Workers verifying crates at once.
     pub jobs: usize,
-    /// How to rebuild; the audit adds the shared checkouts and where submodules are.
+    /// How to rebuild; the audit adds where submodules are.
     pub settings: Settings<'static>,
     /// READ-LIMITS for the crates.
     pub limits: read::Limits,
@@ -189,16 +189,13 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) 
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(crates.len()));
     let jobs = options.jobs.max(1);
-    // VER-SHARE: a workspace's crates, released from one commit, share its checkout; without a
-    // place for them, each crate has its own.
-    let checkouts = Checkouts::new(&options.settings.scratch_parent, 2 * jobs).ok();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(krate) = crates.get(index) else { break };
-                    let audited = audit_one(krate, options, checkouts.as_ref());
+                    let audited = audit_one(krate, options);
                     done(&audited);
                     results.lock().expect("no worker panics holding it").push((index, audited));
                 }
@@ -211,7 +208,7 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) 
 }
 
 /// One crate: find it, check it, find where it came from, rebuild and compare.
-fn audit_one(krate: &Locked, options: &Options<'_>, checkouts: Option<&Checkouts>) -> Audited {
+fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
     let mut audited = Audited {
         name: krate.name.clone(),
         version: krate.version.clone(),
@@ -228,7 +225,7 @@ fn audit_one(krate: &Locked, options: &Options<'_>, checkouts: Option<&Checkouts
         level: Level::Unverifiable,
         cached: false,
     };
-    match verify_crate(krate, options, checkouts, &mut audited) {
+    match verify_crate(krate, options, &mut audited) {
         Ok(verdict) => {
             audited.verdict = verdict.as_str().to_owned();
             audited.level = Level::Verdict(verdict);
@@ -238,12 +235,7 @@ fn audit_one(krate: &Locked, options: &Options<'_>, checkouts: Option<&Checkouts
     audited
 }
 
-fn verify_crate(
-    krate: &Locked,
-    options: &Options<'_>,
-    checkouts: Option<&Checkouts>,
-    audited: &mut Audited,
-) -> Result<Verdict, Unverifiable> {
+fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) -> Result<Verdict, Unverifiable> {
     let path = cached(krate, &options.cargo_home).ok_or(Unverifiable::CrateMissing)?;
     let unreadable = |e: &dyn std::error::Error| Unverifiable::Unreadable(error_chain(e));
     // READ-ONCE: the checksum needs no decompression, discovery only the first entries: a crate
@@ -276,7 +268,7 @@ fn verify_crate(
         return Ok(cached.verdict);
     }
     let submodules = |url: &str, commit: &str| locate::submodule(&options.locator, mirrors, url, commit);
-    let settings = Settings { submodules: Some(Submodules(&submodules)), checkouts, ..options.settings.clone() };
+    let settings = Settings { submodules: Some(Submodules(&submodules)), ..options.settings.clone() };
     let verification = verify::verify(&settings, published, &Source::origin(origin)).map_err(|e| match e {
         verify::Error::Read(_) | verify::Error::Published(_) | verify::Error::NotOnePackage { .. } => {
             Unverifiable::Unreadable(error_chain(&e))

@@ -102,7 +102,6 @@ pub(super) fn verify_settings(offline: bool) -> Result<Settings<'static>, Box<dy
         registries: config.registries,
         siblings: None,
         submodules: None,
-        checkouts: None,
         trust: Trust::Untrusted,
     })
 }

@@ -6,7 +6,6 @@
 pub mod export;
 mod infer;
 mod scope;
-mod shared;
 
 use std::path::{Path, PathBuf};
 
@@ -25,9 +24,6 @@ use crate::vcs::VcsInfo;
 use crate::workspace::Workspace;
 
 pub use export::{Omission, Submodules};
-pub use shared::Checkouts;
-
-use shared::Lease;
 
 /// Whose tree a rebuild reads (`SEC-TRUST`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +54,6 @@ pub struct Settings<'a> {
     pub siblings: Option<&'a LocalRegistry>,
     /// Where submodules' repositories are, besides the repository's own `modules/`.
     pub submodules: Option<export::Submodules<'a>>,
-    /// VER-SHARE: checkouts of the run to take the commit's from, instead of a private one.
-    pub checkouts: Option<&'a Checkouts>,
     /// Whose trees the run reads (`SEC-TRUST`).
     pub trust: Trust,
 }
@@ -176,13 +170,13 @@ fn one_package(krate: &Path, published: &read::CrateFile) -> Result<(), Error> {
 }
 
 /// A crate rebuilt from the commit its entries record.
-struct Rebuilt<'a> {
+struct Rebuilt {
     archive: read::CrateFile,
     /// The same rebuild as each era the published crate allows would write it (`ERA-INFER`),
     /// compressed only when the current era does not reproduce the crate. Their files are read
-    /// from the checkout, which is held until then.
+    /// from the checkout, kept (in the scratch directory) until then.
     by_era: Vec<(Era, Plan)>,
-    lease: Lease<'a>,
+    checkout: export::Checkout,
     _scratch: tempfile::TempDir,
     path_in_vcs: String,
     located_by_name: bool,
@@ -194,14 +188,14 @@ fn finish(
     source: &Source,
     krate: PathBuf,
     published: read::CrateFile,
-    rebuilt: Rebuilt<'_>,
+    rebuilt: Rebuilt,
 ) -> Result<Verification, Error> {
     let mut comparison = compare::compare(&rebuilt.archive, &published);
     let mut archive = rebuilt.archive;
     let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
     if era.is_none() {
         let rebuild_error = |source| Error::Rebuild {
-            commit: rebuilt.lease.checkout.commit.clone(),
+            commit: rebuilt.checkout.commit.clone(),
             offline: settings.cargo.offline,
             source,
         };
@@ -255,9 +249,7 @@ fn finish(
         }
     }
     comparison.explanations.extend(rebuilt.configuration.notes());
-    // Every archive is written: the checkout can serve the next crate of its commit.
-    let checkout = rebuilt.lease.checkout.clone();
-    rebuilt.lease.release();
+    let checkout = rebuilt.checkout;
     if rebuilt.located_by_name {
         comparison.explanations.push(format!(
             "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
@@ -285,14 +277,13 @@ fn finish(
 }
 
 /// Checks out the commit that `entries` (the first of `published`) record, or the one `source`
-/// names, and rebuilds the crate there with the published lock (cargo writes it before
-/// `Cargo.toml`, among the first entries).
-fn rebuild_published<'a>(
-    settings: &Settings<'a>,
+/// names, and rebuilds the crate there with the published lock.
+fn rebuild_published(
+    settings: &Settings<'_>,
     source: &Source,
     published: &Published,
     entries: &[read::ArchivedEntry],
-) -> Result<Rebuilt<'a>, Error> {
+) -> Result<Rebuilt, Error> {
     let krate = published.path();
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
     let recorded = recorded_vcs_info(find(VCS_INFO_FILE), krate)?;
@@ -318,22 +309,19 @@ fn rebuild_published<'a>(
         .tempdir_in(&settings.scratch_parent)
         .map_err(scratch_error)?;
     let scratch_dir = scratch.path().canonicalize().map_err(scratch_error)?;
-    let mut lease = match (source, settings.checkouts) {
-        (Source::Sources(sources), _) => {
-            let dir = scratch_dir.join(CHECKOUTS).join("checkout");
-            copy_sources(sources, &dir)?;
-            let omitted = export::confine_links(&dir).map_err(|source| Error::Sources { path: dir.clone(), source })?;
-            Lease::own(dir, export::Checkout { commit: rev.clone(), omitted })
+    let checkout_dir = scratch_dir.join(CHECKOUTS).join("checkout");
+    let checkout = match source {
+        Source::Sources(sources) => {
+            copy_sources(sources, &checkout_dir)?;
+            let omitted = export::confine_links(&checkout_dir)
+                .map_err(|source| Error::Sources { path: checkout_dir.clone(), source })?;
+            export::Checkout { commit: rev.clone(), omitted }
         }
-        (Source::Commit { repo, .. }, Some(shared)) => shared.lease(repo, &rev, settings.submodules)?,
-        (Source::Commit { repo, .. }, None) => {
-            let dir = scratch_dir.join(CHECKOUTS).join("checkout");
+        Source::Commit { repo, .. } => {
             std::fs::create_dir_all(scratch_dir.join(CHECKOUTS)).map_err(scratch_error)?;
-            let checkout = export::export(repo, &rev, &dir, settings.submodules, Some(&path_in_vcs))?;
-            Lease::own(dir, checkout)
+            export::export(repo, &rev, &checkout_dir, settings.submodules, Some(&path_in_vcs))?
         }
     };
-    let checkout_dir = lease.dir.clone();
     let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
     let located = match &published_name {
         _ if sources.is_some() => None,
@@ -352,23 +340,25 @@ fn rebuild_published<'a>(
         if let Some(dir) = sources {
             return Err(Error::NoSourceManifest { dir: dir.clone() });
         }
-        return Err(Error::NoManifest { path_in_vcs, commit: lease.checkout.commit });
+        return Err(Error::NoManifest { path_in_vcs, commit: checkout.commit });
     }
     let rebuild_error = |commit: &str| {
         let (commit, offline) = (commit.to_owned(), settings.cargo.offline);
         move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, offline, source }
     };
-    let published_lock = find("Cargo.lock");
+    // READ-ONCE: cargo writes the lock before `Cargo.toml`; older releases wrote it after the
+    // package's files, beyond the first entries, where the whole archive (read meanwhile) has it.
+    let whole = || published.whole().ok().and_then(|whole| whole.entry("Cargo.lock"));
+    let published_lock = find("Cargo.lock").or_else(whole);
     let lock_path = scratch_dir.join("published.Cargo.lock");
     if let Some(lock) = published_lock {
         let text = lock.text.as_deref().ok_or_else(|| {
-            rebuild_error(&lease.checkout.commit)("the published Cargo.lock is not small UTF-8 text".into())
+            rebuild_error(&checkout.commit)("the published Cargo.lock is not small UTF-8 text".into())
         })?;
         std::fs::write(&lock_path, text).map_err(scratch_error)?;
     }
 
-    lease.save_locks(&package_dir);
-    let untrusted_error = |source| Error::Untrusted { commit: lease.checkout.commit.clone(), source };
+    let untrusted_error = |source| Error::Untrusted { commit: checkout.commit.clone(), source };
     let (cargo, registries, configuration) =
         clean_room(settings, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
     let eras = infer::candidates(entries);
@@ -387,9 +377,9 @@ fn rebuild_published<'a>(
         manifest_sha256,
         as_recorded,
     )
-    .map_err(rebuild_error(&lease.checkout.commit))?;
+    .map_err(rebuild_error(&checkout.commit))?;
     let path_in_vcs = as_recorded.flatten().map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
-    Ok(Rebuilt { archive, by_era, lease, _scratch: scratch, path_in_vcs, located_by_name, configuration })
+    Ok(Rebuilt { archive, by_era, checkout, _scratch: scratch, path_in_vcs, located_by_name, configuration })
 }
 
 /// How cargo runs for the rebuild of the package at `package_dir` in `checkout`. For the user's
@@ -510,7 +500,6 @@ pub fn reproduce(
         registries: options.registries.clone(),
         siblings,
         submodules: None,
-        checkouts: None,
         trust: Trust::Own,
     };
     let published = Published::open(krate, read::Limits::default())?;

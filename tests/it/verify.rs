@@ -284,3 +284,23 @@ fn ver_submodule_files_come_from_the_submodule_repository() {
     assert_eq!(err.matches("Updating git repository `file://").count(), 1, "{err}");
     assert!(fetched.join("github.com/owner/vendored.git/HEAD").is_file());
 }
+
+/// Cargo before 1.41 or so wrote `Cargo.lock` after the package's files, beyond the first entries
+/// the rebuild starts from (`READ-ONCE`): the rebuild still takes the published lock (else it
+/// would have none, and the lock would show as `extra`); only the order differs.
+#[test]
+fn ver_lock_written_last_is_still_the_rebuilds() {
+    let (_sandbox, repo, krate, _) = published();
+    let moved = repack(&krate, "lock-last", CARGO_LEVEL, |members| {
+        let at = members.iter().position(|m| m.path.ends_with("/Cargo.lock")).expect("cargo packs the lock");
+        let lock = members.remove(at);
+        members.push(lock);
+    });
+    let (code, stdout, stderr) = verify(&moved, &repo, &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("another order"), "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.contains("Cargo.lock") && (l.contains("extra") || l.contains("missing"))),
+        "{stdout}"
+    );
+}
