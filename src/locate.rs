@@ -40,7 +40,7 @@ pub fn origin(
     content_search: bool,
     mirrors: Option<&Mirrors<'_>>,
 ) -> Result<Origin, Error> {
-    let wanted = Wanted::of(published.head()?);
+    let wanted = Wanted::of(published.identity()?, published.head()?);
     let fetch = |cause: discover::Error| -> Result<(), Error> {
         let remote = mirrors.and_then(|_| locator.remote(&wanted.name, wanted.repository.as_deref()));
         match (mirrors, remote) {

@@ -28,6 +28,7 @@ pub struct Published {
     sha256: OnceLock<Result<String, Error>>,
     head: OnceLock<Result<Vec<ArchivedEntry>, Error>>,
     whole: OnceLock<Result<CrateFile, Error>>,
+    identity: OnceLock<Identity>,
 }
 
 impl Published {
@@ -36,15 +37,15 @@ impl Published {
         let error = |e| FileError { path: path.to_owned(), source: read::Error::Open(e) };
         let file = File::open(path).map_err(error)?;
         let size = file.metadata().map_err(error)?.len();
-        let (sha256, head, whole) = (OnceLock::new(), OnceLock::new(), OnceLock::new());
-        Ok(Published { path: path.to_owned(), file: Some(file), size, limits, sha256, head, whole })
+        let (sha256, head, whole, identity) = (OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new());
+        Ok(Published { path: path.to_owned(), file: Some(file), size, limits, sha256, head, whole, identity })
     }
 
     /// The crate at `path`, read whole already (as checking an envelope reads it).
     pub fn read_already(path: &Path, whole: CrateFile) -> Published {
         let (size, whole) = (whole.compressed_size, OnceLock::from(Ok(whole)));
-        let (sha256, head, limits) = (OnceLock::new(), OnceLock::new(), Limits::default());
-        Published { path: path.to_owned(), file: None, size, limits, sha256, head, whole }
+        let (sha256, head, identity, limits) = (OnceLock::new(), OnceLock::new(), OnceLock::new(), Limits::default());
+        Published { path: path.to_owned(), file: None, size, limits, sha256, head, whole, identity }
     }
 
     pub fn path(&self) -> &Path {
@@ -94,10 +95,13 @@ impl Published {
         self.whole.into_inner().expect("read above")
     }
 
-    /// The package's name, version and `repository`, as its `Cargo.toml` says them.
-    pub fn identity(&self) -> Result<Identity, Error> {
-        let manifest = self.head()?.iter().find(|e| e.rel_path() == "Cargo.toml");
-        Ok(manifest.and_then(|e| e.text.as_deref()).map(Identity::of).unwrap_or_default())
+    /// The package's name, version and `repository`, as its `Cargo.toml` says them (parsed once).
+    pub fn identity(&self) -> Result<&Identity, Error> {
+        let head = self.head()?;
+        Ok(self.identity.get_or_init(|| {
+            let manifest = head.iter().find(|e| e.rel_path() == "Cargo.toml");
+            manifest.and_then(|e| e.text.as_deref()).map(Identity::of).unwrap_or_default()
+        }))
     }
 
     /// The file from its start, through the one open handle.

@@ -245,7 +245,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     if krate.checksum.as_ref().is_some_and(|expected| *expected != sha256) {
         return Err(Unverifiable::ChecksumMismatch { found: sha256 });
     }
-    audited.repository = published.identity().map_err(|e| unreadable(&e))?.repository;
+    audited.repository = published.identity().map_err(|e| unreadable(&e))?.repository.clone();
     let mirrors = options.mirrors.as_ref();
     let origin = locate::origin(&published, &options.locator, true, mirrors).map_err(|e| match e {
         locate::Error::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,

@@ -237,11 +237,10 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    /// What the published crate whose first entries are `entries` (its `Cargo.toml` and
+    /// What the published crate of `identity` whose first entries are `entries` (its
     /// `.cargo_vcs_info.json` among them) says of itself.
-    pub fn of(entries: &[ArchivedEntry]) -> Wanted {
-        let Identity { name, version, repository } =
-            text_of(entries, "Cargo.toml").map(Identity::of).unwrap_or_default();
+    pub fn of(identity: &Identity, entries: &[ArchivedEntry]) -> Wanted {
+        let Identity { name, version, repository } = identity.clone();
         let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
         let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
         let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();

@@ -322,7 +322,7 @@ fn rebuild_published(
             export::export(repo, &rev, &checkout_dir, settings.submodules, Some(&path_in_vcs))?
         }
     };
-    let published_name = find("Cargo.toml").and_then(|e| e.text.as_deref()).and_then(package_name);
+    let published_name = published.identity().ok().map(|identity| identity.name.clone()).filter(|n| !n.is_empty());
     let located = match &published_name {
         _ if sources.is_some() => None,
         Some(name) if path_in_vcs.is_empty() && package_name_in(&checkout_dir).as_ref() != Some(name) => {
@@ -455,14 +455,10 @@ fn copy_link(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::copy(from, to).map(drop)
 }
 
-/// `package.name` of a manifest's text.
-fn package_name(manifest: &str) -> Option<String> {
-    Some(Identity::of(manifest).name).filter(|name| !name.is_empty())
-}
-
 /// `package.name` of `<dir>/Cargo.toml`.
 fn package_name_in(dir: &Path) -> Option<String> {
-    package_name(&std::fs::read_to_string(dir.join("Cargo.toml")).ok()?)
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    Some(Identity::of(&text).name).filter(|name| !name.is_empty())
 }
 
 /// VER-LOCATE: the `/`-separated directory of `checkout` whose `Cargo.toml` names package `name`,
