@@ -9,12 +9,12 @@ use serde_json::json;
 
 use crate::audit::{self, Audited, Locked, Policy};
 use crate::compare::Verdict;
-use crate::discover::{FoundBy, Locator};
 
-use super::common::{FetchLimitArgs, LimitArgs, verify_settings};
+use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("repositories").args(["repos", "repo_map"]).required(true).multiple(true)))]
 pub struct Args {
     /// Path to Cargo.toml: its workspace's Cargo.lock is audited
     #[arg(long, value_name = "PATH", conflicts_with = "lockfile")]
@@ -32,19 +32,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     exclude: Vec<String>,
 
-    /// Look for repositories at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`)
-    #[arg(long, value_name = "DIR", required_unless_present = "repo_map")]
-    repos: Option<PathBuf>,
-
-    /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
-    /// fetch them from
-    #[arg(long, value_name = "FILE")]
-    repo_map: Option<PathBuf>,
-
-    /// Clone missing repositories into `--repos` and update those that lack a commit; download
-    /// missing crates with `cargo fetch`
-    #[arg(long, requires = "repos", conflicts_with = "offline")]
-    fetch: bool,
+    #[command(flatten)]
+    repositories: RepoArgs,
 
     /// Crates verified at once [default: the machine's cores]
     #[arg(short, long, value_name = "N")]
@@ -118,7 +107,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => Policy::read(path, args.accept)?,
         None => Policy::new(args.accept),
     };
-    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
+    let locator = args.repositories.locator()?;
     let mut crates: Vec<Locked> = audit::locked(&lockfile)?
         .into_iter()
         .filter(|c| args.package.is_empty() || args.package.contains(&c.name))
@@ -129,7 +118,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     }
     let settings = verify_settings(args.offline)?;
     let cargo_home = super::environment::cargo_home();
-    if args.fetch && !audit::missing(&crates, &cargo_home).is_empty() {
+    if args.repositories.fetch && !audit::missing(&crates, &cargo_home).is_empty() {
         audit::download(&workspace_manifest(&lockfile, args.manifest_path.as_deref(), &cwd)?, &settings.cargo)?;
     }
     // On a terminal, a progress bar as cargo draws one, with the status lines above it.
@@ -144,8 +133,9 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     };
     let options = audit::Options {
         cargo_home,
-        locator: Locator { mirrors: args.repos.as_ref().map(|dir| cwd.join(dir)), map },
+        locator,
         mirrors: args
+            .repositories
             .fetch
             .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
@@ -253,9 +243,7 @@ fn counts(audited: &[Audited]) -> String {
 
 fn found_by(a: &Audited) -> String {
     match &a.commit_found_by {
-        Some(FoundBy::VcsInfo) => "vcs-info".into(),
-        Some(FoundBy::Tag(tag)) => format!("tag {tag}"),
-        Some(FoundBy::Content { identical, compared }) => format!("content, {identical} of {compared} files"),
+        Some(by) => by.to_string(),
         None => "-".into(),
     }
 }

@@ -9,7 +9,7 @@ use crate::archive::read::{self, CrateFile};
 use crate::cargo::Cargo;
 use crate::compare::{Comparison, Verdict};
 use crate::crate_arg::CrateArg;
-use crate::discover::Remote;
+use crate::discover::{Locator, Remote};
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;
 use crate::verify::{Settings, Source, Trust};
@@ -56,6 +56,34 @@ impl FetchLimitArgs {
             timeout: self.fetch_timeout.map_or(defaults.timeout, std::time::Duration::from_secs),
         };
         Mirrors::new(limits, std::env::temp_dir(), starting)
+    }
+}
+
+/// Where the repositories of published crates are found (`DISC-LOCATE`), and `--fetch` (`MIR-*`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RepoArgs {
+    /// Look for repositories, submodules' too, at DIR/<host>/<owner>/<name> (a clone, or a bare
+    /// `<name>.git`)
+    #[arg(long, value_name = "DIR")]
+    pub(super) repos: Option<PathBuf>,
+
+    /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
+    /// fetch them from
+    #[arg(long, value_name = "FILE")]
+    pub(super) repo_map: Option<PathBuf>,
+
+    /// Clone a repository missing under `--repos`, and update one that lacks the commit a crate
+    /// needs (`audit` also downloads missing crates with `cargo fetch`)
+    #[arg(long, requires = "repos", conflicts_with = "offline")]
+    pub(super) fetch: bool,
+}
+
+impl RepoArgs {
+    /// Where repositories are looked for, `--repos` taken from the working directory.
+    pub(super) fn locator(&self) -> Result<Locator, Box<dyn std::error::Error>> {
+        let cwd = std::env::current_dir()?;
+        let map = self.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
+        Ok(Locator { mirrors: self.repos.as_ref().map(|dir| cwd.join(dir)), map })
     }
 }
 

@@ -8,13 +8,13 @@ use serde_json::json;
 use crate::archive::read;
 use crate::compare::Verdict;
 use crate::crate_arg::CrateArg;
-use crate::discover::{Found, FoundBy, Locator};
+use crate::discover::{Found, Locator};
 use crate::locate;
 use crate::mirror::Mirrors;
 use crate::published::Published;
 use crate::verify::{self, Settings, Source, Submodules, Verification};
 
-use super::common::{FetchLimitArgs, LimitArgs, commit_source, exit_code, identity, render, verify_settings};
+use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, commit_source, exit_code, identity, render, verify_settings};
 use super::{Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -38,20 +38,8 @@ pub struct Args {
     #[arg(long, value_name = "REV", requires = "repo")]
     rev: Option<String>,
 
-    /// Look for the repository at DIR/<host>/<owner>/<name> (a clone, or a bare `<name>.git`);
-    /// with `--repo`, for the repositories of its submodules
-    #[arg(long, value_name = "DIR")]
-    repos: Option<PathBuf>,
-
-    /// A TOML file mapping crate names or repository URLs to local repositories, or to URLs to
-    /// fetch them from
-    #[arg(long, value_name = "FILE")]
-    repo_map: Option<PathBuf>,
-
-    /// Clone the repository (or a submodule's) into `--repos` when it is missing there, or update
-    /// it when it lacks the commit
-    #[arg(long, requires = "repos", conflicts_with = "offline")]
-    fetch: bool,
+    #[command(flatten)]
+    repositories: RepoArgs,
 
     /// The weakest verdict that still exits 0
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
@@ -74,13 +62,13 @@ pub struct Args {
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let status = Mutex::new(&mut *shell);
-    let mirrors = args.fetch.then(|| {
+    let mirrors = args.repositories.fetch.then(|| {
         args.fetch_limits.mirrors(|remote| {
             let mut shell = status.lock().expect("no status line panics");
             shell.status("Updating", format_args!("git repository `{}`", remote.url));
         })
     });
-    let verification = locator(&args).and_then(|locator| {
+    let verification = args.repositories.locator().and_then(|locator| {
         let settings = verify_settings(args.offline)?;
         let submodules = |url: &str, commit: &str| locate::submodule(&locator, mirrors.as_ref(), url, commit);
         let settings = Settings { submodules: Some(Submodules(&submodules)), ..settings };
@@ -100,12 +88,6 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         Format::Json => shell.print(json(&verification, found.as_ref())),
     }
     exit_code(&verification.comparison, args.accept)
-}
-
-/// Where repositories are looked for: `--repos` and `--repo-map`.
-fn locator(args: &Args) -> Result<Locator, Box<dyn std::error::Error>> {
-    let map = args.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
-    Ok(Locator { mirrors: args.repos.clone(), map })
 }
 
 /// What to rebuild from: `--sources`, `--repo` (and `--rev`) as given, else the repository and
@@ -149,15 +131,7 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         None => shell.print(format_args!("commit: {}{at}", v.commit)),
     }
     if let Some(found) = found {
-        let by = match &found.by {
-            FoundBy::VcsInfo => "recorded in `.cargo_vcs_info.json`".to_owned(),
-            FoundBy::Tag(tag) => format!("tag `{tag}`"),
-            FoundBy::Content { identical, compared } => format!(
-                "content: the commit whose tree holds the crate's manifest and the most of its files \
-                 ({identical} of the {compared} compared identical)"
-            ),
-        };
-        shell.print(format_args!("commit found by: {by}"));
+        shell.print(format_args!("commit found by: {}", found.by));
         for note in found.notes() {
             shell.print(format_args!("note: {note}"));
         }

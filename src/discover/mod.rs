@@ -30,6 +30,19 @@ pub enum FoundBy {
     Content { identical: usize, compared: usize },
 }
 
+impl std::fmt::Display for FoundBy {
+    /// As reports name it: `.cargo_vcs_info.json`, tag `v1.0.0`, content, 3 of 4 files identical.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FoundBy::VcsInfo => f.write_str("`.cargo_vcs_info.json`"),
+            FoundBy::Tag(tag) => write!(f, "tag `{tag}`"),
+            FoundBy::Content { identical, compared } => {
+                write!(f, "content, {identical} of {compared} files identical")
+            }
+        }
+    }
+}
+
 /// A commit to rebuild from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
