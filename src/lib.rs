@@ -2,10 +2,12 @@
 //!
 //! The pipeline reads in folder order: [`list`] selects files, [`manifest`] normalizes
 //! `Cargo.toml`, [`plan`] orders the entries and decides their modes, and [`archive`] writes the
-//! `.crate`. [`workspace`] decides which packages to make and in which order; [`package`] ties
-//! them together. [`archive::read`] reads a published `.crate` and [`compare`] says how two
-//! archives differ. Rule ids in comments (`ARC-ORDER`, `SEL-GIT`, …) refer
-//! to the specification in `spec/`.
+//! `.crate`. [`workspace`] decides which packages to make and in which order; [`package`] makes
+//! one, and [`ops::package`] is the whole `cargo seal package` run. [`published`] reads a
+//! published `.crate` once, [`locate`] finds its repository and commit, [`verify`] rebuilds it
+//! there and [`compare`] says how two archives differ; [`audit`] does so for a lock file. Modules
+//! import downwards only (`tests/it/architecture.rs`). Rule ids in comments (`ARC-ORDER`,
+//! `SEL-GIT`, …) refer to the specification in `spec/`.
 
 pub mod archive;
 pub mod audit;
