@@ -31,15 +31,10 @@ pub enum Error {
 }
 
 /// DISC-* and MIR-FETCH: the repository and commit of `published`: the recorded commit, else a
-/// release tag, else (with `content_search`) the commit whose tree holds the crate's files, for
-/// which the whole crate is read. With `mirrors`, a repository missing under `--repos` is cloned
+/// release tag, else the commit whose tree holds the crate's files (`DISC-CONTENT`), for which
+/// the whole crate is read. With `mirrors`, a repository missing under `--repos` is cloned
 /// and one that lacks the commit updated, before tags and content are looked at.
-pub fn origin(
-    published: &Published,
-    locator: &Locator,
-    content_search: bool,
-    mirrors: Option<&Mirrors<'_>>,
-) -> Result<Origin, Error> {
+pub fn origin(published: &Published, locator: &Locator, mirrors: Option<&Mirrors<'_>>) -> Result<Origin, Error> {
     let wanted = Wanted::of(published.identity()?, published.head()?);
     let fetch = |cause: discover::Error| -> Result<(), Error> {
         let remote = mirrors.and_then(|_| locator.remote(&wanted.name, wanted.repository.as_deref()));
@@ -71,7 +66,7 @@ pub fn origin(
         other => other,
     };
     let found = match found {
-        Err(discover::Error::CommitNotFound { recorded, .. }) if content_search => {
+        Err(discover::Error::CommitNotFound { recorded, .. }) => {
             wanted.by_content(&repo, &published.whole()?.entries, recorded)?
         }
         other => other?,

@@ -247,7 +247,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     }
     audited.repository = published.identity().map_err(|e| unreadable(&e))?.repository.clone();
     let mirrors = options.mirrors.as_ref();
-    let origin = locate::origin(&published, &options.locator, true, mirrors).map_err(|e| match e {
+    let origin = locate::origin(&published, &options.locator, mirrors).map_err(|e| match e {
         locate::Error::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,
         locate::Error::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
             Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))

@@ -104,7 +104,7 @@ fn source(
     if let Some(repo) = &args.repo {
         return Ok((commit_source(repo, args.rev.clone())?, None));
     }
-    let origin = locate::origin(published, locator, true, mirrors)?;
+    let origin = locate::origin(published, locator, mirrors)?;
     let found = origin.found.clone();
     Ok((Source::origin(origin), Some(found)))
 }
