@@ -47,6 +47,7 @@ impl CargoError {
 }
 
 /// `line` without terminal color sequences (`ESC [ … m`), as text.
+#[cfg(feature = "git")]
 fn without_color(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let mut out = String::with_capacity(text.len());
@@ -113,6 +114,7 @@ impl Cargo {
     /// line, except the error cargo ends with, which is returned: cargo, building in its own
     /// process, reports it as the cause of its own failure. A compiler failure
     /// ("could not compile") is shown where it is, as cargo shows it.
+    #[cfg(feature = "git")]
     pub(crate) fn run_shown(&self, mut command: Command, relay: bool) -> Result<(), Error> {
         use std::io::{BufRead, Write};
         let shown = format!("{command:?}");

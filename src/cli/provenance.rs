@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::crate_arg::CrateArg;
-use crate::provenance::{self, CheckRequest, Rebuild, Report, keys};
+use crate::ops::provenance::{self as ops, CheckRequest, Checked, Rebuild};
+use crate::provenance::{self, keys};
 
 use super::common::{LimitArgs, commit_source, render, signing_key, verify_settings};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
@@ -102,7 +103,7 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     if let Some(repo) = &args.repo {
         shell.status("Rebuilding", format_args!("`{}` from `{}`", krate.display(), repo.display()));
     }
-    let attestation = provenance::attest_crate(&krate, &key, rebuild.as_ref(), &limits)?;
+    let attestation = ops::attest(&krate, &key, rebuild.as_ref(), &limits)?;
     let facts = &attestation.facts;
     let Some(envelope) = attestation.envelope else {
         let verification = attestation.verification.as_ref().ok_or("no envelope only after a rebuild")?;
@@ -149,14 +150,15 @@ struct NotSigned {
 }
 
 pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell) -> u8 {
-    let report = match check(&args) {
-        Ok(report) => report,
+    let checked = match check(&args) {
+        Ok(checked) => checked,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
+    let report = &checked.report;
     match args.format {
-        Format::Human => human(&args, &report, shell),
+        Format::Human => human(&args, &checked, shell),
         Format::Json => {
-            let rebuild = report.verification.as_ref().map(|v| {
+            let rebuild = checked.verification.as_ref().map(|v| {
                 json!({
                     "verdict": v.comparison.verdict,
                     "commit": v.commit,
@@ -165,7 +167,7 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
                     "configuration": v.configuration,
                 })
             });
-            let mut document = serde_json::to_value(&report).expect("plain data serializes");
+            let mut document = serde_json::to_value(report).expect("plain data serializes");
             document["rebuild"] = rebuild.unwrap_or_default();
             shell.print(document);
         }
@@ -178,16 +180,16 @@ fn rebuild_from(repo: Option<&Path>, offline: bool) -> Result<Option<Rebuild<'st
     repo.map(|repo| Ok((verify_settings(offline)?, commit_source(repo, None)?))).transpose()
 }
 
-fn check(args: &VerifyAttestationArgs) -> Result<Report, Box<dyn std::error::Error>> {
+fn check(args: &VerifyAttestationArgs) -> Result<Checked, Box<dyn std::error::Error>> {
     let key = keys::load_public(&args.key)?;
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
-    Ok(provenance::check(&request)?)
+    Ok(ops::check(&request)?)
 }
 
-fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
+fn human(args: &VerifyAttestationArgs, Checked { report, verification }: &Checked, shell: &mut Shell) {
     shell.print(format_args!("crate: {} (sha256 {})", args.krate, report.sha256));
     shell.print(format_args!("key: keyid {}", report.keyid));
     let many = report.envelopes.len() > 1;
@@ -203,7 +205,7 @@ fn human(args: &VerifyAttestationArgs, report: &Report, shell: &mut Shell) {
             shell.print(format_args!("    note: {note}"));
         }
     }
-    match &report.verification {
+    match verification {
         Some(v) if !report.valid => {
             shell.print("expected = rebuilt from the commit, found = the crate");
             render(&v.comparison, shell);

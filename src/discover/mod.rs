@@ -14,7 +14,7 @@ use crate::archive::read::ArchivedEntry;
 use crate::git::Repository;
 use crate::manifest::Identity;
 use crate::plan::VCS_INFO_FILE;
-use crate::vcs::VcsInfo;
+use crate::vcs_info::VcsInfo;
 
 /// How the commit was found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -254,7 +254,7 @@ impl Wanted {
     /// `.cargo_vcs_info.json` among them) says of itself.
     pub fn of(identity: &Identity, entries: &[ArchivedEntry]) -> Wanted {
         let Identity { name, version, repository } = identity.clone();
-        let recorded: Option<VcsInfo> = text_of(entries, VCS_INFO_FILE).and_then(|t| serde_json::from_str(t).ok());
+        let recorded = text_of(entries, VCS_INFO_FILE).and_then(|t| VcsInfo::parse(t).ok());
         let hinted = repository.as_deref().and_then(RepositoryUrl::parse).and_then(|url| url.subdirectory);
         let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
         dirs.push(String::new());

@@ -2,3 +2,4 @@
 //! what happens through events, which the command line renders.
 
 pub mod package;
+pub mod provenance;

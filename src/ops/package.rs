@@ -16,7 +16,8 @@ use crate::package::{self, Options, Selection, Written};
 use crate::plan::Plan;
 use crate::provenance::{self, PrivateKey};
 use crate::registry::{self, Requested};
-use crate::vcs::{self, VcsInfo};
+use crate::vcs;
+use crate::vcs_info::VcsInfo;
 use crate::verify::{self, Omission, Verification};
 use crate::workspace::{Packages, Workspace};
 
@@ -80,6 +81,8 @@ pub enum Error {
     Reproduce(#[from] verify::Error),
     #[error(transparent)]
     Attest(#[from] provenance::Error),
+    #[error(transparent)]
+    Read(#[from] read::FileError),
 }
 
 /// A package made in this run, not yet in place.
@@ -204,7 +207,7 @@ pub fn run(
 /// PROV-PACKAGE: the envelope for a package just made, from its archive as written, so that it
 /// is the one `cargo seal attest` gives for the same file.
 fn attest(written: &Written, key: &PrivateKey) -> Result<provenance::Envelope, Error> {
-    let file = read::read_file(written.path(), &read::Limits::default()).map_err(provenance::Error::from)?;
+    let file = read::read_file(written.path(), &read::Limits::default())?;
     let facts = provenance::facts(&written.dest, &file)?;
     Ok(provenance::attest(&facts, key))
 }

@@ -6,7 +6,8 @@ use crate::git::Repos;
 use crate::list;
 use crate::manifest::{self, Manifest};
 use crate::plan::{Generated, ORIGINAL_MANIFEST_FILE, VCS_INFO_FILE};
-use crate::vcs::{self, VcsInfo};
+use crate::vcs;
+use crate::vcs_info::VcsInfo;
 use crate::workspace::Workspace;
 
 use super::{Error, Options};

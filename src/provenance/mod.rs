@@ -1,7 +1,8 @@
 //! Signed provenance (spec: `spec/provenance.md`, `PROV-*`): an in-toto Statement v1 with a SLSA
 //! provenance v1 predicate, in a DSSE envelope signed with ed25519, saying "this key vouches that
-//! this `.crate` was packaged from that commit". [`attest`] writes one; [`check`] checks one,
-//! written by cargo-seal or any other DSSE signer, against a crate and a public key.
+//! this `.crate` was packaged from that commit". [`attest`] writes one; [`check_text`] checks one,
+//! written by cargo-seal or any other DSSE signer, against a crate and a public key. Reading the
+//! files and rebuilding the crate from its commit are `ops::provenance`'s.
 
 pub mod dsse;
 pub mod keys;
@@ -15,8 +16,7 @@ use serde::Serialize;
 use crate::archive::read::{self, CrateFile};
 use crate::compare::Verdict;
 use crate::plan::VCS_INFO_FILE;
-use crate::published::Published;
-use crate::verify::{self, Verification};
+use crate::vcs_info::{self, VcsInfo};
 
 pub use dsse::Envelope;
 pub use keys::{PrivateKey, PublicKey};
@@ -32,9 +32,7 @@ pub const MAX_ENVELOPE_FILE: u64 = 16 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Read(#[from] read::FileError),
-    #[error(transparent)]
-    Recorded(#[from] verify::Error),
+    Recorded(#[from] vcs_info::Error),
     #[error(
         "`{}` has no `.cargo_vcs_info.json`: it was not packaged from a git commit, so there is no commit to \
          vouch for; package it from a clean git checkout",
@@ -59,7 +57,7 @@ pub enum Error {
 
 /// PROV-FACTS: what a statement about `krate` says, read from the crate alone.
 pub fn facts(krate: &Path, file: &CrateFile) -> Result<Facts, Error> {
-    let vcs = verify::recorded_vcs_info(file.entry(VCS_INFO_FILE), krate)?
+    let vcs = VcsInfo::recorded(file.entry(VCS_INFO_FILE), krate)?
         .ok_or_else(|| Error::NoCommit { krate: krate.to_owned() })?;
     if vcs.git.dirty {
         return Err(Error::Dirty { krate: krate.to_owned(), commit: vcs.git.sha1 });
@@ -85,34 +83,6 @@ pub fn facts(krate: &Path, file: &CrateFile) -> Result<Facts, Error> {
 /// PROV-STATEMENT, PROV-DSSE: the signed statement for `facts`.
 pub fn attest(facts: &Facts, key: &PrivateKey) -> Envelope {
     dsse::sign(PAYLOAD_TYPE, &statement::render(facts), key)
-}
-
-/// What [`attest_crate`] made.
-#[derive(Debug)]
-pub struct Attestation {
-    pub facts: Facts,
-    /// `None` when the crate differs from its rebuild: nothing was signed.
-    pub envelope: Option<Envelope>,
-    /// The rebuild from the commit, when one was asked for.
-    pub verification: Option<Verification>,
-}
-
-/// PROV-ATTEST: reads the crate at `krate` and signs its statement; with `rebuild`, only after
-/// the crate proved byte-identical to a rebuild from `rebuild`'s commit.
-pub fn attest_crate(
-    krate: &Path,
-    key: &PrivateKey,
-    rebuild: Option<&Rebuild<'_>>,
-    limits: &read::Limits,
-) -> Result<Attestation, Error> {
-    let file = read::read_file(krate, limits)?;
-    let facts = facts(krate, &file)?;
-    let verification = rebuild
-        .map(|(settings, source)| verify::verify(settings, Published::read_already(krate, file), source))
-        .transpose()?;
-    let matches = verification.as_ref().is_none_or(|v| v.comparison.verdict == Verdict::Identical);
-    let envelope = matches.then(|| attest(&facts, key));
-    Ok(Attestation { facts, envelope, verification })
 }
 
 /// PROV-NAME: where the envelope for the crate at `krate` goes by default.
@@ -212,35 +182,24 @@ pub struct Report {
     /// The verifying key's securesystemslib keyid.
     pub keyid: String,
     pub envelopes: Vec<EnvelopeReport>,
-    /// The rebuild from the commit, for `--repo`.
-    #[serde(skip)]
-    pub verification: Option<Verification>,
 }
 
-/// How and from what to rebuild a crate (`--repo`).
-pub type Rebuild<'a> = (verify::Settings<'a>, verify::Source);
-
-/// What to check an envelope file against.
-pub struct CheckRequest<'a> {
-    pub envelope: PathBuf,
-    pub krate: PathBuf,
+/// What the envelopes of a file are checked against.
+pub struct Against<'a> {
+    /// The crate file, as messages name it.
+    pub krate: &'a Path,
+    /// The crate file as read.
+    pub digested: &'a read::Digested,
+    /// The key that must have signed.
     pub key: &'a PublicKey,
-    /// `--repo`: also rebuild the crate from the stated commit (as `verify`).
-    pub rebuild: Option<Rebuild<'a>>,
-    /// READ-LIMITS for the crate.
-    pub limits: read::Limits,
+    /// The crate is then rebuilt from the stated commit (`--repo`), so a statement must state one.
+    pub rebuild: bool,
 }
 
-/// PROV-CHECK: checks every envelope in the file (one JSON document or JSON lines); the file is
-/// valid when one envelope passes every check. Errors are only for what stops checking at all.
-pub fn check(request: &CheckRequest<'_>) -> Result<Report, Error> {
-    let text = read_envelope_file(&request.envelope)?;
-    let digested = read::digest_file(&request.krate, &request.limits)?;
-    check_text(&text, digested, request)
-}
-
-/// PROV-CHECK: as [`check`], for the envelope file's `text` and the crate file as read.
-pub fn check_text(text: &str, digested: read::Digested, request: &CheckRequest<'_>) -> Result<Report, Error> {
+/// PROV-CHECK: checks every envelope in the envelope file's `text` (one JSON document or JSON
+/// lines); the file is valid when one envelope passes every check. A rebuild, when one follows,
+/// adds its check through [`Report::rebuilt`].
+pub fn check_text(text: &str, against: &Against<'_>) -> Report {
     let mut envelopes = Vec::new();
     for (i, value) in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>().enumerate() {
         let mut report = EnvelopeReport::new(i + 1);
@@ -249,7 +208,7 @@ pub fn check_text(text: &str, digested: read::Digested, request: &CheckRequest<'
             break; // the rest of the file cannot be split into documents
         };
         // A failure is in the report.
-        let _ = check_one(value, &digested, request, &mut report);
+        let _ = check_one(value, against, &mut report);
         envelopes.push(report);
     }
     if envelopes.is_empty() {
@@ -257,27 +216,25 @@ pub fn check_text(text: &str, digested: read::Digested, request: &CheckRequest<'
         report.fail(CheckName::Envelope, "the file holds no JSON document".to_owned());
         envelopes.push(report);
     }
-    // VER-*: the rebuild depends on the crate and its commit only, which every envelope that got
-    // this far agrees on: one rebuild serves them all.
-    let mut verification = None;
-    if let (Some(rebuild), Ok(published)) = (&request.rebuild, &digested.archive)
-        && envelopes.iter().any(EnvelopeReport::valid)
-    {
-        let (settings, source) = rebuild;
-        let done = verify::verify(settings, Published::read_already(&request.krate, published.clone()), source)?;
-        let verdict = done.comparison.verdict;
-        for report in envelopes.iter_mut().filter(|r| r.valid()) {
+    let valid = envelopes.iter().any(EnvelopeReport::valid);
+    Report { valid, sha256: against.digested.sha256.clone(), keyid: against.key.keyid(), envelopes }
+}
+
+impl Report {
+    /// PROV-CHECK `rebuild`: the crate's rebuild from `commit` came out `verdict`. The rebuild
+    /// depends on the crate and its commit only, which every envelope valid so far agrees on: one
+    /// rebuild serves them all.
+    pub fn rebuilt(&mut self, verdict: Verdict, commit: &str) {
+        for report in self.envelopes.iter_mut().filter(|r| r.valid()) {
             if verdict == Verdict::Identical {
-                report.pass(CheckName::Rebuild, format!("byte-identical to the rebuild of commit {}", done.commit));
+                report.pass(CheckName::Rebuild, format!("byte-identical to the rebuild of commit {commit}"));
             } else {
-                let detail = format!("the rebuild of commit {} differs: {}", done.commit, verdict.as_str());
+                let detail = format!("the rebuild of commit {commit} differs: {}", verdict.as_str());
                 report.fail(CheckName::Rebuild, detail);
             }
         }
-        verification = Some(done);
+        self.valid = self.envelopes.iter().any(EnvelopeReport::valid);
     }
-    let valid = envelopes.iter().any(EnvelopeReport::valid);
-    Ok(Report { valid, sha256: digested.sha256, keyid: request.key.keyid(), envelopes, verification })
 }
 
 /// A check failed; the report says which and why.
@@ -285,17 +242,12 @@ struct Failed;
 
 /// PROV-CHECK: the checks of one envelope, in DSSE's order: nothing of the payload is read before
 /// its signature is verified. The first that fails ends them.
-fn check_one(
-    value: serde_json::Value,
-    krate: &read::Digested,
-    request: &CheckRequest<'_>,
-    report: &mut EnvelopeReport,
-) -> Result<(), Failed> {
+fn check_one(value: serde_json::Value, against: &Against<'_>, report: &mut EnvelopeReport) -> Result<(), Failed> {
     let (envelope, body) = check_envelope(value, report)?;
-    check_signature(&envelope, &body, request.key, report)?;
+    check_signature(&envelope, &body, against.key, report)?;
     let statement = check_statement(&envelope.payload_type, &body, report)?;
-    check_subject(&statement, &krate.sha256, report)?;
-    check_commit(&statement, krate, request, report)
+    check_subject(&statement, &against.digested.sha256, report)?;
+    check_commit(&statement, against, report)
 }
 
 fn check_envelope(value: serde_json::Value, report: &mut EnvelopeReport) -> Result<(dsse::Envelope, Vec<u8>), Failed> {
@@ -395,8 +347,7 @@ fn check_subject(statement: &serde_json::Value, sha256: &str, report: &mut Envel
 /// names none and nothing is to be rebuilt.
 fn check_commit(
     statement: &serde_json::Value,
-    krate: &read::Digested,
-    request: &CheckRequest<'_>,
+    against: &Against<'_>,
     report: &mut EnvelopeReport,
 ) -> Result<(), Failed> {
     let dependencies = statement.pointer("/predicate/buildDefinition/resolvedDependencies");
@@ -411,7 +362,7 @@ fn check_commit(
         })
         .collect();
     if stated.is_empty() {
-        if request.rebuild.is_some() {
+        if against.rebuild {
             let detail =
                 "the statement names no git commit (`resolvedDependencies[].digest.gitCommit`) to rebuild from";
             return Err(report.fail(CheckName::Commit, detail.to_owned()));
@@ -419,8 +370,8 @@ fn check_commit(
         report.notes.push("the statement names no git commit: the crate's origin was not checked".to_owned());
         return Ok(());
     }
-    let recorded = match &krate.archive {
-        Ok(file) => verify::recorded_vcs_info(file.entry(VCS_INFO_FILE), &request.krate).map_err(|e| e.to_string()),
+    let recorded = match &against.digested.archive {
+        Ok(file) => VcsInfo::recorded(file.entry(VCS_INFO_FILE), against.krate).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the crate cannot be read: {e}")),
     };
     let vcs = recorded
@@ -449,7 +400,8 @@ fn check_commit(
     Ok(())
 }
 
-fn read_envelope_file(path: &Path) -> Result<String, Error> {
+/// The envelope file at `path`, up to [`MAX_ENVELOPE_FILE`].
+pub fn read_envelope_file(path: &Path) -> Result<String, Error> {
     use std::io::Read as _;
     let read_error = |source| Error::ReadEnvelope { path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(read_error)?;

@@ -7,40 +7,7 @@ use gix::bstr::{BString, ByteVec};
 use gix::dir::walk::EmissionMode;
 
 use crate::list::SourceFile;
-
-/// The contents of `.cargo_vcs_info.json`; field order and names are cargo's (`VCS-FILE`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct VcsInfo {
-    pub git: GitVcsInfo,
-    /// The package directory relative to the repository root, `/`-separated; empty at the root.
-    #[serde(default)]
-    pub path_in_vcs: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct GitVcsInfo {
-    /// The `HEAD` commit id.
-    pub sha1: String,
-    /// Present, and true, only when packaged files differ from `HEAD`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dirty: bool,
-}
-
-impl VcsInfo {
-    /// The file's bytes: pretty JSON, two-space indent, no trailing newline.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plain strings and bools serialize")
-    }
-
-    /// ERA-VCS: the file as `profile`'s cargo wrote it; 1.56 and earlier wrote the commit alone,
-    /// in a fixed text.
-    pub fn text_as(&self, profile: &crate::era::Profile) -> String {
-        match profile.path_in_vcs {
-            true => self.to_json(),
-            false => format!("{{\n  \"git\": {{\n    \"sha1\": \"{}\"\n  }}\n}}\n", self.git.sha1),
-        }
-    }
-}
+use crate::vcs_info::{GitVcsInfo, VcsInfo};
 
 /// What the VCS check needs to know about the package.
 pub struct Context<'a> {
@@ -282,22 +249,4 @@ fn strip_prefix_canonical(path: &Path, base: &Path) -> Option<PathBuf> {
 
 fn relative_to(path: &Path, base: &Path) -> String {
     path.strip_prefix(base).unwrap_or(path).display().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// VCS-FILE: the exact bytes of research experiment t2 (dirty, package at the repo root).
-    #[test]
-    fn vcs_file_bytes() {
-        let info = VcsInfo {
-            git: GitVcsInfo { sha1: "b6a419971ef346d4cb87d8c3548fe3fb8c3e06b1".into(), dirty: true },
-            path_in_vcs: String::new(),
-        };
-        assert_eq!(
-            info.to_json(),
-            "{\n  \"git\": {\n    \"sha1\": \"b6a419971ef346d4cb87d8c3548fe3fb8c3e06b1\",\n    \"dirty\": true\n  },\n  \"path_in_vcs\": \"\"\n}"
-        );
-    }
 }

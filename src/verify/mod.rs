@@ -20,7 +20,7 @@ use crate::package::{self, Options};
 use crate::plan::{Contents, Generated, Plan, VCS_INFO_FILE};
 use crate::published::{self, Published};
 use crate::untrusted::{self, TreeConfig};
-use crate::vcs::VcsInfo;
+use crate::vcs_info::{self, VcsInfo};
 use crate::workspace::Workspace;
 
 pub use export::{Omission, Submodules};
@@ -72,7 +72,7 @@ pub enum Source {
 impl Source {
     /// The commit `rev` (else the recorded one) of the repository at `repo`.
     pub fn commit(repo: &Path, rev: Option<String>) -> Result<Source, Error> {
-        let repo = Repository::open(repo).map_err(|source| export::Error::Open { path: repo.to_owned(), source })?;
+        let repo = Repository::open(repo).map_err(|source| Error::NotARepository { path: repo.to_owned(), source })?;
         Ok(Source::Commit { repo: Box::new(repo), rev, path: None })
     }
 
@@ -117,8 +117,10 @@ pub enum Error {
         krate.display()
     )]
     NoVcsInfo { krate: PathBuf },
-    #[error("`.cargo_vcs_info.json` in `{}` is not valid: {reason}", krate.display())]
-    BadVcsInfo { krate: PathBuf, reason: String },
+    #[error(transparent)]
+    VcsInfo(#[from] vcs_info::Error),
+    #[error("`{}` is not a git repository: `--repo` names the crate's repository (a work tree or a bare one)", path.display())]
+    NotARepository { path: PathBuf, source: Box<gix::open::Error> },
     #[error("failed to check out the recorded commit")]
     Export(#[from] export::Error),
     #[error("failed to create a scratch directory in `{}`", path.display())]
@@ -286,7 +288,7 @@ fn rebuild_published(
 ) -> Result<Rebuilt, Error> {
     let krate = published.path();
     let find = |rel: &str| entries.iter().find(|e| e.rel_path() == rel);
-    let recorded = recorded_vcs_info(find(VCS_INFO_FILE), krate)?;
+    let recorded = VcsInfo::recorded(find(VCS_INFO_FILE), krate)?;
     let sources = match source {
         Source::Sources(dir) => Some(dir),
         Source::Commit { .. } => None,
@@ -595,16 +597,6 @@ fn write_archive(
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("{:x}", sha2::Sha256::digest(bytes))
-}
-
-/// The `.cargo_vcs_info.json` a crate records (its `entry`), if it has one.
-pub fn recorded_vcs_info(entry: Option<&read::ArchivedEntry>, krate: &Path) -> Result<Option<VcsInfo>, Error> {
-    let Some(entry) = entry else {
-        return Ok(None);
-    };
-    let bad = |reason: String| Error::BadVcsInfo { krate: krate.to_owned(), reason };
-    let text = entry.text.as_deref().ok_or_else(|| bad("not UTF-8 text".to_owned()))?;
-    serde_json::from_str(text).map(Some).map_err(|e| bad(e.to_string()))
 }
 
 #[cfg(all(test, unix))]

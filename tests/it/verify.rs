@@ -149,6 +149,15 @@ fn ver_missing_commit_exits_2() {
 }
 
 #[test]
+fn ver_repository_that_is_not_one_is_named() {
+    let (sandbox, _repo, krate, _) = published();
+    let (code, _, stderr) = verify(&krate, &sandbox.path, &[]);
+    assert_eq!(code, Some(2));
+    let named = format!("`{}` is not a git repository: `--repo` names the crate's repository", sandbox.path.display());
+    assert!(stderr.contains(&named), "{stderr}");
+}
+
+#[test]
 fn ver_repack_at_cargo_level_is_identical() {
     // The harness's own control: without an edit, the repack is the crate itself.
     let (_sandbox, _repo, krate, _) = published();

@@ -4,23 +4,17 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cargo_seal::archive::read;
-use cargo_seal::provenance::{self, CheckName, CheckRequest, PAYLOAD_TYPE, PrivateKey, dsse};
+use cargo_seal::provenance::{self, Against, CheckName, PAYLOAD_TYPE, PrivateKey, dsse};
 
 /// Any fixed key: the fuzzer cannot sign with it.
 const SEED: [u8; 32] = [7; 32];
 
 fn report(text: &str, key: &PrivateKey) -> provenance::Report {
     let public = key.public();
-    let request = CheckRequest {
-        envelope: "fuzz.jsonl".into(),
-        krate: "fuzz.crate".into(),
-        key: &public,
-        rebuild: None,
-        limits: read::Limits::default(),
-    };
     // A crate file that is not an archive: only its digest is known.
     let digested = read::Digested { sha256: "00".repeat(32), archive: read::read_bytes(b"").map(|_| unreachable!()) };
-    provenance::check_text(text, digested, &request).expect("no file is read, nothing is rebuilt")
+    let against = Against { krate: "fuzz.crate".as_ref(), digested: &digested, key: &public, rebuild: false };
+    provenance::check_text(text, &against)
 }
 
 fn signature_passed(report: &provenance::Report) -> bool {

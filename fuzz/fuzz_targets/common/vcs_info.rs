@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use cargo_seal::archive::read::ArchivedEntry;
-use cargo_seal::verify;
+use cargo_seal::vcs_info::VcsInfo;
 
 fn entry(text: &str) -> ArchivedEntry {
     ArchivedEntry {
@@ -22,10 +22,10 @@ fn entry(text: &str) -> ArchivedEntry {
 pub fn check(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let krate = Path::new("fuzz.crate");
-    match verify::recorded_vcs_info(Some(&entry(text)), krate) {
+    match VcsInfo::recorded(Some(&entry(text)), krate) {
         Ok(Some(info)) => {
             let json = info.to_json();
-            let again = verify::recorded_vcs_info(Some(&entry(&json)), krate).expect("its own JSON reads");
+            let again = VcsInfo::recorded(Some(&entry(&json)), krate).expect("its own JSON reads");
             assert_eq!(again.map(|i| i.to_json()), Some(json), "the record survives a round trip");
         }
         Ok(None) => unreachable!("an entry was given"),
