@@ -86,6 +86,9 @@ pub struct Audited {
     pub cargo: Option<String>,
     /// Whether the policy accepts the verdict (set by [`Policy::judge`]).
     pub accepted: bool,
+    /// The reason of the policy exception that decided `accepted`, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
     #[serde(skip, default = "unverifiable")]
     pub level: Level,
     /// Taken from the result cache (`AUD-CACHE`), not verified again.
@@ -124,6 +127,13 @@ pub enum Error {
     Lockfile { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
     #[error("`--shard {0}` is not K/N with 1 <= K <= N")]
     Shard(String),
+    #[error(
+        "package ID specification `{spec}` did not match any packages{}",
+        similar.as_ref().map(|name| format!("\n\nhelp: a package with a similar name exists: `{name}`")).unwrap_or_default()
+    )]
+    NoMatch { spec: String, similar: Option<String> },
+    #[error("no crate of `{}` is left to audit: {why}", lockfile.display())]
+    Empty { lockfile: PathBuf, why: &'static str },
     #[error("failed to download the crates of `{}`", manifest.display())]
     Download { manifest: PathBuf, source: Box<crate::cargo::Error> },
 }
@@ -149,6 +159,56 @@ pub fn locked(path: &Path) -> Result<Vec<Locked>, Error> {
             Some(Locked { name: package.name, version: package.version, checksum })
         })
         .collect())
+}
+
+/// AUD-SELECT: which crates of the lock file are audited.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-p`: only these, as `name` or `name@version`; every crate when empty.
+    pub packages: Vec<String>,
+    /// `--exclude`: not these, as `name` or `name@version`.
+    pub exclude: Vec<String>,
+}
+
+impl Selection {
+    /// AUD-SELECT: the crates of `crates` (the lock file at `lockfile`'s) selected, in their order.
+    /// Fails closed: a `-p` or `--exclude` that names no crate of the lock file (a typo) is an
+    /// error, as is a selection that leaves no crate.
+    pub fn apply(&self, crates: Vec<Locked>, lockfile: &Path) -> Result<Vec<Locked>, Error> {
+        for spec in self.packages.iter().chain(&self.exclude) {
+            if !crates.iter().any(|c| matches(spec, c)) {
+                let name = spec.split_once('@').map_or(spec.as_str(), |(name, _)| name);
+                let similar = crates
+                    .iter()
+                    .map(|c| (strsim::levenshtein(name, &c.name), &c.name))
+                    .filter(|(distance, _)| *distance <= 3)
+                    .min_by_key(|(distance, _)| *distance)
+                    .map(|(_, name)| name.clone());
+                return Err(Error::NoMatch { spec: spec.clone(), similar });
+            }
+        }
+        let empty = |why| Error::Empty { lockfile: lockfile.to_owned(), why };
+        if crates.is_empty() {
+            return Err(empty("it holds no package from a registry"));
+        }
+        let selected: Vec<Locked> = crates
+            .into_iter()
+            .filter(|c| self.packages.is_empty() || self.packages.iter().any(|spec| matches(spec, c)))
+            .filter(|c| !self.exclude.iter().any(|spec| matches(spec, c)))
+            .collect();
+        if selected.is_empty() {
+            return Err(empty("`--exclude` leaves out every crate `-p` keeps"));
+        }
+        Ok(selected)
+    }
+}
+
+/// Whether `spec` (`name` or `name@version`) names `krate`.
+fn matches(spec: &str, krate: &Locked) -> bool {
+    match spec.split_once('@') {
+        Some((name, version)) => name == krate.name && version == krate.version,
+        None => spec == krate.name,
+    }
 }
 
 /// AUD-SELECT (`--shard`): the `k`th of `n` contiguous shares (1-based), so that the shards'
@@ -222,6 +282,7 @@ fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
         explanations: Vec::new(),
         cargo: None,
         accepted: false,
+        exception: None,
         level: Level::Unverifiable,
         cached: false,
     };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compare::Verdict;
 
-use super::Audited;
+use super::{Audited, Locked};
 
 /// A verdict a policy accepts, or `unverifiable`, weaker than any verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +15,10 @@ pub enum Level {
 }
 
 impl Level {
-    fn parse(text: &str) -> Option<Level> {
+    /// Every level, strongest first: what `--accept` and a policy's `accept` take.
+    pub const NAMES: [&str; 6] = ["identical", "same-tar", "same-contents", "same-sources", "differs", "unverifiable"];
+
+    pub fn parse(text: &str) -> Option<Level> {
         if text == "unverifiable" {
             return Some(Level::Unverifiable);
         }
@@ -57,26 +60,25 @@ pub struct PolicyError {
 
 impl Policy {
     /// Accepts `accept` for every crate.
-    pub fn new(accept: Verdict) -> Policy {
-        Policy { accept: Level::Verdict(accept), exceptions: Vec::new() }
+    pub fn new(accept: Level) -> Policy {
+        Policy { accept, exceptions: Vec::new() }
     }
 
     /// A policy file: `accept = "<level>"` and `[[exception]]` tables with `name`, an optional
     /// `version` requirement, `accept` and a required `reason`. `default` is the level when the
     /// file names none.
-    pub fn read(path: &Path, default: Verdict) -> Result<Policy, PolicyError> {
+    pub fn read(path: &Path, default: Level) -> Result<Policy, PolicyError> {
         let error = |reason: String| PolicyError { path: path.to_owned(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| error(e.to_string()))?;
         let level = |value: Option<&toml::Value>, default: Level| match value {
             None => Ok(default),
-            Some(v) => v.as_str().and_then(Level::parse).ok_or_else(|| {
-                error(format!(
-                    "`accept = {v}` is none of identical, same-tar, same-contents, same-sources, differs, unverifiable"
-                ))
-            }),
+            Some(v) => v
+                .as_str()
+                .and_then(Level::parse)
+                .ok_or_else(|| error(format!("`accept = {v}` is none of {}", Level::NAMES.join(", ")))),
         };
-        let accept = level(table.get("accept"), Level::Verdict(default))?;
+        let accept = level(table.get("accept"), default)?;
         let mut exceptions = Vec::new();
         for (i, exception) in table.get("exception").and_then(toml::Value::as_array).into_iter().flatten().enumerate() {
             let field = |key: &str| exception.get(key).and_then(toml::Value::as_str);
@@ -93,15 +95,31 @@ impl Policy {
     }
 
     /// Sets `accepted` on each crate: the first exception that names it decides, else the level.
+    /// An exception that decides is named in `exception`, with its reason.
     pub fn judge(&self, audited: &mut [Audited]) {
         for crate_ in audited {
-            let version = semver::Version::parse(&crate_.version).ok();
-            let exception = self.exceptions.iter().find(|e| {
-                e.name == crate_.name
-                    && e.version.as_ref().is_none_or(|req| version.as_ref().is_some_and(|v| req.matches(v)))
-            });
+            let exception = self.exception_for(&crate_.name, &crate_.version);
             crate_.accepted = crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
+            crate_.exception = exception.map(|e| e.reason.clone());
         }
+    }
+
+    /// The exceptions that name no crate of `crates` (the whole lock file, whatever the run
+    /// audits): stale entries a reviewer should remove.
+    pub fn unused(&self, crates: &[Locked]) -> Vec<&Exception> {
+        self.exceptions.iter().filter(|e| !crates.iter().any(|c| e.names(&c.name, &c.version))).collect()
+    }
+
+    fn exception_for(&self, name: &str, version: &str) -> Option<&Exception> {
+        self.exceptions.iter().find(|e| e.names(name, version))
+    }
+}
+
+impl Exception {
+    /// Whether the exception is for the crate `name` at `version`.
+    fn names(&self, name: &str, version: &str) -> bool {
+        let version = semver::Version::parse(version).ok();
+        self.name == name && self.version.as_ref().is_none_or(|req| version.as_ref().is_some_and(|v| req.matches(v)))
     }
 }
 

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::audit::{self, Audited, Locked, Policy};
+use crate::audit::{self, Audited, Level, Locked, Policy};
 use crate::compare::Verdict;
 
-use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, verify_settings};
+use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, manifest_path, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -24,12 +24,12 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     lockfile: Option<PathBuf>,
 
-    /// Only these crates (name, repeatable)
-    #[arg(short, long, value_name = "NAME")]
+    /// Only these crates (`name` or `name@version`, repeatable)
+    #[arg(short, long, value_name = "SPEC")]
     package: Vec<String>,
 
-    /// Not these crates (name, repeatable)
-    #[arg(long, value_name = "NAME")]
+    /// Not these crates (`name` or `name@version`, repeatable)
+    #[arg(long, value_name = "SPEC")]
     exclude: Vec<String>,
 
     #[command(flatten)]
@@ -40,8 +40,12 @@ pub struct Args {
     jobs: Option<usize>,
 
     /// The weakest verdict that still passes, for crates the policy names no exception for
-    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Verdict::Identical)]
-    accept: Verdict,
+    #[arg(long, value_name = "LEVEL", default_value = "identical", value_parser = level_parser())]
+    accept: Level,
+
+    /// Fail (exit 1) on warnings too, such as a policy exception that names no crate of the lock
+    #[arg(long)]
+    deny_warnings: bool,
 
     /// A TOML policy: `accept`, and `[[exception]]` tables with `name`, `version`, `accept`, `reason`
     #[arg(long, value_name = "FILE")]
@@ -97,6 +101,16 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     }
 }
 
+/// `--accept`: a verdict or `unverifiable`, the levels a policy file's `accept` takes.
+fn level_parser() -> impl clap::builder::TypedValueParser<Value = Level> {
+    use clap::ValueEnum as _;
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    let verdicts = Verdict::value_variants().iter().filter_map(Verdict::to_possible_value);
+    let unverifiable = PossibleValue::new("unverifiable").help("Anything, even a crate that could not be verified");
+    PossibleValuesParser::new(verdicts.chain([unverifiable]))
+        .map(|name: String| Level::parse(&name).expect("every possible value is a level"))
+}
+
 fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
     let lockfile = match (&args.lockfile, &args.manifest_path) {
@@ -108,11 +122,20 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         None => Policy::new(args.accept),
     };
     let locator = args.repositories.locator()?;
-    let mut crates: Vec<Locked> = audit::locked(&lockfile)?
-        .into_iter()
-        .filter(|c| args.package.is_empty() || args.package.contains(&c.name))
-        .filter(|c| !args.exclude.contains(&c.name))
-        .collect();
+    let locked = audit::locked(&lockfile)?;
+    // Judged against the whole lock file, so that every shard says the same.
+    let unused = policy.unused(&locked);
+    for exception in &unused {
+        let version = exception.version.as_ref().map(|v| format!(" (version `{v}`)")).unwrap_or_default();
+        let file = args.policy.as_deref().unwrap_or(Path::new("")).display();
+        shell.warn(format_args!(
+            "the exception for `{}`{version} in `{file}` names no crate of `{}`: remove it",
+            exception.name,
+            lockfile.display()
+        ));
+    }
+    let selection = audit::Selection { packages: args.package.clone(), exclude: args.exclude.clone() };
+    let mut crates: Vec<Locked> = selection.apply(locked, &lockfile)?;
     if let Some(spec) = &args.shard {
         crates = audit::shard(crates, spec)?;
     }
@@ -162,8 +185,16 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     let report = match args.format {
         AuditFormat::Human => human(&audited),
         AuditFormat::Json => {
-            let document =
-                json!({ "lockfile": lockfile.display().to_string(), "summary": summary(&audited), "crates": audited });
+            let unused: Vec<_> = unused
+                .iter()
+                .map(|e| json!({ "name": e.name, "version": e.version.as_ref().map(ToString::to_string), "reason": e.reason }))
+                .collect();
+            let document = json!({
+                "lockfile": lockfile.display().to_string(),
+                "summary": summary(&audited),
+                "unused_exceptions": unused,
+                "crates": audited,
+            });
             format!("{document}\n")
         }
         AuditFormat::Jsonl => audited.iter().map(|a| format!("{}\n", json!(a))).collect(),
@@ -173,7 +204,8 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => std::fs::write(path, report).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
         None => shell.print(report.trim_end()),
     }
-    Ok(if audited.iter().all(|a| a.accepted) { EXIT_OK } else { EXIT_MISMATCH })
+    let warned = args.deny_warnings && !unused.is_empty();
+    Ok(if audited.iter().all(|a| a.accepted) && !warned { EXIT_OK } else { EXIT_MISMATCH })
 }
 
 /// This build of the tool, for the result cache: its version, and its executable's size and
@@ -213,10 +245,13 @@ fn workspace_manifest(lockfile: &Path, manifest: Option<&Path>, cwd: &Path) -> R
     ))
 }
 
-/// The lock file of the workspace of `manifest` (else the current directory): the nearest
-/// `Cargo.lock` at or above it.
+/// The lock file of the workspace of `manifest` (checked as cargo checks `--manifest-path`), else
+/// of the current directory: the nearest `Cargo.lock` at or above it.
 fn find_lockfile(cwd: &Path, manifest: Option<&Path>) -> Result<PathBuf, String> {
-    let start = manifest.map_or_else(|| cwd.to_owned(), |m| cwd.join(m).parent().unwrap_or(cwd).to_owned());
+    let start = match manifest {
+        Some(manifest) => manifest_path(cwd, Some(manifest))?.parent().unwrap_or(cwd).to_owned(),
+        None => cwd.to_owned(),
+    };
     start
         .ancestors()
         .map(|dir| dir.join("Cargo.lock"))
@@ -235,9 +270,8 @@ fn summary(audited: &[Audited]) -> BTreeMap<&str, usize> {
 
 /// The counts in words, strongest verdict first.
 fn counts(audited: &[Audited]) -> String {
-    const ORDER: [&str; 6] = ["identical", "same-tar", "same-contents", "same-sources", "differs", "unverifiable"];
     let summary = summary(audited);
-    let shown: Vec<String> = ORDER.iter().filter_map(|v| summary.get(v).map(|n| format!("{n} {v}"))).collect();
+    let shown: Vec<String> = Level::NAMES.iter().filter_map(|v| summary.get(v).map(|n| format!("{n} {v}"))).collect();
     format!("{} crates: {}", audited.len(), shown.join(", "))
 }
 
@@ -253,7 +287,14 @@ fn human(audited: &[Audited]) -> String {
     for a in audited {
         let mark = if a.accepted { "ok " } else { "NOT" };
         let reason = a.reason.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
-        out.push_str(&format!("{mark} {} {}  {}  ({}){reason}\n", a.name, a.version, verdict(a), found_by(a)));
+        let exception = a.exception.as_deref().map(|r| format!("  (policy exception: {r})")).unwrap_or_default();
+        out.push_str(&format!(
+            "{mark} {} {}  {}  ({}){reason}{exception}\n",
+            a.name,
+            a.version,
+            verdict(a),
+            found_by(a)
+        ));
     }
     let rejected = audited.iter().filter(|a| !a.accepted).count();
     out.push_str(&format!("{}; {rejected} not accepted\n", counts(audited)));
@@ -286,7 +327,11 @@ fn markdown(audited: &[Audited]) -> String {
         "| crate | version | verdict | commit found by | accepted | reason |\n|---|---|---|---|---|---|\n",
     );
     for a in audited {
-        let accepted = if a.accepted { "yes" } else { "**no**" };
+        let accepted = match (&a.exception, a.accepted) {
+            (Some(why), true) => format!("yes, by exception: {}", why.replace('|', "\\|").replace('\n', " ")),
+            (_, true) => "yes".to_owned(),
+            (_, false) => "**no**".to_owned(),
+        };
         let reason = a.reason.as_deref().unwrap_or("");
         out.push_str(&format!(
             "| {} | {} | {} | {} | {accepted} | {reason} |\n",

@@ -80,11 +80,49 @@ pub struct RepoArgs {
 
 impl RepoArgs {
     /// Where repositories are looked for, `--repos` taken from the working directory.
+    /// A `--repos` directory that does not exist is an error (a typo would find nothing), unless
+    /// `--fetch` is to clone into it.
     pub(super) fn locator(&self) -> Result<Locator, Box<dyn std::error::Error>> {
         let cwd = std::env::current_dir()?;
         let map = self.repo_map.as_deref().map(Locator::read_map).transpose()?.unwrap_or_default();
-        Ok(Locator { mirrors: self.repos.as_ref().map(|dir| cwd.join(dir)), map })
+        let mirrors = self.repos.as_ref().map(|dir| cwd.join(dir));
+        if let Some(dir) = mirrors.as_ref().filter(|dir| !self.fetch && !dir.is_dir()) {
+            let what = if dir.exists() { "is not a directory" } else { "does not exist" };
+            return Err(format!(
+                "`--repos {}` {what}: name the directory that holds the clones, or add `--fetch` to clone into it",
+                dir.display()
+            )
+            .into());
+        }
+        Ok(Locator { mirrors, map })
     }
+}
+
+/// `--manifest-path`, checked as cargo 1.95 checks it and in its words, else the nearest
+/// `Cargo.toml` at or above `cwd`.
+pub(super) fn manifest_path(cwd: &Path, arg: Option<&Path>) -> Result<PathBuf, String> {
+    let Some(arg) = arg else {
+        return cwd
+            .ancestors()
+            .map(|dir| dir.join("Cargo.toml"))
+            .find(|p| p.is_file())
+            .ok_or_else(|| format!("could not find `Cargo.toml` in `{}` or any parent directory", cwd.display()));
+    };
+    let path = cwd.join(arg);
+    if !path.exists() {
+        return Err(format!("manifest path `{}` does not exist", arg.display()));
+    }
+    if path.is_dir() {
+        return Err(format!("manifest path `{}` is a directory but expected a file", arg.display()));
+    }
+    if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+        return Ok(path);
+    }
+    // A `.rs` file, or a file without an extension, is a cargo script to cargo.
+    if path.extension().is_none_or(|e| e == "rs") {
+        return Err(format!("embedded manifest `{}` requires `-Zscript`", path.display()));
+    }
+    Err(format!("the manifest-path must be a path to a Cargo.toml file: `{}`", path.display()))
 }
 
 /// Finds and reads the crate an argument names.

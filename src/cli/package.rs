@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cargo_util_schemas::core::{PackageIdSpec, SourceKind};
 use cargo_util_schemas::messages::{PackageFile, PackageList};
 
-use super::common::render;
+use super::common::{self, render};
 use super::environment;
 use super::shell::{Shell, Verbosity};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK};
@@ -330,21 +330,7 @@ fn options(
     config: environment::CargoConfig,
     shown: package::Shown,
 ) -> Result<(Options, Workspace), Box<dyn Error>> {
-    let manifest_path = match &args.manifest_path {
-        Some(path) => {
-            if path.file_name().is_none_or(|n| n != "Cargo.toml") {
-                return Err(Usage("the manifest-path must be a path to a Cargo.toml file".into()).into());
-            }
-            let path = cwd.join(path);
-            if !path.is_file() {
-                return Err(Usage(format!("manifest path `{}` does not exist", path.display())).into());
-            }
-            path
-        }
-        None => cwd.ancestors().map(|dir| dir.join("Cargo.toml")).find(|p| p.is_file()).ok_or_else(|| {
-            Usage(format!("could not find `Cargo.toml` in `{}` or any parent directory", cwd.display()))
-        })?,
-    };
+    let manifest_path = common::manifest_path(&cwd, args.manifest_path.as_deref()).map_err(Usage)?;
     // The manifest's directory is made canonical so that git paths and file paths agree.
     let dir = manifest_path.parent().unwrap_or(Path::new("/"));
     let dir = dir.canonicalize().map_err(|e| Usage(format!("cannot resolve `{}`: {e}", dir.display())))?;

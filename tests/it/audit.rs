@@ -74,9 +74,15 @@ impl World {
 
     fn audit_with(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
         let lock = self.root.join("Cargo.lock");
-        std::fs::write(&lock, &self.lock).unwrap();
+        let defaults = ["--lockfile", lock.to_str().unwrap(), "--repos", self.mirrors.to_str().unwrap(), "-j", "2"];
+        self.seal(&[&defaults, args].concat(), env)
+    }
+
+    /// `cargo seal audit <args>` in the world's root, with its lock file written there.
+    fn seal(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+        std::fs::write(self.root.join("Cargo.lock"), &self.lock).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
-            .args(["audit", "--lockfile", lock.to_str().unwrap(), "--repos", self.mirrors.to_str().unwrap(), "-j", "2"])
+            .arg("audit")
             .args(args)
             .env("CARGO_HOME", &self.home)
             .env("XDG_CACHE_HOME", self.root.join("cache"))
@@ -187,6 +193,74 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
         (1..=3).map(|k| world.audit(&["--format", "jsonl", "--shard", &format!("{k}/3")]).1 + "\n").collect();
     let lines = |text: &str| text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(lines(&shards), lines(&whole));
+}
+
+/// AUD-SELECT, AUD-POLICY: a gate fails closed. Whatever names nothing (a `-p` or `--exclude`
+/// typo, a `--repos` directory or `--manifest-path` that is not there, a selection of nothing)
+/// stops the run with exit 2 before anything is verified; an exception that names no crate is
+/// warned of, and fails the run under `--deny-warnings`.
+#[test]
+fn aud_fails_closed() {
+    let mut world = World::new();
+    world.publish("honest", true, |b| b);
+    world.publish("orphan", false, |b| b);
+    let refused = |args: &[&str]| {
+        let (code, out, err) = world.audit(args);
+        assert_eq!(code, Some(2), "{args:?}: {out}{err}");
+        assert!(!err.contains("Audited"), "nothing is verified: {err}");
+        err
+    };
+    let typo = refused(&["-p", "honest", "-p", "honset"]);
+    insta::assert_snapshot!("typo", typo);
+    let excluded = refused(&["--exclude", "orphan@0.2.0"]);
+    assert!(excluded.contains("package ID specification `orphan@0.2.0` did not match any packages"), "{excluded}");
+    let nothing = refused(&["-p", "honest", "--exclude", "honest"]);
+    insta::assert_snapshot!("nothing-left", nothing);
+    let lock = world.root.join("Cargo.lock");
+    let repos = |dir: &str| world.seal(&["--lockfile", lock.to_str().unwrap(), "--repos", dir], &[]);
+    let (code, _, err) = repos("no/such/dir");
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("repos-missing", err);
+    let (code, _, err) = world.seal(&["--manifest-path", "nope/Cargo.toml", "--repos", "mirrors"], &[]);
+    assert_eq!((code, err.trim_end()), (Some(2), "error: manifest path `nope/Cargo.toml` does not exist"));
+
+    // One list of levels: `--accept unverifiable` as a policy's `accept = "unverifiable"`.
+    let (code, out, _) = world.audit(&["--accept", "unverifiable"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, _, err) = world.audit(&["--accept", "identicall"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("[possible values: identical, same-tar, same-contents, same-sources, differs, unverifiable]"),
+        "{err}"
+    );
+
+    // The exception that decided is shown with its reason; an unused one is warned of.
+    let policy = world.root.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[[exception]]\nname = \"orphan\"\nreason = \"vendored | no public repository\"\n\
+         [[exception]]\nname = \"honest\"\nversion = \">=2\"\nreason = \"a release long gone\"\n",
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let (code, human, err) = world.audit(&["--policy", policy, "-p", "orphan"]);
+    assert_eq!(code, Some(0), "{human}{err}");
+    insta::assert_snapshot!("exception-human", human);
+    insta::assert_snapshot!(
+        "exception-warning",
+        err.lines().filter(|l| l.starts_with("warning")).collect::<Vec<_>>().join("\n")
+    );
+    let (_, markdown, _) = world.audit(&["--policy", policy, "-p", "orphan", "--format", "markdown"]);
+    assert!(markdown.contains("| yes, by exception: vendored \\| no public repository |"), "{markdown}");
+    let (_, json, _) = world.audit(&["--policy", policy, "-p", "orphan", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["crates"][0]["exception"], "vendored | no public repository");
+    assert_eq!(
+        report["unused_exceptions"],
+        serde_json::json!([{ "name": "honest", "version": ">=2", "reason": "a release long gone" }])
+    );
+    let (code, _, _) = world.audit(&["--policy", policy, "-p", "orphan", "--deny-warnings"]);
+    assert_eq!(code, Some(1));
 }
 
 /// The commit, found two ways: recorded, and by tag when the recorded one was rewritten away, also
@@ -543,6 +617,7 @@ fn aud_fetch_downloads_missing_crates() {
          checksum = \"baf1de4339761588bc0619e3cbc0120ee582ebb74b53b4efbf79117bd2da40fd\"\n",
     );
     // No repository is at hand: the crate gets as far as its repository.
+    std::fs::create_dir_all(&world.mirrors).unwrap();
     let map = world.root.join("map.toml");
     std::fs::write(&map, format!("cfg-if = \"{}\"\n", world.root.join("nowhere").display())).unwrap();
     let lock = project.join("Cargo.lock");

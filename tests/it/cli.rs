@@ -33,6 +33,33 @@ fn runs_as_cargo_subcommand() {
     assert_eq!(direct.stdout, via_cargo.stdout);
 }
 
+/// `--manifest-path` is refused as real cargo refuses it, word for word, by `package` and by
+/// `audit` (which would otherwise search upward from a wrong path and audit some other lock).
+#[test]
+fn manifest_path_refusals_are_cargos() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("src")).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    std::fs::write(dir.join("README.md"), "").unwrap();
+    std::fs::write(dir.join("Cargo.lock"), "version = 4\n").unwrap();
+    let error = |program: &str, args: &[&str]| {
+        let output =
+            Command::new(program).args(args).current_dir(dir).env("CARGO_TERM_COLOR", "never").output().unwrap();
+        assert_eq!(output.status.code(), Some(if program == "cargo" { 101 } else { 2 }), "{program} {args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| panic!("{stderr}")).to_owned()
+    };
+    let seal = env!("CARGO_BIN_EXE_cargo-seal");
+    for path in ["README.md", "nope/Cargo.toml", "missing.txt", "src", "src/lib.rs"] {
+        let cargo = error("cargo", &["package", "--list", "--manifest-path", path]);
+        assert_eq!(error(seal, &["package", "--list", "--manifest-path", path]), cargo);
+        assert_eq!(error(seal, &["audit", "--repos", "src", "--manifest-path", path]), cargo);
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let output = seal(&["package", "--manifest-path", "Cargo.lock"]);

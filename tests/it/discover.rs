@@ -171,6 +171,7 @@ fn disc_verify_finds_the_repository_and_commit() {
     assert!(out.contains("verdict: same-sources"), "{out}");
 
     // No mirror at all: the paths looked at are named.
+    std::fs::create_dir(tmp.path().join("none")).unwrap();
     let (code, out, err) = seal(&["verify", krate, "--repos", tmp.path().join("none").to_str().unwrap()], tmp.path());
     assert_eq!(code, Some(2), "{out}");
     assert!(err.contains("no local copy of `https://github.com/owner/found`"), "{err}");
