@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use cargo_util_schemas::lockfile::TomlLockfile;
 
 use crate::archive::read;
-use crate::compare::{Difference, Verdict};
+use crate::compare::{Difference, Explanation, Verdict};
 use crate::crate_arg::CrateArg;
 use crate::discover::{self, FoundBy, Locator};
 use crate::error_chain;
@@ -41,7 +41,8 @@ pub enum Unverifiable {
         found: String,
     },
     NoRepository,
-    RepositoryMissing,
+    /// With where discovery looked, under `--repos` as the user named it.
+    RepositoryMissing(String),
     /// `--fetch` could not bring the repository (with why).
     FetchFailed(String),
     /// With why: which recorded commit is missing.
@@ -58,7 +59,7 @@ impl Unverifiable {
             Unverifiable::CrateMissing => "crate-missing".into(),
             Unverifiable::ChecksumMismatch { found } => format!("checksum-mismatch: the crate's sha256 is {found}"),
             Unverifiable::NoRepository => "no-repository".into(),
-            Unverifiable::RepositoryMissing => "repository-missing".into(),
+            Unverifiable::RepositoryMissing(why) => format!("repository-missing: {why}"),
             Unverifiable::FetchFailed(why) => format!("fetch-failed: {why}"),
             Unverifiable::CommitNotFound(why) => format!("commit-not-found: {why}"),
             Unverifiable::Unreadable(why) => format!("unreadable: {why}"),
@@ -81,7 +82,7 @@ pub struct Audited {
     pub verdict: String,
     pub reason: Option<String>,
     pub differences: Vec<Difference>,
-    pub explanations: Vec<String>,
+    pub explanations: Vec<Explanation>,
     /// The cargo releases whose output the crate is byte for byte (`ERA-VERIFY`), as `1.88–1.92`.
     pub cargo: Option<String>,
     /// Whether the policy accepts the verdict (set by [`Policy::judge`]).
@@ -313,7 +314,10 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
         locate::Error::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
             Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
         }
-        locate::Error::Discover(_) => Unverifiable::RepositoryMissing,
+        locate::Error::Discover(discover::Error::RepositoryMissing { url, looked }) => {
+            Unverifiable::RepositoryMissing(looked_for(&url, &looked, &options.locator))
+        }
+        locate::Error::Discover(e) => Unverifiable::RepositoryMissing(e.to_string()),
         locate::Error::Fetch(e) => Unverifiable::FetchFailed(e.to_string()),
         locate::Error::Read(e) => unreadable(&e),
     })?;
@@ -345,7 +349,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
         published.iter().any(|p| p.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
     };
     let omitted = verification.omitted.iter().filter(|o| published_under(&o.path));
-    let omitted = omitted.map(|o| format!("not rebuilt: {}: {}", o.path, o.reason));
+    let omitted = omitted.map(|o| Explanation::new("VER-EXPORT", format!("not rebuilt: {}: {}", o.path, o.reason)));
     audited.explanations = found_notes.into_iter().chain(omitted).chain(verification.comparison.explanations).collect();
     audited.cargo = verification.era.map(|era| era.to_string());
     let verdict = verification.comparison.verdict;
@@ -355,6 +359,19 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     Ok(verdict)
 }
 
+/// AUD-EXPLAIN: where discovery looked for `url`'s repository, paths under `--repos` relative to
+/// it, so that a report names no directory of the machine that ran it.
+fn looked_for(url: &str, looked: &[PathBuf], locator: &Locator) -> String {
+    let shown: Vec<String> = looked
+        .iter()
+        .map(|path| match locator.mirrors.as_deref().and_then(|dir| path.strip_prefix(dir).ok()) {
+            Some(rel) => format!("`{}` under `--repos`", rel.display()),
+            None => format!("`{}`", path.display()),
+        })
+        .collect();
+    format!("no local copy of `{url}`: looked for {}", shown.join(", "))
+}
+
 /// AUD-CACHE: what a verification concluded, as kept for the next run.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Cached {
@@ -362,7 +379,7 @@ struct Cached {
     tool: String,
     verdict: Verdict,
     differences: Vec<Difference>,
-    explanations: Vec<String>,
+    explanations: Vec<Explanation>,
     cargo: Option<String>,
 }
 

@@ -295,6 +295,12 @@ fn human(audited: &[Audited]) -> String {
             verdict(a),
             found_by(a)
         ));
+        for detail in details(a) {
+            out.push_str(&format!("      {}\n", detail.line));
+            for line in detail.diff_lines() {
+                out.push_str(&format!("          {line}\n"));
+            }
+        }
     }
     let rejected = audited.iter().filter(|a| !a.accepted).count();
     out.push_str(&format!("{}; {rejected} not accepted\n", counts(audited)));
@@ -302,6 +308,51 @@ fn human(audited: &[Audited]) -> String {
         out.push_str(&format!("{eras}\n"));
     }
     out
+}
+
+/// One line of what explains a verdict, with the unified diff of a text file that differs.
+struct Detail<'a> {
+    line: String,
+    diff: Option<&'a str>,
+}
+
+impl Detail<'_> {
+    /// The diff's first lines, and a last one saying how many were left out.
+    fn diff_lines(&self) -> Vec<String> {
+        const SHOWN: usize = 20;
+        let lines: Vec<&str> = self.diff.map(|diff| diff.lines().collect()).unwrap_or_default();
+        let mut shown: Vec<String> = lines.iter().take(SHOWN).map(|l| (*l).to_owned()).collect();
+        if lines.len() > SHOWN {
+            shown.push(format!("… {} more lines (every one in `--format json`)", lines.len() - SHOWN));
+        }
+        shown
+    }
+}
+
+/// AUD-REPORT: what explains a crate's verdict: its first differences, then the explanations (an
+/// identical crate's era is on its line already).
+fn details(a: &Audited) -> Vec<Detail<'_>> {
+    const SHOWN: usize = 5;
+    let mut details: Vec<Detail<'_>> = a
+        .differences
+        .iter()
+        .take(SHOWN)
+        .map(|d| Detail {
+            line: match &d.path {
+                Some(path) => format!("{} {path}: {}", d.kind.as_str(), d.detail),
+                None => format!("{}: {}", d.kind.as_str(), d.detail),
+            },
+            diff: d.diff.as_deref(),
+        })
+        .collect();
+    if a.differences.len() > SHOWN {
+        let line = format!("and {} more differences (every one in `--format json`)", a.differences.len() - SHOWN);
+        details.push(Detail { line, diff: None });
+    }
+    let era_named = a.cargo.is_some();
+    let notes = a.explanations.iter().filter(|e| !(era_named && e.rule == "ERA-VERIFY"));
+    details.extend(notes.map(|e| Detail { line: format!("note: {}", e.text), diff: None }));
+    details
 }
 
 /// The verdict, with the cargo releases an identical crate is the output of (`ERA-VERIFY`).
@@ -344,6 +395,21 @@ fn markdown(audited: &[Audited]) -> String {
     out.push_str(&format!("\n{}\n", counts(audited)));
     if let Some(eras) = by_era(audited) {
         out.push_str(&format!("{eras}\n"));
+    }
+    for a in audited {
+        let details = details(a);
+        if !details.is_empty() {
+            out.push_str(&format!("\n#### {} {}: {}\n\n", a.name, a.version, verdict(a)));
+            for detail in &details {
+                out.push_str(&format!("- {}\n", detail.line));
+                let diff = detail.diff_lines();
+                if !diff.is_empty() {
+                    out.push_str("\n  ```diff\n");
+                    out.extend(diff.iter().map(|line| format!("  {line}\n")));
+                    out.push_str("  ```\n\n");
+                }
+            }
+        }
     }
     out
 }

@@ -3,7 +3,7 @@
 //! release tag and its packaging code); an explanation says what the evidence fits, never that a
 //! difference is harmless.
 
-use super::{Difference, Kind, Verdict, is_generated};
+use super::{Difference, Explanation, Kind, Verdict, is_generated};
 use crate::archive::DETERMINISTIC_MTIME;
 use crate::archive::read::CrateFile;
 use crate::plan::VCS_INFO_FILE;
@@ -14,10 +14,11 @@ pub(super) fn explain(
     actual: &CrateFile,
     verdict: Verdict,
     differences: &[Difference],
-) -> Vec<String> {
+) -> Vec<Explanation> {
     [
         other_package(expected, actual),
         published_dirty(actual, verdict),
+        no_vcs_info(expected, actual),
         other_compressor(expected, actual, verdict),
         old_cargo_mtime(expected, actual),
     ]
@@ -28,40 +29,52 @@ pub(super) fn explain(
 }
 
 /// The archives hold different packages or versions: for `verify`, a commit of another release.
-fn other_package(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
+fn other_package(expected: &CrateFile, actual: &CrateFile) -> Option<Explanation> {
     let (e, a) = (expected.base_name()?, actual.base_name()?);
     (e != a).then(|| {
-        format!(
+        let text = format!(
             "the archives hold different packages: `{e}` expected, `{a}` found \
              (for `verify`: the commit holds another release; check `--rev` and `--repo`)"
-        )
+        );
+        Explanation::new("CMP-EXPLAIN", text)
     })
 }
 
 /// The found archive records that it was packaged from uncommitted changes.
-fn published_dirty(actual: &CrateFile, verdict: Verdict) -> Option<String> {
+fn published_dirty(actual: &CrateFile, verdict: Verdict) -> Option<Explanation> {
     let vcs_info = actual.entries.iter().find(|e| e.rel_path() == VCS_INFO_FILE)?.text.as_deref()?;
     let info: serde_json::Value = serde_json::from_str(vcs_info).ok()?;
     (verdict > Verdict::SameTar && info["git"]["dirty"] == true).then(|| {
-        "the found archive was packaged from uncommitted changes (`\"dirty\": true` in \
-         `.cargo_vcs_info.json`): files that differ from the commit may be those changes"
-            .to_owned()
+        let text = "published from uncommitted changes: the found archive records `\"dirty\": true` in \
+                    `.cargo_vcs_info.json`, so files that differ from the commit may be those changes";
+        Explanation::new("VCS-DIRTY", text)
+    })
+}
+
+/// The found archive records no commit where the expected one does.
+fn no_vcs_info(expected: &CrateFile, actual: &CrateFile) -> Option<Explanation> {
+    let holds = |file: &CrateFile| file.entries.iter().any(|e| e.rel_path() == VCS_INFO_FILE);
+    (holds(expected) && !holds(actual)).then(|| {
+        let text = "the found archive has no `.cargo_vcs_info.json`, so it records no commit: it was packaged \
+                    outside a git work tree, or with `--allow-dirty` by cargo 1.80 or earlier, which then wrote \
+                    none";
+        Explanation::new("ERA-VCS-DIRTY", text)
     })
 }
 
 /// Same tar stream and gzip header, other deflate data: another compressor.
-fn other_compressor(expected: &CrateFile, actual: &CrateFile, verdict: Verdict) -> Option<String> {
+fn other_compressor(expected: &CrateFile, actual: &CrateFile, verdict: Verdict) -> Option<Explanation> {
     (verdict == Verdict::SameTar && expected.gzip == actual.gzip).then(|| {
-        "only the deflate data differs: another compressor wrote one of them (cargo 1.87 and earlier \
+        let text = "only the deflate data differs: another compressor wrote one of them (cargo 1.87 and earlier \
          deflated with C zlib, 1.88 to 1.95 with zlib-rs 0.5.0 to 0.6.2, 1.96 and later with zlib-rs \
          0.6.3 or later, whose output differs for some inputs; a distribution's cargo may link its own \
-         zlib)"
-            .to_owned()
+         zlib)";
+        Explanation::new("ERA-DEFLATE", text)
     })
 }
 
 /// ARC-MTIME: generated entries stamped as cargo before 1.93 stamped them.
-fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
+fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<Explanation> {
     let stamped: Vec<u64> = actual
         .entries
         .iter()
@@ -81,22 +94,27 @@ fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<String> {
     } else {
         "the packaging time, as cargo before 1.54 wrote them"
     };
-    Some(format!(
+    let text = format!(
         "the generated files (`Cargo.toml`, `Cargo.lock`, `.cargo_vcs_info.json`) found carry {cargo}; \
          cargo 1.93 and later write {DETERMINISTIC_MTIME}: the archive was packaged by an older cargo"
-    ))
+    );
+    Some(Explanation::new("ERA-GENERATED-MTIME", text))
 }
 
 /// `Cargo.toml` differs while `Cargo.toml.orig`, the manifest as written, does not.
-fn other_manifest_rendering(expected: &CrateFile, actual: &CrateFile, differences: &[Difference]) -> Option<String> {
+fn other_manifest_rendering(
+    expected: &CrateFile,
+    actual: &CrateFile,
+    differences: &[Difference],
+) -> Option<Explanation> {
     let is_manifest = |path: &str| path.split_once('/').is_some_and(|(_, rel)| rel == "Cargo.toml");
     let manifest_differs =
         differences.iter().any(|d| d.kind == Kind::Content && d.path.as_deref().is_some_and(is_manifest));
     let orig = |file: &CrateFile| file.entry("Cargo.toml.orig").map(|e| e.sha256.clone());
     (manifest_differs && orig(expected).is_some() && orig(expected) == orig(actual)).then(|| {
-        "`Cargo.toml.orig`, the manifest as written, is the same; only the normalized `Cargo.toml` \
-         differs, as another cargo version renders it"
-            .to_owned()
+        let text = "`Cargo.toml.orig`, the manifest as written, is the same; only the normalized `Cargo.toml` \
+                    differs, as another cargo version renders it";
+        Explanation::new("ERA-TOML", text)
     })
 }
 
@@ -127,10 +145,10 @@ mod tests {
         let c = compare(&expected, &actual);
         assert_eq!(c.differences[0].detail, "differing fields: mtime 1153704088 expected, 1 found");
         assert_eq!(c.explanations.len(), 1, "{:?}", c.explanations);
-        assert!(c.explanations[0].contains("mtime 1, as cargo 1.54 to 1.92 wrote them"));
+        assert!(c.explanations[0].text.contains("mtime 1, as cargo 1.54 to 1.92 wrote them"));
 
         set_mtime(&mut actual, "Cargo.toml", b"13736474774\0");
-        assert!(compare(&expected, &actual).explanations[0].contains("packaging time, as cargo before 1.54"));
+        assert!(compare(&expected, &actual).explanations[0].text.contains("packaging time, as cargo before 1.54"));
     }
 
     #[test]
@@ -138,7 +156,7 @@ mod tests {
         let expected = crate_of(BASE);
         let mut actual = rewritten(&expected);
         set_mtime(&mut actual, "src/lib.rs", b"00000000001\0");
-        assert_eq!(compare(&expected, &actual).explanations, Vec::<String>::new());
+        assert_eq!(compare(&expected, &actual).explanations, Vec::<super::super::Explanation>::new());
     }
 
     #[test]
@@ -147,16 +165,16 @@ mod tests {
         let mut actual = expected.clone();
         actual.sha256 = "0".repeat(64);
         let c = compare(&expected, &actual);
-        assert!(c.explanations[0].contains("zlib-rs 0.6.3 or later"), "{:?}", c.explanations);
+        assert!(c.explanations[0].text.contains("zlib-rs 0.6.3 or later"), "{:?}", c.explanations);
         // A different gzip header says something else happened; no guess is made.
         actual.gzip.os = 3;
-        assert_eq!(compare(&expected, &actual).explanations, Vec::<String>::new());
+        assert_eq!(compare(&expected, &actual).explanations, Vec::<super::super::Explanation>::new());
     }
 
     #[test]
     fn cmp_explain_other_package() {
         let c = compare(&crate_of(BASE), &crate_named("demo-1.0.1", BASE));
-        assert!(c.explanations[0].contains("`demo-1.0.0` expected, `demo-1.0.1` found"), "{:?}", c.explanations);
+        assert!(c.explanations[0].text.contains("`demo-1.0.0` expected, `demo-1.0.1` found"), "{:?}", c.explanations);
     }
 
     #[test]
@@ -168,6 +186,6 @@ mod tests {
             crate_of(&files)
         };
         let c = compare(&with_orig("[package]\nname = \"demo\"\n"), &with_orig("[package]\nname = 'demo'\n"));
-        assert!(c.explanations.iter().any(|e| e.contains("only the normalized `Cargo.toml` differs")), "{c:?}");
+        assert!(c.explanations.iter().any(|e| e.text.contains("only the normalized `Cargo.toml` differs")), "{c:?}");
     }
 }

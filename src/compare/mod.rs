@@ -91,13 +91,33 @@ pub struct Difference {
     pub diff: Option<String>,
 }
 
+/// A known cause the differences fit, in plain words, and the rule of `spec/` that describes it
+/// (for machines: reports show the text alone).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Explanation {
+    pub rule: String,
+    pub text: String,
+}
+
+impl Explanation {
+    pub fn new(rule: &str, text: impl Into<String>) -> Explanation {
+        Explanation { rule: rule.to_owned(), text: text.into() }
+    }
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// The result of comparing an expected archive with an actual one.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Comparison {
     pub verdict: Verdict,
     pub differences: Vec<Difference>,
-    /// CMP-EXPLAIN: known causes of the differences, in words.
-    pub explanations: Vec<String>,
+    /// CMP-EXPLAIN: known causes of the differences.
+    pub explanations: Vec<Explanation>,
 }
 
 /// CMP-*: compares `actual` against `expected`.

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use url::RepositoryUrl;
 
 use crate::archive::read::ArchivedEntry;
+use crate::compare::Explanation;
 use crate::git::Repository;
 use crate::manifest::Identity;
 use crate::plan::VCS_INFO_FILE;
@@ -60,28 +61,31 @@ pub struct Found {
 
 impl Found {
     /// AUD-EXPLAIN: what the way the commit was found says of the crate, as reports note it.
-    pub fn notes(&self) -> Vec<String> {
+    pub fn notes(&self) -> Vec<Explanation> {
         let mut notes = Vec::new();
         if self.moved {
-            notes.push(
+            notes.push(Explanation::new(
+                "DISC-MOVED",
                 "the crate's repository URL has no local copy; a copy of the same name under another owner holds \
-                 the recorded commit (a moved or renamed repository, or a fork): rebuilt from it"
-                    .to_owned(),
-            );
+                 the recorded commit (a moved or renamed repository, or a fork): rebuilt from it",
+            ));
         }
         if let Some(lost) = &self.recorded_missing {
-            notes.push(format!(
-                "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \
+            notes.push(Explanation::new(
+                "DISC-COMMIT",
+                format!(
+                    "the commit `.cargo_vcs_info.json` records, {lost}, is not in the local copy of the repository \
                  (a copy older than the release: update it, with `--fetch` say; or a commit never pushed, or \
                  rewritten away): the crate was rebuilt from the commit found otherwise"
+                ),
             ));
         }
         if let FoundBy::Content { identical, compared } = self.by
             && identical < compared
         {
-            notes.push(format!(
+            notes.push(Explanation::new("DISC-CONTENT", format!(
                 "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
-            ));
+            )));
         }
         notes
     }

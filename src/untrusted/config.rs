@@ -202,10 +202,7 @@ impl TreeConfig {
                 by_file.entry(&key.file).or_default().push(format!("`{}`{note}", key.key));
             }
             for (file, keys) in by_file {
-                notes.push(format!(
-                    "the repository's cargo configuration `{file}` sets {}; {said} (`SEC-CONFIG`)",
-                    keys.join(", ")
-                ));
+                notes.push(format!("the repository's cargo configuration `{file}` sets {}; {said}", keys.join(", ")));
             }
         }
         notes

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub enum Error {
     #[error(
         "`{file}` sets `{key}` to `{path}`, which is outside the repository: nothing outside the exported tree is \
-         read (`SEC-PATHS`)"
+         read"
     )]
     Escapes { file: String, key: String, path: String },
     #[error("failed to write the repository's cargo configuration for the rebuild to `{}`", path.display())]

@@ -267,7 +267,7 @@ pub fn confine_links(root: &Path) -> std::io::Result<Vec<Omission>> {
             path: rel.to_string_lossy().replace('\\', "/"),
             reason: format!(
                 "symbolic link to `{}` resolves outside the repository through another link; it is not followed on \
-                 this machine (`SEC-LINKS`)",
+                 this machine",
                 target.display()
             ),
         });

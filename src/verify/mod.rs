@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
 use crate::cargo::Cargo;
-use crate::compare::{self, Comparison, Verdict};
+use crate::compare::{self, Comparison, Explanation, Verdict};
 use crate::era::{self, Era, Releases};
 use crate::git::{Repos, Repository};
 use crate::lockfile::LocalRegistry;
@@ -225,13 +225,14 @@ fn finish(
                 }
             }
             (comparison, archive, era) = (by_era, file, Some(releases));
-            comparison.explanations.push(format!(
-                "byte for byte what cargo {releases} wrote{} (`ERA-*`: generated files stamped with mtime {}, \
-                 compressed by {})",
+            let text = format!(
+                "byte for byte what cargo {releases} wrote{} (generated files stamped with mtime {}, compressed \
+                 by {})",
                 if first.profile.windows { " on Windows" } else { "" },
                 first.profile.generated_mtime,
                 deflates.join(" or ")
-            ));
+            );
+            comparison.explanations.push(Explanation::new("ERA-VERIFY", text));
         } else if let Some(best) = others.iter().map(|(.., by_era)| by_era.verdict).min()
             && best < comparison.verdict
         {
@@ -240,24 +241,26 @@ fn finish(
             let (first, file, by_era) = closest.next().expect("the best verdict is one of theirs");
             let releases = closest.fold(first.releases(), |span, (other, ..)| span.joined(other.releases()));
             (comparison, archive) = (by_era, file);
-            comparison.explanations.insert(
-                0,
-                format!(
-                    "closest to what cargo {releases} wrote (`ERA-*`), {}: the differences shown are from that \
-                     rebuild",
-                    best.as_str()
-                ),
+            let text = format!(
+                "closest to what cargo {releases} wrote, {}: the differences shown are from that rebuild",
+                best.as_str()
             );
+            comparison.explanations.insert(0, Explanation::new("ERA-CLOSEST", text));
         }
     }
-    comparison.explanations.extend(rebuilt.configuration.notes());
+    comparison
+        .explanations
+        .extend(rebuilt.configuration.notes().into_iter().map(|n| Explanation::new("SEC-CONFIG", n)));
     let checkout = rebuilt.checkout;
     if rebuilt.located_by_name {
-        comparison.explanations.push(format!(
-            "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
+        comparison.explanations.push(Explanation::new(
+            "VER-LOCATE",
+            format!(
+                "the crate records no package directory (`.cargo_vcs_info.json` of cargo 1.56 and earlier) \
              and the repository's root holds another package: the package was taken from `{}`, the one \
              directory whose Cargo.toml names it",
-            rebuilt.path_in_vcs
+                rebuilt.path_in_vcs
+            ),
         ));
     }
     Ok(Verification {

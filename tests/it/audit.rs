@@ -148,6 +148,9 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     bytes.pop();
     std::fs::write(&swapped, bytes).unwrap();
 
+    world.publish("gone", true, |b| b);
+    std::fs::remove_dir_all(world.mirrors.join("github.com/owner/gone")).unwrap();
+
     let (code, out, err) = world.audit(&["--format", "json"]);
     assert_eq!(code, Some(1), "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -157,12 +160,21 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
         .iter()
         .map(|c| (c["name"].as_str().unwrap().to_owned(), c["verdict"].as_str().unwrap().to_owned()))
         .collect();
-    let expected =
-        [("honest", "identical"), ("tampered", "differs"), ("orphan", "unverifiable"), ("swapped", "unverifiable")];
+    let expected = [
+        ("honest", "identical"),
+        ("tampered", "differs"),
+        ("orphan", "unverifiable"),
+        ("swapped", "unverifiable"),
+        ("gone", "unverifiable"),
+    ];
     assert_eq!(verdicts, expected.map(|(n, v)| (n.to_owned(), v.to_owned())));
     assert_eq!(report["crates"][2]["reason"], "no-repository");
     assert!(report["crates"][3]["reason"].as_str().unwrap().starts_with("checksum-mismatch"), "{out}");
     assert_eq!(report["crates"][0]["commit_found_by"], "vcs-info");
+    // AUD-EXPLAIN: where it looked, relative to `--repos`: no directory of this machine.
+    let looked = "repository-missing: no local copy of `https://github.com/owner/gone`: looked for \
+                  `github.com/owner/gone` under `--repos`, `github.com/owner/gone.git` under `--repos`";
+    assert_eq!(report["crates"][4]["reason"], looked);
     assert!(err.contains("Audited honest v0.1.0: identical"), "{err}");
 
     // Human and markdown reports.
@@ -180,7 +192,8 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
          [[exception]]\nname = \"orphan\"\naccept = \"unverifiable\"\nreason = \"vendored, no public repository\"\n",
     )
     .unwrap();
-    let (code, out, _) = world.audit(&["--policy", policy.to_str().unwrap(), "--exclude", "swapped"]);
+    let (code, out, _) =
+        world.audit(&["--policy", policy.to_str().unwrap(), "--exclude", "swapped", "--exclude", "gone"]);
     assert_eq!(code, Some(0), "{out}");
     std::fs::write(&policy, "[[exception]]\nname = \"orphan\"\n").unwrap();
     let (code, _, err) = world.audit(&["--policy", policy.to_str().unwrap()]);
@@ -330,13 +343,18 @@ fn aud_finds_commits_by_vcs_info_and_tag_in_monorepos() {
         (relocated["verdict"].as_str(), relocated["commit_found_by"].as_str()),
         (Some("identical"), Some("vcs-info"))
     );
-    assert!(relocated["explanations"][0].as_str().unwrap().contains("a moved or renamed repository"), "{relocated}");
+    assert_eq!(relocated["explanations"][0]["rule"], "DISC-MOVED", "{relocated}");
+    assert!(
+        relocated["explanations"][0]["text"].as_str().unwrap().contains("a moved or renamed repository"),
+        "{relocated}"
+    );
     // Only `.cargo_vcs_info.json` names another commit.
     let rewritten = row("rewritten");
     assert_eq!(rewritten["verdict"], "same-sources", "{rewritten}");
     assert_eq!(rewritten["commit_found_by"], serde_json::json!({ "tag": "rewritten-v0.1.0" }));
     let lost = format!("the commit `.cargo_vcs_info.json` records, {recorded}, is not in the local copy");
-    assert!(rewritten["explanations"][0].as_str().unwrap().starts_with(&lost), "{rewritten}");
+    assert_eq!(rewritten["explanations"][0]["rule"], "DISC-COMMIT");
+    assert!(rewritten["explanations"][0]["text"].as_str().unwrap().starts_with(&lost), "{rewritten}");
     // Each package by its own tag, rebuilt from its recorded directory.
     for (name, tag) in [("left", "left-v0.1.0"), ("right", "right/v0.1.0")] {
         assert_eq!(
@@ -525,8 +543,11 @@ fn aud_package_without_recorded_directory_is_found_by_name() {
     let inner = &report["crates"][0];
     // Only `.cargo_vcs_info.json` differs: the rebuild records the directory.
     assert_eq!(inner["verdict"], "same-sources", "{inner}");
-    let explained =
-        inner["explanations"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("taken from `inner`"));
+    let explained = inner["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["rule"] == "VER-LOCATE" && e["text"].as_str().unwrap().contains("taken from `inner`"));
     assert!(explained, "{inner}");
 }
 
@@ -635,7 +656,12 @@ fn aud_fetch_downloads_missing_crates() {
     let (out, _) = run(&[]);
     assert!(out.contains("\"reason\":\"crate-missing\""), "{out}");
     let (out, err) = run(&["--fetch"]);
-    assert!(out.contains("\"reason\":\"repository-missing\""), "{out}{err}");
+    // AUD-EXPLAIN: what is at the place the map names.
+    let looked = format!(
+        "\"reason\":\"repository-missing: `{}` is not a git repository\"",
+        world.root.join("nowhere").display()
+    );
+    assert!(out.contains(&looked), "{out}{err}");
     assert!(world.home.join(CACHE).join("cfg-if-1.0.0.crate").is_file(), "{err}");
 
     // Without the workspace, cargo cannot fetch: the refusal says what to name.

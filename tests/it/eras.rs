@@ -97,7 +97,8 @@ fn era_closest_names_the_eras_that_wrote_the_same_tar() {
 
     let (code, report) = verify(&krate, &["--repo", dir.to_str().unwrap()]);
     assert_eq!((code, report["verdict"].as_str(), report["cargo"].as_str()), (Some(1), Some("same-tar"), None));
-    let note = report["explanations"][0].as_str().unwrap();
+    assert_eq!(report["explanations"][0]["rule"], "ERA-CLOSEST");
+    let note = report["explanations"][0]["text"].as_str().unwrap();
     assert!(note.starts_with("closest to what cargo 1.64–1.68 wrote"), "{note}");
 }
 
@@ -138,7 +139,8 @@ fn era_crate_verifies_against_its_unpacked_sources() {
 fn era_cargo_1_85_output_verifies_identical_with_its_releases_named() {
     let report = verified_output_of("1.85");
     assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some("1.85–1.87")));
-    let note = report["explanations"][0].as_str().unwrap();
+    assert_eq!(report["explanations"][0]["rule"], "ERA-VERIFY");
+    let note = report["explanations"][0]["text"].as_str().unwrap();
     assert!(note.ends_with("compressed by C zlib)"), "only C zlib gives these bytes: {note}");
 }
 
