@@ -2,6 +2,7 @@
 //! lock checksum and verified against the repository and commit discovery finds for it
 //! (`DISC-*`), in parallel, judged by a policy. Verification is `verify`'s own code.
 
+pub mod merge;
 mod policy;
 
 use std::path::{Path, PathBuf};

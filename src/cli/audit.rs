@@ -7,14 +7,15 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::audit::{self, Audited, Level, Locked, Policy};
+use crate::audit::{self, Audited, Level, Locked, Policy, merge};
 use crate::compare::Verdict;
 
 use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, manifest_path, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("repositories").args(["repos", "repo_map"]).required(true).multiple(true)))]
+// Where the crates' results come from: repositories to verify against, or shard outputs.
+#[command(group(clap::ArgGroup::new("sources").args(["repos", "repo_map", "merge"]).required(true).multiple(true)))]
 pub struct Args {
     /// Path to Cargo.toml: its workspace's Cargo.lock is audited
     #[arg(long, value_name = "PATH", conflicts_with = "lockfile")]
@@ -59,10 +60,15 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// Audit the Kth of N equal shares of the crates (for N machines; their jsonl outputs, in
-    /// order, make one whole report)
+    /// Audit the Kth of N equal shares of the crates (for N machines; `--merge` joins their
+    /// jsonl outputs into one whole report)
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+
+    /// Verify nothing: report from these `--format jsonl` outputs of `--shard` runs, which must
+    /// hold every selected crate once, judged by this run's policy
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["repos", "repo_map", "fetch", "shard", "jobs", "no_cache", "offline"])]
+    merge: Vec<PathBuf>,
 
     /// Run without accessing the network: cargo reads only its local copy of the registry index
     #[arg(long)]
@@ -121,7 +127,6 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => Policy::read(path, args.accept)?,
         None => Policy::new(args.accept),
     };
-    let locator = args.repositories.locator()?;
     let locked = audit::locked(&lockfile)?;
     // Judged against the whole lock file, so that every shard says the same.
     let unused = policy.unused(&locked);
@@ -136,51 +141,19 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     }
     let selection = audit::Selection { packages: args.package.clone(), exclude: args.exclude.clone() };
     let mut crates: Vec<Locked> = selection.apply(locked, &lockfile)?;
-    if let Some(spec) = &args.shard {
-        crates = audit::shard(crates, spec)?;
-    }
-    let settings = verify_settings(args.offline)?;
-    let cargo_home = super::environment::cargo_home();
-    if args.repositories.fetch && !audit::missing(&crates, &cargo_home).is_empty() {
-        audit::download(&workspace_manifest(&lockfile, args.manifest_path.as_deref(), &cwd)?, &settings.cargo)?;
-    }
-    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
-    let status = Mutex::new(&mut *shell);
-    let say = |verb: &str, line: &str| {
-        let mut shell = status.lock().expect("no status line panics");
-        match &bar {
-            Some(bar) => bar.suspend(|| shell.status(verb, line)),
-            None => shell.status(verb, line),
+    let mut audited = if args.merge.is_empty() {
+        if let Some(spec) = &args.shard {
+            crates = audit::shard(crates, spec)?;
         }
+        verify_all(args, &crates, &lockfile, &cwd, shell)?
+    } else {
+        let shards = args
+            .merge
+            .iter()
+            .map(|path| Ok((path.clone(), merge::read(path)?)))
+            .collect::<Result<_, merge::Error>>()?;
+        merge::merge(&crates, &lockfile, shards)?
     };
-    let options = audit::Options {
-        cargo_home,
-        locator,
-        mirrors: args
-            .repositories
-            .fetch
-            .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
-        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
-        settings,
-        limits: args.limits.limits(),
-        cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
-        tool: tool_build(),
-    };
-    let mut audited = audit::audit(&crates, &options, &|a: &Audited| {
-        let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        let cached = if a.cached { " (verified earlier)" } else { "" };
-        say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
-        if let Some(bar) = &bar {
-            bar.inc(1);
-            bar.set_message(format!("{} v{}", a.name, a.version));
-        }
-    });
-    drop(options);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let shell = status.into_inner().expect("no status line panics");
     policy.judge(&mut audited);
     let report = match args.format {
         AuditFormat::Human => human(&audited),
@@ -206,6 +179,60 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     }
     let warned = args.deny_warnings && !unused.is_empty();
     Ok(if audited.iter().all(|a| a.accepted) && !warned { EXIT_OK } else { EXIT_MISMATCH })
+}
+
+/// AUD-CRATE: verifies `crates` (of the lock file at `lockfile`), with status lines and, on a
+/// terminal, a progress bar.
+fn verify_all(
+    args: &Args,
+    crates: &[Locked],
+    lockfile: &Path,
+    cwd: &Path,
+    shell: &mut Shell,
+) -> Result<Vec<Audited>, Box<dyn std::error::Error>> {
+    let locator = args.repositories.locator()?;
+    let settings = verify_settings(args.offline)?;
+    let cargo_home = super::environment::cargo_home();
+    if args.repositories.fetch && !audit::missing(crates, &cargo_home).is_empty() {
+        audit::download(&workspace_manifest(lockfile, args.manifest_path.as_deref(), cwd)?, &settings.cargo)?;
+    }
+    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
+    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
+    let status = Mutex::new(&mut *shell);
+    let say = |verb: &str, line: &str| {
+        let mut shell = status.lock().expect("no status line panics");
+        match &bar {
+            Some(bar) => bar.suspend(|| shell.status(verb, line)),
+            None => shell.status(verb, line),
+        }
+    };
+    let options = audit::Options {
+        cargo_home,
+        locator,
+        mirrors: args
+            .repositories
+            .fetch
+            .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        settings,
+        limits: args.limits.limits(),
+        cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
+        tool: tool_build(),
+    };
+    let audited = audit::audit(crates, &options, &|a: &Audited| {
+        let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let cached = if a.cached { " (verified earlier)" } else { "" };
+        say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(format!("{} v{}", a.name, a.version));
+        }
+    });
+    drop(options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(audited)
 }
 
 /// This build of the tool, for the result cache: its version, and its executable's size and

@@ -200,12 +200,38 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     assert_eq!(code, Some(2));
     assert!(err.contains("the exception for `orphan` gives no `reason`"), "{err}");
 
-    // Shards: their jsonl outputs, in order, are the whole run's.
+    // Shards: their jsonl outputs, in order, are the whole run's, and `--merge` makes of them the
+    // whole run's report, in any format, judged by its own policy (AUD-MERGE).
     let (_, whole, _) = world.audit(&["--format", "jsonl"]);
-    let shards: String =
-        (1..=3).map(|k| world.audit(&["--format", "jsonl", "--shard", &format!("{k}/3")]).1 + "\n").collect();
-    let lines = |text: &str| text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
-    assert_eq!(lines(&shards), lines(&whole));
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let path = world.root.join(format!("shard-{k}.jsonl"));
+            let (_, out, _) =
+                world.audit(&["--format", "jsonl", "--shard", &format!("{k}/3"), "-o", path.to_str().unwrap()]);
+            assert!(out.is_empty(), "{out}");
+            path
+        })
+        .collect();
+    let shard = |k: usize| shards[k].to_str().unwrap();
+    let joined: String = shards.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect();
+    assert_eq!(joined, whole);
+    let lock = world.root.join("Cargo.lock");
+    let merge = |extra: &[&str]| world.seal(&[&["--lockfile", lock.to_str().unwrap(), "--merge"], extra].concat(), &[]);
+    let (code, merged, err) = merge(&[shard(2), shard(0), shard(1), "--format", "json"]);
+    let (_, one_run, _) = world.audit(&["--format", "json"]);
+    assert_eq!((code, merged.as_str()), (Some(1), one_run.as_str()), "{err}");
+    let (code, _, err) = merge(&[shard(0), shard(1)]);
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("merge-missing", err);
+    let (code, _, err) = merge(&[shard(0), shard(1), shard(2), shard(1)]);
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("merge-overlap", err);
+    let (code, _, err) = merge(&[shard(0), shard(1), shard(2), "-p", "honest"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is not a crate of `<root>/Cargo.lock` this run selects"), "{err}");
+    let (code, _, err) = world.audit(&["--merge", shard(0)]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot be used with"), "{err}");
 }
 
 /// AUD-SELECT, AUD-POLICY: a gate fails closed. Whatever names nothing (a `-p` or `--exclude`
