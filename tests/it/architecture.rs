@@ -81,17 +81,38 @@ fn modules_import_each_other_without_a_circle() {
 fn command_line_files_share_only_the_common_helpers() {
     let cli = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
     let shared = ["common", "shell", "environment"];
-    for entry in std::fs::read_dir(&cli).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files = 0;
+    for entry in walkdir::WalkDir::new(&cli).sort_by_file_name() {
+        let path = entry.unwrap().into_path();
+        let Some(rel) = path.strip_prefix(&cli).unwrap().to_str().unwrap().strip_suffix(".rs") else { continue };
+        files += 1;
+        // The file's module below `cli`: `audit/report` is `["audit", "report"]`, `audit/mod` `["audit"]`.
+        let mut module: Vec<&str> = rel.split('/').collect();
+        if module.last() == Some(&"mod") {
+            module.pop();
+        }
         let text = std::fs::read_to_string(&path).unwrap();
-        for (at, _) in text.match_indices("super::") {
-            let name: String = text[at + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-            let sibling = cli.join(format!("{name}.rs"));
-            assert!(
-                !sibling.is_file() || shared.contains(&name.as_str()) || path.ends_with("mod.rs"),
-                "`{}` uses `super::{name}`, another command's file",
-                path.display()
-            );
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("super::") {
+            let mut depth = 0;
+            while rest[at..].get(depth * 7..).is_some_and(|s| s.starts_with("super::")) {
+                depth += 1;
+            }
+            let after = &rest[at + depth * 7..];
+            let name: String = after.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            rest = after;
+            // `super` from `module` names a child of its parent: at the top, another command.
+            let parent = module.len().saturating_sub(depth);
+            let command = cli.join(format!("{name}.rs")).is_file() || cli.join(&name).is_dir();
+            if parent == 0 && !name.is_empty() && command {
+                let own = module.first() == Some(&name.as_str());
+                assert!(
+                    own || shared.contains(&name.as_str()),
+                    "`{}` uses `{name}`, another command's file",
+                    path.display()
+                );
+            }
         }
     }
+    assert!(files > 10, "the walk found the command line's files");
 }
