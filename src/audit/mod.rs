@@ -5,6 +5,7 @@
 pub mod merge;
 mod policy;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +31,9 @@ pub struct Locked {
     pub version: String,
     /// The lock file's `checksum`, when it has one.
     pub checksum: Option<String>,
+    /// The line of the lock file that names the package (its `name = "…"`), 1-based, for reports
+    /// that point into the file.
+    pub line: Option<usize>,
 }
 
 /// Why a crate could not be verified.
@@ -146,6 +150,7 @@ pub fn locked(path: &Path) -> Result<Vec<Locked>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| error(e.into()))?;
     let lock: TomlLockfile = toml::from_str(&text).map_err(|e| error(e.into()))?;
     let metadata = lock.metadata.unwrap_or_default();
+    let lines = package_lines(&text);
     Ok(lock
         .package
         .unwrap_or_default()
@@ -158,9 +163,30 @@ pub fn locked(path: &Path) -> Result<Vec<Locked>, Error> {
             // Lock format 1 keeps checksums in `[metadata]`.
             let legacy = format!("checksum {} {} ({source})", package.name, package.version);
             let checksum = package.checksum.clone().or_else(|| metadata.get(&legacy).cloned());
-            Some(Locked { name: package.name, version: package.version, checksum })
+            let line = lines.get(&(package.name.as_str(), package.version.as_str())).copied();
+            Some(Locked { name: package.name, version: package.version, checksum, line })
         })
         .collect())
+}
+
+/// The line (1-based) of each `[[package]]`'s `name = "…"` in a lock file's `text`, by name and
+/// version: cargo writes `name` and `version` first, one key a line.
+fn package_lines(text: &str) -> BTreeMap<(&str, &str), usize> {
+    fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
+        let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+        rest.strip_prefix('"')?.strip_suffix('"')
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = BTreeMap::new();
+    for (i, pair) in lines.windows(2).enumerate() {
+        if let (Some(name), Some(version)) = (value(pair[0], "name"), value(pair[1], "version"))
+            && i > 0
+            && lines[i - 1].trim() == "[[package]]"
+        {
+            found.insert((name, version), i + 1);
+        }
+    }
+    found
 }
 
 /// AUD-SELECT: which crates of the lock file are audited.
@@ -409,7 +435,14 @@ fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
 
 #[cfg(test)]
 mod tests {
-    use super::shard;
+    use super::{package_lines, shard};
+
+    #[test]
+    fn aud_lock_lines_point_at_each_package_name() {
+        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nversion = \"0.2.0\"\nsource = \"x\"\n";
+        let lines = package_lines(lock);
+        assert_eq!(lines.into_iter().collect::<Vec<_>>(), [(("a", "1.0.0"), 4), (("b", "0.2.0"), 8)]);
+    }
 
     #[test]
     fn aud_shard_shares_are_contiguous_and_whole() {

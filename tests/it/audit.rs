@@ -177,6 +177,36 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     assert_eq!(report["crates"][4]["reason"], looked);
     assert!(err.contains("Audited honest v0.1.0: identical"), "{err}");
 
+    // SARIF: valid by the OASIS schema (draft-04, checked by Python's jsonschema), a result per
+    // crate not accepted, at its `name = "…"` line of the lock file.
+    let (_, sarif, _) = world.audit(&["--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sarif/sarif-schema-2.1.0.json");
+    let check = "import json, sys, jsonschema\n\
+                 schema = json.load(open(sys.argv[1]))\n\
+                 jsonschema.Draft4Validator.check_schema(schema)\n\
+                 errors = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(json.load(sys.stdin))]\n\
+                 print('\\n'.join(errors)); sys.exit(1 if errors else 0)\n";
+    let mut python = Command::new(support::python())
+        .args(["-c", check, schema.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut python.stdin.take().unwrap(), sarif.as_bytes()).unwrap();
+    let validated = python.wait_with_output().unwrap();
+    assert!(validated.status.success(), "{}", String::from_utf8_lossy(&validated.stdout));
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["differs", "unverifiable", "unverifiable", "unverifiable"]);
+    let line = world.lock.lines().position(|l| l == "name = \"tampered\"").unwrap() + 1;
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        (location["artifactLocation"]["uri"].as_str(), location["region"]["startLine"].as_u64()),
+        (Some("Cargo.lock"), Some(line as u64))
+    );
+    insta::assert_snapshot!("sarif", sarif);
+
     // Human and markdown reports.
     let (_, human, _) = world.audit(&[]);
     insta::assert_snapshot!("human", human);

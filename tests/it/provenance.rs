@@ -11,7 +11,6 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use crate::support::{Fixture, Sandbox, Slot, Tool};
 use base64::Engine as _;
@@ -111,21 +110,9 @@ fn payload(envelope: &Value) -> Vec<u8> {
     dsse::decode(envelope["payload"].as_str().unwrap()).unwrap()
 }
 
-/// The pinned securesystemslib virtualenv's python, made by `venv.sh` if missing.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let venv = root.join("target").join("interop-venv");
-        let out = Command::new("bash").arg(root.join("testdata/provenance/venv.sh")).arg(&venv).output().unwrap();
-        assert!(out.status.success(), "{}", support::describe("testdata/provenance/venv.sh", &out));
-        venv.join("bin").join("python")
-    })
-}
-
 fn sslib(args: &[&Path]) -> Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/provenance/sslib.py");
-    Command::new(python()).arg(script).args(args).output().unwrap()
+    Command::new(support::python()).arg(script).args(args).output().unwrap()
 }
 
 #[test]

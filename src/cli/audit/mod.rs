@@ -10,6 +10,7 @@ use crate::audit::{self, Audited, Level, Locked, Policy, merge};
 use crate::compare::Verdict;
 
 mod report;
+mod sarif;
 
 use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, manifest_path, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
@@ -96,6 +97,9 @@ enum AuditFormat {
     Jsonl,
     /// A table for a CI job summary
     Markdown,
+    /// SARIF 2.1.0 for code-scanning dashboards: a result per crate not accepted, at its entry in
+    /// the lock file
+    Sarif,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
@@ -173,6 +177,10 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         }
         AuditFormat::Jsonl => audited.iter().map(|a| format!("{}\n", json!(a))).collect(),
         AuditFormat::Markdown => report::markdown(&audited),
+        AuditFormat::Sarif => {
+            let uri = relative_uri(&lockfile, &cwd);
+            format!("{:#}\n", sarif::log(&audited, &crates, &uri))
+        }
     };
     match &args.output {
         Some(path) => std::fs::write(path, rendered).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
@@ -234,6 +242,25 @@ fn verify_all(
         bar.finish_and_clear();
     }
     Ok(audited)
+}
+
+/// `path` as a URI reference relative to `base` (where the audit ran, a checkout's root in CI), so
+/// that dashboards find the file and no report names a directory of the machine.
+fn relative_uri(path: &Path, base: &Path) -> String {
+    let rel = pathdiff::diff_paths(path, base).unwrap_or_else(|| path.to_owned());
+    let segments: Vec<String> = rel
+        .components()
+        .map(|c| {
+            let text = c.as_os_str().to_string_lossy();
+            text.chars()
+                .map(|ch| match ch {
+                    'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' => ch.to_string(),
+                    other => other.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+                })
+                .collect()
+        })
+        .collect();
+    segments.join("/")
 }
 
 /// This build of the tool, for the result cache: its version, and its executable's size and

@@ -426,6 +426,19 @@ pub fn crates_in(target: &Path) -> Vec<PathBuf> {
 }
 
 /// Everything a failed command printed, for assertion messages.
+/// The pinned interop virtualenv's python (securesystemslib, in-toto, jsonschema), made by
+/// `testdata/provenance/venv.sh` if missing.
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let venv = root.join("target").join("interop-venv");
+        let out = Command::new("bash").arg(root.join("testdata/provenance/venv.sh")).arg(&venv).output().unwrap();
+        assert!(out.status.success(), "{}", describe("testdata/provenance/venv.sh", &out));
+        venv.join("bin").join("python")
+    })
+}
+
 pub fn describe(label: &str, out: &Output) -> String {
     format!(
         "{label}: {}\n--- stdout ---\n{}--- stderr ---\n{}",
