@@ -18,6 +18,13 @@ impl Level {
     /// Every level, strongest first: what `--accept` and a policy's `accept` take.
     pub const NAMES: [&str; 6] = ["identical", "same-tar", "same-contents", "same-sources", "differs", "unverifiable"];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Verdict(verdict) => verdict.as_str(),
+            Level::Unverifiable => "unverifiable",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Level> {
         if text == "unverifiable" {
             return Some(Level::Unverifiable);

@@ -264,6 +264,62 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     assert!(err.contains("cannot be used with"), "{err}");
 }
 
+/// Headless Chromium (Debian's `chromium`, which `.ci/run` installs) at `url`: the document after
+/// its scripts ran, and a screenshot at `png`.
+fn browse(url: &str, png: &std::path::Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let chromium = |extra: &[&str]| {
+        let out = Command::new("chromium")
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1200,900"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(url)
+            .output()
+            .expect("chromium runs (`.ci/run` installs Debian's `chromium`)");
+        assert!(out.status.success(), "{}", support::describe("chromium", &out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    chromium(&[&format!("--screenshot={}", png.display())]);
+    chromium(&["--dump-dom"])
+}
+
+/// AUD-HTML: the page as a person sees it in a browser, from `file://`: the outcome and the counts,
+/// the filter a URL can ask for applied by the page's script, and the diff of a tampered file
+/// open below its crate; nothing the crates say is markup. A screenshot is kept in `target/`.
+#[test]
+fn aud_html_report_in_a_browser() {
+    let mut world = World::new();
+    world.publish("honest", true, |b| b);
+    world.publish("tampered", true, tampered);
+    world.publish("orphan", false, |b| b);
+    let page = world.root.join("audit.html");
+    let (code, out, err) = world.audit(&["--format", "html", "-o", page.to_str().unwrap(), "--date", "2026-12-06"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for asset in ["src=", "<link", "@import", "url("] {
+        assert!(!html.contains(asset), "no asset to fetch: {asset}");
+    }
+    assert!(!html.contains(&world.root.display().to_string()), "no path of this machine");
+    let png = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/audit-report.png");
+    let dom = browse(&format!("file://{}#verdict=differs", page.display()), &png);
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000, "a screenshot of the page at {}", png.display());
+    assert!(dom.contains("3 crates, 2 not accepted: the audit failed"), "{dom}");
+    for (verdict, count) in [("identical", 1), ("differs", 1), ("unverifiable", 1)] {
+        assert!(
+            dom.contains(&format!("<span class=\"count\" data-verdict=\"{verdict}\">{count}</span>")),
+            "{verdict}: {dom}"
+        );
+    }
+    // The page's script ran: it counted the rows the fragment's filter left.
+    assert!(dom.contains("<span id=\"shown\">1 of 3 crates shown</span>"), "{dom}");
+    assert!(dom.contains("<tr class=\"crate\" data-verdict=\"identical\" hidden=\"\">"), "{dom}");
+    let tampered = dom.find("<tr class=\"crate\" data-verdict=\"differs\">").expect("the differing crate is shown");
+    let details = &dom[tampered..];
+    assert!(details.contains("<details open=\"\">"), "{details}");
+    assert!(details.contains("<span class=\"add\">+pub fn f() { backdoor() }</span>"), "{details}");
+    assert!(dom.contains("2026-12-06"), "the date given");
+}
+
 /// AUD-SELECT, AUD-POLICY: a gate fails closed. Whatever names nothing (a `-p` or `--exclude`
 /// typo, a `--repos` directory or `--manifest-path` that is not there, a selection of nothing)
 /// stops the run with exit 2 before anything is verified; an exception that names no crate is

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::audit::{self, Audited, Level, Locked, Policy, merge};
 use crate::compare::Verdict;
 
+mod html;
 mod report;
 mod sarif;
 
@@ -62,6 +63,11 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// The date the HTML report shows (none unless given, so that the same audit writes the
+    /// same page)
+    #[arg(long, value_name = "TEXT")]
+    date: Option<String>,
+
     /// Audit the Kth of N equal shares of the crates (for N machines; `--merge` joins their
     /// jsonl outputs into one whole report)
     #[arg(long, value_name = "K/N")]
@@ -97,6 +103,8 @@ enum AuditFormat {
     Jsonl,
     /// A table for a CI job summary
     Markdown,
+    /// One self-contained page: the counts as a chart, a sortable table, each verdict explained
+    Html,
     /// SARIF 2.1.0 for code-scanning dashboards: a result per crate not accepted, at its entry in
     /// the lock file
     Sarif,
@@ -177,6 +185,14 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         }
         AuditFormat::Jsonl => audited.iter().map(|a| format!("{}\n", json!(a))).collect(),
         AuditFormat::Markdown => report::markdown(&audited),
+        AuditFormat::Html => {
+            let lockfile = relative_uri(&lockfile, &cwd);
+            let policy = match &args.policy {
+                Some(path) => format!("{} (default {})", relative_uri(path, &cwd), policy.accept.as_str()),
+                None => format!("accept {}", policy.accept.as_str()),
+            };
+            html::page(&audited, &html::Page { lockfile: &lockfile, policy: &policy, date: args.date.as_deref() })
+        }
         AuditFormat::Sarif => {
             let uri = relative_uri(&lockfile, &cwd);
             format!("{:#}\n", sarif::log(&audited, &crates, &uri))
