@@ -271,9 +271,16 @@ fn cached(krate: &Locked, cargo_home: &Path) -> Option<PathBuf> {
     CrateArg::Cached { name: krate.name.clone(), version: krate.version.clone() }.resolve(cargo_home).ok()
 }
 
-/// AUD-CRATE: audits `crates` on `options.jobs` workers; `done` hears of each as it finishes.
-/// The results are in the order of `crates`.
-pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) + Sync)) -> Vec<Audited> {
+/// What [`audit`] tells as it goes.
+pub enum Progress<'a> {
+    /// A worker took the crate.
+    Started(&'a Locked),
+    Finished(&'a Audited),
+}
+
+/// AUD-CRATE: audits `crates` on `options.jobs` workers; `observe` hears of each as it starts and
+/// as it finishes. The results are in the order of `crates`.
+pub fn audit(crates: &[Locked], options: &Options<'_>, observe: &(dyn Fn(Progress<'_>) + Sync)) -> Vec<Audited> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(crates.len()));
     let jobs = options.jobs.max(1);
@@ -283,8 +290,9 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, done: &(dyn Fn(&Audited) 
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(krate) = crates.get(index) else { break };
+                    observe(Progress::Started(krate));
                     let audited = audit_one(krate, options);
-                    done(&audited);
+                    observe(Progress::Finished(&audited));
                     results.lock().expect("no worker panics holding it").push((index, audited));
                 }
             });

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::audit::{self, Audited, Level, Locked, Policy, merge};
+use crate::audit::{self, Audited, Level, Locked, Policy, Progress, merge};
 use crate::compare::Verdict;
 
 mod html;
@@ -244,13 +244,25 @@ fn verify_all(
         cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
         tool: tool_build(),
     };
-    let audited = audit::audit(crates, &options, &|a: &Audited| {
-        let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        let cached = if a.cached { " (verified earlier)" } else { "" };
-        say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+    // The crates being verified now, for the progress bar.
+    let in_flight: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let audited = audit::audit(crates, &options, &|progress| {
+        let mut in_flight = in_flight.lock().expect("no progress line panics");
+        match progress {
+            Progress::Started(krate) => in_flight.push(format!("{} v{}", krate.name, krate.version)),
+            Progress::Finished(a) => {
+                let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let cached = if a.cached { " (verified earlier)" } else { "" };
+                say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+                let id = format!("{} v{}", a.name, a.version);
+                in_flight.retain(|k| *k != id);
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            }
+        }
         if let Some(bar) = &bar {
-            bar.inc(1);
-            bar.set_message(format!("{} v{}", a.name, a.version));
+            bar.set_message(in_flight.join(", "));
         }
     });
     drop(options);
@@ -291,11 +303,14 @@ fn tool_build() -> String {
     format!("{} {}", env!("CARGO_PKG_VERSION"), build.as_deref().unwrap_or("unknown"))
 }
 
-/// Cargo's progress bar: `    Auditing [=====>     ] 3/10: name v1.0.0`.
+/// Cargo's progress bar, with the time so far and an estimate of the rest, and the crates being
+/// verified: `    Auditing [=====>     ] 3/10 00:12 (eta 28s): a v1.0.0, b v2.1.0`.
 fn progress_bar(len: u64) -> indicatif::ProgressBar {
-    let style = indicatif::ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:27}] {pos}/{len}: {wide_msg}")
-        .expect("a valid template")
-        .progress_chars("=> ");
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix:>12.cyan.bold} [{bar:27}] {pos}/{len} {elapsed} (eta {eta}): {wide_msg}",
+    )
+    .expect("a valid template")
+    .progress_chars("=> ");
     let bar = indicatif::ProgressBar::new(len).with_style(style).with_prefix("Auditing");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
