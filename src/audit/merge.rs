@@ -28,9 +28,9 @@ pub enum Error {
     Foreign { name: String, version: String, path: PathBuf, lockfile: PathBuf },
     #[error(
         "{} of `{}` in no shard output: {}; a shard is missing, or failed before it wrote its output",
-        if missing.len() == 1 { "a crate" } else { "crates" }, lockfile.display(), missing.join(", ")
+        if *count == 1 { "a crate".to_owned() } else { format!("{count} crates") }, lockfile.display(), missing.join(", ")
     )]
-    Missing { missing: Vec<String>, lockfile: PathBuf },
+    Missing { missing: Vec<String>, count: usize, lockfile: PathBuf },
 }
 
 /// The crates a shard's `jsonl` output at `path` holds, as audited (to be judged again).
@@ -75,7 +75,13 @@ pub fn merge(
         .map(|c| format!("`{} {}`", c.name, c.version))
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Missing { missing, lockfile: lockfile.to_owned() });
+        // The first few name the gap; the count says how large it is.
+        const NAMED: usize = 10;
+        let mut named: Vec<String> = missing.iter().take(NAMED).cloned().collect();
+        if missing.len() > NAMED {
+            named.push(format!("and {} more", missing.len() - NAMED));
+        }
+        return Err(Error::Missing { missing: named, count: missing.len(), lockfile: lockfile.to_owned() });
     }
     Ok(selected
         .iter()
