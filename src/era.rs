@@ -244,6 +244,22 @@ pub struct Releases {
 }
 
 impl Releases {
+    /// ERA-VERIFY: the releases as reports name them: by the whole windows of the eras they span,
+    /// so that two names never overlap: `1.88, 1.89 or 1.90–1.92`, not `1.88–1.92` beside
+    /// `1.90–1.92`. Releases before the first era keep their span.
+    pub fn by_era(self) -> String {
+        let windows: Vec<String> = ERAS
+            .iter()
+            .filter(|era| era.first <= self.last && era.last >= self.first)
+            .map(|era| era.releases().to_string())
+            .collect();
+        match windows.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => self.to_string(),
+        }
+    }
+
     /// The releases of both, and those between.
     pub fn joined(self, other: Releases) -> Releases {
         Releases { first: self.first.min(other.first), last: self.last.max(other.last) }
@@ -364,6 +380,17 @@ pub fn current() -> &'static Era {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ERA-VERIFY: names are whole era windows, which never overlap.
+    #[test]
+    fn era_names_are_whole_windows() {
+        let named = |first, last| Releases { first, last }.by_era();
+        assert_eq!(named(88, 92), "1.88, 1.89 or 1.90–1.92");
+        assert_eq!(named(90, 92), "1.90–1.92");
+        assert_eq!(named(91, 92), "1.90–1.92", "a window is named whole");
+        assert_eq!(named(64, 68), "1.64–1.67 or 1.68");
+        assert_eq!(named(93, LATEST), "1.93–1.95 or 1.96 and later");
+    }
 
     #[test]
     fn era_package_releases() {

@@ -16,6 +16,7 @@ use crate::archive::read;
 use crate::compare::{Difference, Explanation, Verdict};
 use crate::crate_arg::CrateArg;
 use crate::discover::{self, FoundBy, Locator};
+use crate::era::Releases;
 use crate::error_chain;
 use crate::locate;
 use crate::mirror::Mirrors;
@@ -386,7 +387,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     let omitted = verification.omitted.iter().filter(|o| published_under(&o.path));
     let omitted = omitted.map(|o| Explanation::new("VER-EXPORT", format!("not rebuilt: {}: {}", o.path, o.reason)));
     audited.explanations = found_notes.into_iter().chain(omitted).chain(verification.comparison.explanations).collect();
-    audited.cargo = verification.era.map(|era| era.to_string());
+    audited.cargo = verification.era.map(Releases::by_era);
     let verdict = verification.comparison.verdict;
     if let Some(path) = cache_file {
         write_cached(&path, &options.tool, verdict, audited);
@@ -397,14 +398,21 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
 /// AUD-EXPLAIN: where discovery looked for `url`'s repository, paths under `--repos` relative to
 /// it, so that a report names no directory of the machine that ran it.
 fn looked_for(url: &str, looked: &[PathBuf], locator: &Locator) -> String {
-    let shown: Vec<String> = looked
-        .iter()
-        .map(|path| match locator.mirrors.as_deref().and_then(|dir| path.strip_prefix(dir).ok()) {
-            Some(rel) => format!("`{}` under `--repos`", rel.display()),
-            None => format!("`{}`", path.display()),
-        })
-        .collect();
-    format!("no local copy of `{url}`: looked for {}", shown.join(", "))
+    fn under<'p>(path: &'p Path, mirrors: Option<&Path>) -> Option<&'p Path> {
+        path.strip_prefix(mirrors?).ok()
+    }
+    let mirrors = locator.mirrors.as_deref();
+    let shown = |paths: Vec<String>| match paths.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "nowhere".to_owned(),
+    };
+    if looked.iter().all(|path| under(path, mirrors).is_some()) {
+        let rel =
+            looked.iter().filter_map(|path| under(path, mirrors)).map(|rel| format!("`{}`", rel.display())).collect();
+        return format!("no clone of `{url}` at {} under `--repos`", shown(rel));
+    }
+    format!("no clone of `{url}` at {}", shown(looked.iter().map(|p| format!("`{}`", p.display())).collect()))
 }
 
 /// AUD-CACHE: what a verification concluded, as kept for the next run.

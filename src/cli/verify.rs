@@ -154,7 +154,7 @@ fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {
         "recorded_commit_missing": found.and_then(|f| f.recorded_missing.as_deref()),
         "repository_moved": found.is_some_and(|f| f.moved),
         "verdict": v.comparison.verdict,
-        "cargo": v.era.map(|era| era.to_string()),
+        "cargo": v.era.map(crate::era::Releases::by_era),
         "crate": identity(&v.krate, &v.published),
         "rebuilt": { "sha256": v.rebuilt.sha256, "content_digest": read::content_digest(&v.rebuilt.entries) },
         // VER-SOURCES: a crate that records no commit, rebuilt from sources, has none.

@@ -226,8 +226,9 @@ fn finish(
             }
             (comparison, archive, era) = (by_era, file, Some(releases));
             let text = format!(
-                "byte for byte what cargo {releases} wrote{} (generated files stamped with mtime {}, compressed \
+                "byte for byte what cargo {} wrote{} (generated files stamped with mtime {}, compressed \
                  by {})",
+                releases.by_era(),
                 if first.profile.windows { " on Windows" } else { "" },
                 first.profile.generated_mtime,
                 deflates.join(" or ")
@@ -242,7 +243,8 @@ fn finish(
             let releases = closest.fold(first.releases(), |span, (other, ..)| span.joined(other.releases()));
             (comparison, archive) = (by_era, file);
             let text = format!(
-                "closest to what cargo {releases} wrote, {}: the differences shown are from that rebuild",
+                "closest to what cargo {} wrote, {}: the differences shown are from that rebuild",
+                releases.by_era(),
                 best.as_str()
             );
             comparison.explanations.insert(0, Explanation::new("ERA-CLOSEST", text));

@@ -172,8 +172,8 @@ fn aud_reports_every_crate_and_gates_on_the_policy() {
     assert!(report["crates"][3]["reason"].as_str().unwrap().starts_with("checksum-mismatch"), "{out}");
     assert_eq!(report["crates"][0]["commit_found_by"], "vcs-info");
     // AUD-EXPLAIN: where it looked, relative to `--repos`: no directory of this machine.
-    let looked = "repository-missing: no local copy of `https://github.com/owner/gone`: looked for \
-                  `github.com/owner/gone` under `--repos`, `github.com/owner/gone.git` under `--repos`";
+    let looked = "repository-missing: no clone of `https://github.com/owner/gone` at `github.com/owner/gone` or \
+                  `github.com/owner/gone.git` under `--repos`";
     assert_eq!(report["crates"][4]["reason"], looked);
     assert!(err.contains("Audited honest v0.1.0: identical"), "{err}");
 
@@ -623,6 +623,15 @@ fn aud_no_vcs_info_by_tag_and_published_dirty() {
         "json",
         serde_json::to_string_pretty(&report).unwrap().replace(&world.root.display().to_string(), "<root>")
     );
+    // AUD-REPORT: the same explanations in words in every format for people.
+    let (_, human, _) = world.audit(&[]);
+    insta::assert_snapshot!("explained-human", human);
+    let (_, markdown, _) = world.audit(&["--format", "markdown"]);
+    insta::assert_snapshot!("explained-markdown", markdown);
+    let (_, html, _) = world.audit(&["--format", "html"]);
+    for said in ["the found archive has no <code>.cargo_vcs_info.json</code>", "published from uncommitted changes"] {
+        assert!(html.contains(said), "{said}: {html}");
+    }
 }
 
 /// VER-LOCATE: a crate whose `.cargo_vcs_info.json` has no `path_in_vcs` (cargo 1.56 and
