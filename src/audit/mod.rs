@@ -347,8 +347,8 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     let mirrors = options.mirrors.as_ref();
     let origin = locate::origin(&published, &options.locator, mirrors).map_err(|e| match e {
         locate::Error::Discover(discover::Error::NoRepository) => Unverifiable::NoRepository,
-        locate::Error::Discover(discover::Error::CommitNotFound { recorded, .. }) => {
-            Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref()))
+        locate::Error::Discover(discover::Error::CommitNotFound { recorded, dirty, .. }) => {
+            Unverifiable::CommitNotFound(discover::not_found_detail(recorded.as_deref(), dirty))
         }
         locate::Error::Discover(discover::Error::RepositoryMissing { url, looked }) => {
             Unverifiable::RepositoryMissing(looked_for(&url, &looked, &options.locator))

@@ -102,17 +102,25 @@ pub enum Error {
     RepositoryMissing { url: String, looked: Vec<PathBuf> },
     #[error("`{}` is not a git repository", path.display())]
     NotARepository { path: PathBuf },
-    #[error("no commit found for {name} {version}: {}", not_found_detail(recorded.as_deref()))]
-    CommitNotFound { name: String, version: String, recorded: Option<String> },
+    #[error("no commit found for {name} {version}: {}", not_found_detail(recorded.as_deref(), *dirty))]
+    CommitNotFound { name: String, version: String, recorded: Option<String>, dirty: bool },
 }
 
-/// Why no commit was found, after the crate and version.
-pub fn not_found_detail(recorded: Option<&str>) -> String {
-    match recorded {
+/// Why no commit was found, after the crate and version; `dirty` when the crate records that it
+/// was published from uncommitted changes, which no commit can hold.
+pub fn not_found_detail(recorded: Option<&str>, dirty: bool) -> String {
+    let detail = match recorded {
         Some(commit) => format!(
             "the recorded commit {commit} is not in the repository (fetch it), and no release tag or tree holds the package"
         ),
         None => "no recorded commit, and no release tag or tree holds the package".to_owned(),
+    };
+    match dirty {
+        true => format!(
+            "{detail}; it was published from uncommitted changes (`\"dirty\": true` in `.cargo_vcs_info.json`), \
+             which no commit holds"
+        ),
+        false => detail,
     }
 }
 
@@ -249,6 +257,8 @@ pub struct Wanted {
     pub repository: Option<String>,
     /// The commit `.cargo_vcs_info.json` records.
     pub recorded: Option<String>,
+    /// `.cargo_vcs_info.json` says the crate was published from uncommitted changes.
+    pub dirty: bool,
     /// Where the package may be in the repository: as recorded, as the URL points, the root.
     pub dirs: Vec<String>,
 }
@@ -263,8 +273,9 @@ impl Wanted {
         let mut dirs: Vec<String> = recorded.iter().map(|vcs| vcs.path_in_vcs.clone()).chain(hinted).collect();
         dirs.push(String::new());
         dirs.dedup();
+        let dirty = recorded.as_ref().is_some_and(|vcs| vcs.git.dirty);
         let recorded = recorded.map(|vcs| vcs.git.sha1);
-        Wanted { name, version: version.unwrap_or_default(), repository, recorded, dirs }
+        Wanted { name, version: version.unwrap_or_default(), repository, recorded, dirty, dirs }
     }
 
     /// DISC-LOCATE and DISC-MOVED: the local repository of the crate, opened, and whether it is a
@@ -289,7 +300,7 @@ impl Wanted {
 
     /// DISC-COMMIT in `repo`, as [`find_commit`].
     pub fn commit(&self, repo: &Repository) -> Result<Found, Error> {
-        find_commit(&repo.git, &self.name, &self.version, self.recorded.as_deref(), &self.dirs)
+        find_commit(&repo.git, self)
     }
 
     /// DISC-CONTENT in `repo`, for the crate whose entries are `entries` (all of them), after
@@ -302,7 +313,7 @@ impl Wanted {
     ) -> Result<Found, Error> {
         let Some(best) = by_content(&repo.git, entries, &self.dirs) else {
             let (name, version) = (self.name.clone(), self.version.clone());
-            return Err(Error::CommitNotFound { name, version, recorded: recorded_missing });
+            return Err(Error::CommitNotFound { name, version, recorded: recorded_missing, dirty: self.dirty });
         };
         let by = FoundBy::Content { identical: best.identical, compared: best.compared };
         Ok(Found { commit: best.commit, by, recorded_missing, path: Some(best.dir), moved: false })
@@ -314,16 +325,12 @@ fn text_of<'a>(entries: &'a [ArchivedEntry], rel: &str) -> Option<&'a str> {
     entries.iter().find(|e| e.rel_path() == rel).and_then(|e| e.text.as_deref())
 }
 
-/// DISC-COMMIT: the commit of `name` `version` in `repo`: the `recorded` one if the repository has
-/// it, else the first release tag, in the order of [`tag_names`], whose tree holds the package in
-/// one of `dirs` (`DISC-TAGS`).
-pub fn find_commit(
-    open: &gix::Repository,
-    name: &str,
-    version: &str,
-    recorded: Option<&str>,
-    dirs: &[String],
-) -> Result<Found, Error> {
+/// DISC-COMMIT: the commit of the `wanted` package in `open`: the recorded one if the repository
+/// has it, else the first release tag, in the order of [`tag_names`], whose tree holds the package
+/// in one of its directories (`DISC-TAGS`).
+fn find_commit(open: &gix::Repository, wanted: &Wanted) -> Result<Found, Error> {
+    let Wanted { name, version, recorded, dirs, dirty, .. } = wanted;
+    let recorded = recorded.as_deref();
     let commit_of = |rev: &str| crate::git::commit_of(open, rev).map(|commit| commit.id.to_string());
     let recorded_missing = match recorded {
         Some(sha) => match commit_of(sha).filter(|found| found.starts_with(sha)) {
@@ -342,7 +349,8 @@ pub fn find_commit(
             return Ok(Found { commit, by: FoundBy::Tag(tag), recorded_missing, path, moved: false });
         }
     }
-    Err(Error::CommitNotFound { name: name.to_owned(), version: version.to_owned(), recorded: recorded_missing })
+    let (name, version, dirty) = (name.clone(), version.clone(), *dirty);
+    Err(Error::CommitNotFound { name, version, recorded: recorded_missing, dirty })
 }
 
 /// Whether the tree of `commit` has `<dir>/Cargo.toml` for package `name` at `version` (or a
@@ -422,4 +430,22 @@ pub fn tag_names(name: &str, version: &str) -> Vec<String> {
         format!("v{version}"),
         version.to_owned(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    /// AUD-EXPLAIN: a crate published from uncommitted changes whose commit is not found says so.
+    #[test]
+    fn disc_not_found_names_a_dirty_publication() {
+        let error = super::Error::CommitNotFound {
+            name: "a".into(),
+            version: "1.0.0".into(),
+            recorded: Some("0123abc".into()),
+            dirty: true,
+        };
+        let said = error.to_string();
+        assert!(said.starts_with("no commit found for a 1.0.0: the recorded commit 0123abc is not in"), "{said}");
+        assert!(said.ends_with("published from uncommitted changes (`\"dirty\": true` in `.cargo_vcs_info.json`), which no commit holds"), "{said}");
+        assert!(!super::not_found_detail(None, false).contains("uncommitted"));
+    }
 }

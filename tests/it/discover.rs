@@ -32,9 +32,15 @@ fn repository(dir: &Path) -> [String; 3] {
     commits.try_into().unwrap()
 }
 
-/// Where a package may be: its directory, and the root.
-fn dirs(name: &str) -> [String; 2] {
-    [name.to_owned(), String::new()]
+/// The package `name` at `version`, recording `recorded`, in its directory or at the root.
+fn wanted(name: &str, version: &str, recorded: Option<&str>) -> discover::Wanted {
+    discover::Wanted {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        recorded: recorded.map(str::to_owned),
+        dirs: vec![name.to_owned(), String::new()],
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -42,30 +48,35 @@ fn disc_commit_recorded_then_tags() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let commits = repository(&repo);
-    let repo = cargo_seal::git::open_isolated(&repo).unwrap();
+    let repo = cargo_seal::git::Repository::open(&repo).unwrap();
     // The recorded commit, when the repository has it.
-    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(&commits[0]), &dirs("beta")).unwrap();
+    let found = wanted("beta", "1.0.0", Some(&commits[0])).commit(&repo).unwrap();
     assert_eq!(
         (found.commit.as_str(), found.by, found.recorded_missing),
         (commits[0].as_str(), FoundBy::VcsInfo, None)
     );
     // A recorded commit that was never pushed: the release tag, and the missing commit reported.
     let lost = "0123456789abcdef0123456789abcdef01234567";
-    let found = discover::find_commit(&repo, "beta", "1.0.0", Some(lost), &dirs("beta")).unwrap();
+    let found = wanted("beta", "1.0.0", Some(lost)).commit(&repo).unwrap();
     assert_eq!((found.commit.as_str(), found.by), (commits[1].as_str(), FoundBy::Tag("v1.0.0".into())));
     assert_eq!(found.recorded_missing.as_deref(), Some(lost));
     // A crate's own tag wins over the bare version, and an annotated tag is peeled.
-    let found = discover::find_commit(&repo, "alpha", "1.0.0", None, &dirs("alpha")).unwrap();
+    let found = wanted("alpha", "1.0.0", None).commit(&repo).unwrap();
     assert_eq!((found.commit.as_str(), found.by), (commits[2].as_str(), FoundBy::Tag("alpha-v1.0.0".into())));
     // Nothing fits.
-    let err = discover::find_commit(&repo, "beta", "2.0.0", Some(lost), &dirs("beta")).unwrap_err();
+    let err = wanted("beta", "2.0.0", Some(lost)).commit(&repo).unwrap_err();
     assert_eq!(
         err,
-        Error::CommitNotFound { name: "beta".into(), version: "2.0.0".into(), recorded: Some(lost.into()) }
+        Error::CommitNotFound {
+            name: "beta".into(),
+            version: "2.0.0".into(),
+            recorded: Some(lost.into()),
+            dirty: false
+        }
     );
     assert!(err.to_string().contains("is not in the repository"), "{err}");
     // A bare version tag whose tree does not hold the package is another package's release.
-    let err = discover::find_commit(&repo, "gamma", "1.0.0", None, &dirs("gamma")).unwrap_err();
+    let err = wanted("gamma", "1.0.0", None).commit(&repo).unwrap_err();
     assert!(matches!(err, Error::CommitNotFound { .. }), "{err:?}");
 }
 

@@ -82,10 +82,11 @@ fn row(out: &mut String, a: &Audited) {
         (_, true) => "yes".to_owned(),
         (_, false) => "<strong>no</strong>".to_owned(),
     };
-    let name = match a.repository.as_deref().filter(|url| url.starts_with("https://")) {
-        Some(url) => format!("<a href=\"{}\">{}</a>", escape(url), escape(&a.name)),
-        None => escape(&a.name),
+    let link = |text: &str| match a.repository.as_deref().filter(|url| url.starts_with("https://")) {
+        Some(url) => format!("<a href=\"{}\">{}</a>", escape(url), escape(text)),
+        None => escape(text),
     };
+    let name = link(&a.name);
     let commit = match (&a.commit, commit_url(a)) {
         (Some(commit), Some(url)) => {
             format!("<a href=\"{}\"><code>{}</code></a>", escape(&url), escape(&commit[..12.min(commit.len())]))
@@ -102,7 +103,7 @@ fn row(out: &mut String, a: &Audited) {
         escape(a.cargo.as_deref().unwrap_or("-"))
     );
     let details = report::details(a);
-    if details.is_empty() && a.reason.is_none() {
+    if details.is_empty() && a.reason.is_none() && a.repository.is_none() {
         return;
     }
     let open = if a.accepted { "" } else { " open" };
@@ -110,6 +111,9 @@ fn row(out: &mut String, a: &Audited) {
         out,
         "<tr class=\"details\" data-verdict=\"{verdict}\"><td colspan=\"7\"><details{open}><summary>why {verdict}</summary>"
     );
+    if let Some(repository) = &a.repository {
+        let _ = write!(out, "<p>repository: {}</p>", link(repository));
+    }
     if let Some(reason) = &a.reason {
         let _ = write!(out, "<p>{}</p>", inline(reason));
     }
