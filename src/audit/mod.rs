@@ -103,6 +103,29 @@ pub struct Audited {
     pub cached: bool,
 }
 
+impl Audited {
+    /// `krate` before anything is known of it: `unverifiable`, not accepted.
+    pub fn unverified(krate: &Locked) -> Audited {
+        Audited {
+            name: krate.name.clone(),
+            version: krate.version.clone(),
+            checksum: krate.checksum.clone(),
+            repository: None,
+            commit: None,
+            commit_found_by: None,
+            verdict: "unverifiable".to_owned(),
+            reason: None,
+            differences: Vec::new(),
+            explanations: Vec::new(),
+            cargo: None,
+            accepted: false,
+            exception: None,
+            level: Level::Unverifiable,
+            cached: false,
+        }
+    }
+}
+
 fn unverifiable() -> Level {
     Level::Unverifiable
 }
@@ -306,23 +329,7 @@ pub fn audit(crates: &[Locked], options: &Options<'_>, observe: &(dyn Fn(Progres
 
 /// One crate: find it, check it, find where it came from, rebuild and compare.
 fn audit_one(krate: &Locked, options: &Options<'_>) -> Audited {
-    let mut audited = Audited {
-        name: krate.name.clone(),
-        version: krate.version.clone(),
-        checksum: krate.checksum.clone(),
-        repository: None,
-        commit: None,
-        commit_found_by: None,
-        verdict: "unverifiable".to_owned(),
-        reason: None,
-        differences: Vec::new(),
-        explanations: Vec::new(),
-        cargo: None,
-        accepted: false,
-        exception: None,
-        level: Level::Unverifiable,
-        cached: false,
-    };
+    let mut audited = Audited::unverified(krate);
     match verify_crate(krate, options, &mut audited) {
         Ok(verdict) => {
             audited.verdict = verdict.as_str().to_owned();

@@ -244,32 +244,29 @@ filter(wanted || '');
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::Locked;
     use crate::compare::{Difference, Kind};
 
     /// AUD-HTML: what a crate says is text, and only an `https://` repository is a link.
     #[test]
     fn aud_html_hostile_text_is_text() {
-        let hostile = Audited {
+        let krate = Locked {
             name: "x<script>alert(1)</script>".into(),
             version: "1.0.0\"><img onerror=alert(1)>".into(),
             checksum: None,
+            line: None,
+        };
+        let hostile = Audited {
             repository: Some("javascript:alert(1)".into()),
             commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
-            commit_found_by: None,
             verdict: "differs".into(),
-            reason: None,
             differences: vec![Difference {
                 path: Some("x/</pre><script>".into()),
                 kind: Kind::Content,
                 detail: "`<b>`".into(),
                 diff: Some("+<script>alert(2)</script>\n".into()),
             }],
-            explanations: Vec::new(),
-            cargo: None,
-            accepted: false,
-            exception: None,
-            level: Level::Unverifiable,
-            cached: false,
+            ..Audited::unverified(&krate)
         };
         let html = page(&[hostile], &Page { lockfile: "Cargo.lock", policy: "accept identical", date: None });
         let body = &html[html.find("<tbody>").unwrap()..html.find("</tbody>").unwrap()];
