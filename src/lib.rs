@@ -41,6 +41,8 @@ pub mod plan;
 pub mod provenance;
 pub mod published;
 pub mod registry;
+#[cfg(feature = "sigstore")]
+pub mod sigstore;
 pub mod untrusted;
 #[cfg(feature = "git")]
 pub mod vcs;

@@ -10,6 +10,7 @@ mod inspect;
 mod package;
 mod provenance;
 mod shell;
+mod sigstore;
 mod verify;
 
 use std::ffi::OsString;
@@ -56,6 +57,9 @@ enum Command {
     Attest(provenance::AttestArgs),
     /// Check a signed provenance statement (DSSE envelope) against a `.crate` and a public key
     VerifyAttestation(provenance::VerifyAttestationArgs),
+    /// Check a Sigstore bundle offline, as the Sigstore conformance suite's protocol spells it
+    #[command(hide = true)]
+    VerifyBundle(sigstore::Args),
 }
 
 /// How a report is printed.
@@ -106,6 +110,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Keygen(args) => provenance::keygen(args, &mut Shell::from_env()),
         Command::Attest(args) => provenance::attest(args, &mut Shell::from_env()),
         Command::VerifyAttestation(args) => provenance::verify_attestation(args, &mut Shell::from_env()),
+        Command::VerifyBundle(args) => sigstore::run(args, &mut Shell::from_env()),
     }
 }
 

@@ -24,5 +24,6 @@ mod parity;
 mod provenance;
 mod registry;
 mod reproducible;
+mod sigstore;
 mod standalone;
 mod verify;
