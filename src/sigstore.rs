@@ -37,10 +37,92 @@ impl Subject {
 /// Who must have signed.
 #[derive(Debug, Clone)]
 pub enum Signer {
-    /// A Fulcio certificate for this identity (its SAN, exactly) from this OIDC issuer.
-    Identity { identity: String, issuer: String },
+    /// A Fulcio certificate that meets this policy.
+    Identity(Identity),
     /// The key in this PEM file (a bundle with a public-key hint).
     Key(PathBuf),
+}
+
+/// GitHub Actions' OIDC issuer, which the GitHub shorthands imply.
+pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// PROV-SIGSTORE-IDENTITY: who must have signed, as cosign (`--certificate-identity[-regexp]`,
+/// `--certificate-oidc-issuer`) and `gh attestation verify` (`--owner`, `--repo`,
+/// `--signer-workflow`, `--source-ref`, `--source-digest`) spell it; the shorthands are checked
+/// against the certificate's Fulcio extensions, not its SAN alone. Every field given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// The SAN, exactly.
+    pub san: Option<String>,
+    /// A regular expression the SAN matches (unanchored, as cosign's).
+    pub san_regexp: Option<regex::Regex>,
+    /// The OIDC issuer; GitHub's when a GitHub shorthand is given and this is not.
+    pub issuer: Option<String>,
+    /// `github.com/OWNER` owns the source repository.
+    pub owner: Option<String>,
+    /// The source repository is `github.com/OWNER/NAME`.
+    pub repository: Option<String>,
+    /// The workflow that signed, `OWNER/NAME/PATH` (its `@ref` aside).
+    pub signer_workflow: Option<String>,
+    /// The source repository's ref (`refs/tags/v1.0.0`).
+    pub source_ref: Option<String>,
+    /// The source repository's commit.
+    pub source_digest: Option<String>,
+}
+
+impl Identity {
+    fn github(&self) -> bool {
+        self.owner.is_some() || self.repository.is_some() || self.signer_workflow.is_some()
+    }
+
+    /// The issuer to require; none given and nothing GitHub-specific asked is an error (a policy
+    /// that names no issuer accepts any identity provider).
+    fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref().or_else(|| self.github().then_some(GITHUB_ISSUER))
+    }
+
+    /// Why the certificate `proven` describes does not meet the policy, if it does not.
+    fn refusal(&self, proven: &Proven) -> Option<String> {
+        let github = |path: &str| format!("https://github.com/{}", path.trim_start_matches("https://github.com/"));
+        let differs = |what: &str, found: &Option<String>, wanted: &str, flag: &str| {
+            let found = found.as_deref().unwrap_or("none");
+            Some(format!("the certificate's {what} is `{found}`, {flag} wants `{wanted}`"))
+        };
+        let same =
+            |found: &Option<String>, wanted: &str| found.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(wanted));
+        if let Some(re) = &self.san_regexp
+            && !proven.identity.as_deref().is_some_and(|san| re.is_match(san))
+        {
+            return differs("identity", &proven.identity, re.as_str(), "`--certificate-identity-regexp`");
+        }
+        if let Some(owner) = &self.owner
+            && !same(&proven.source_owner, &github(owner))
+        {
+            return differs("source repository owner", &proven.source_owner, &github(owner), "`--owner`");
+        }
+        if let Some(repository) = &self.repository
+            && !same(&proven.source_repository, &github(repository))
+        {
+            return differs("source repository", &proven.source_repository, &github(repository), "`--repo`");
+        }
+        if let Some(workflow) = &self.signer_workflow {
+            let signed_by = proven.workflow.as_deref().map(|w| w.split('@').next().unwrap_or(w).to_owned());
+            if !same(&signed_by, &github(workflow)) {
+                return differs("signer workflow", &signed_by, &github(workflow), "`--signer-workflow`");
+            }
+        }
+        if let Some(wanted) = &self.source_ref
+            && proven.source_ref.as_deref() != Some(wanted.as_str())
+        {
+            return differs("source ref", &proven.source_ref, wanted, "`--source-ref`");
+        }
+        if let Some(wanted) = &self.source_digest
+            && !same(&proven.source_commit, wanted)
+        {
+            return differs("source commit", &proven.source_commit, wanted, "`--source-digest`");
+        }
+        None
+    }
 }
 
 /// Which roots of trust: Fulcio certificate authorities, transparency logs, CT logs and timestamp
@@ -64,6 +146,7 @@ pub struct Proven {
     /// From the certificate's Fulcio extensions: the repository, ref and commit the workload ran
     /// from, and the workflow that signed.
     pub source_repository: Option<String>,
+    pub source_owner: Option<String>,
     pub source_ref: Option<String>,
     pub source_commit: Option<String>,
     pub workflow: Option<String>,
@@ -94,6 +177,11 @@ pub enum Error {
     Key { path: PathBuf, reason: String },
     #[error("`{arg}` is not `sha256:` and 64 hex digits")]
     Digest { arg: String },
+    #[error(
+        "no identity to check the certificate against: give `--certificate-identity` (or `-regexp`) with \
+         `--certificate-oidc-issuer`, or `--owner`, `--repo` or `--signer-workflow` for GitHub Actions"
+    )]
+    NoIdentity,
 }
 
 /// PROV-SIGSTORE: checks the bundle at `bundle` against `subject`, `signer` and `root`, offline.
@@ -115,8 +203,25 @@ pub fn check(bundle: &Path, subject: &Subject, signer: &Signer, root: &Root) -> 
         None => Error::ShippedRoot { reason: e.to_string() },
     })?;
     let verified = match signer {
-        Signer::Identity { identity, issuer } => {
-            run(&verifier, &parsed, subject, &VerificationPolicy::new(identity.as_str(), issuer.as_str()))?
+        Signer::Identity(identity) => {
+            let Some(issuer) = identity.issuer() else { return Err(Error::NoIdentity) };
+            let policy = match &identity.san {
+                Some(san) => VerificationPolicy::new(san.as_str(), issuer),
+                None if identity.san_regexp.is_some() || identity.github() => {
+                    VerificationPolicy::any_identity().require_issuer(issuer)
+                }
+                None => return Err(Error::NoIdentity),
+            };
+            match run(&verifier, &parsed, subject, &policy)? {
+                Ok(result) => {
+                    let proven = proven(&result);
+                    return Ok(match identity.refusal(&proven) {
+                        Some(reason) => Checked::Refused { reason },
+                        None => Checked::Proven(proven),
+                    });
+                }
+                refused => refused,
+            }
         }
         Signer::Key(path) => {
             let key = DerPublicKey::from_pem(&read(path)?)
@@ -154,6 +259,7 @@ fn proven(result: &VerificationResult) -> Proven {
         identity: result.identity().map(|san| san.as_str().to_owned()),
         issuer: result.issuer().map(str::to_owned),
         source_repository: claims.and_then(|c| c.source_repository_uri.clone()),
+        source_owner: claims.and_then(|c| c.source_repository_owner_uri.clone()),
         source_ref: claims.and_then(|c| c.source_repository_ref.clone()),
         source_commit: claims.and_then(|c| c.source_repository_digest.clone()),
         workflow: claims.and_then(|c| c.build_signer_uri.clone()),

@@ -4,27 +4,51 @@
 
 use std::path::PathBuf;
 
-use crate::sigstore::{self, Checked, Root, Signer, Subject};
+use crate::sigstore::{self, Checked, Identity, Root, Signer, Subject};
 
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("signer").args(["key", "certificate_identity"]).required(true)))]
 pub struct Args {
     /// The Sigstore bundle (`.sigstore.json`)
     #[arg(long, value_name = "FILE")]
     bundle: PathBuf,
 
     /// The identity (certificate SAN) that must have signed, exactly
-    #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
+    #[arg(long, value_name = "IDENTITY")]
     certificate_identity: Option<String>,
 
-    /// The OIDC issuer of that identity
-    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    /// A regular expression the identity (certificate SAN) matches
+    #[arg(long, value_name = "REGEX", conflicts_with = "certificate_identity")]
+    certificate_identity_regexp: Option<String>,
+
+    /// The OIDC issuer of the identity [default with --owner, --repo or --signer-workflow:
+    /// GitHub Actions']
+    #[arg(long, value_name = "URL")]
     certificate_oidc_issuer: Option<String>,
 
+    /// GitHub: the owner of the repository the signing workflow ran from
+    #[arg(long, value_name = "OWNER")]
+    owner: Option<String>,
+
+    /// GitHub: the repository the signing workflow ran from
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
+
+    /// GitHub: the workflow that signed (`OWNER/NAME/.github/workflows/FILE`)
+    #[arg(long, value_name = "WORKFLOW")]
+    signer_workflow: Option<String>,
+
+    /// The ref the signing workflow ran on (`refs/tags/v1.0.0`)
+    #[arg(long, value_name = "REF")]
+    source_ref: Option<String>,
+
+    /// The commit the signing workflow ran on
+    #[arg(long, value_name = "SHA")]
+    source_digest: Option<String>,
+
     /// The public key (PEM) that must have signed, for a bundle with a public-key hint
-    #[arg(long, value_name = "FILE", conflicts_with = "certificate_identity")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "owner", "repo", "signer_workflow"])]
     key: Option<PathBuf>,
 
     /// A `trusted_root.json` [default: the Sigstore public-good root shipped with this build]
@@ -41,10 +65,25 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let signer = match (&args.key, args.certificate_identity, args.certificate_oidc_issuer) {
-        (Some(key), ..) => Signer::Key(key.clone()),
-        (None, Some(identity), Some(issuer)) => Signer::Identity { identity, issuer },
-        _ => unreachable!("clap requires a key or an identity with its issuer"),
+    let san_regexp = match args.certificate_identity_regexp.as_deref().map(regex::Regex::new).transpose() {
+        Ok(re) => re,
+        Err(err) => {
+            shell.error(&err);
+            return EXIT_ERROR;
+        }
+    };
+    let signer = match args.key {
+        Some(key) => Signer::Key(key),
+        None => Signer::Identity(Identity {
+            san: args.certificate_identity,
+            san_regexp,
+            issuer: args.certificate_oidc_issuer,
+            owner: args.owner,
+            repository: args.repo,
+            signer_workflow: args.signer_workflow,
+            source_ref: args.source_ref,
+            source_digest: args.source_digest,
+        }),
     };
     let root = match (args.trusted_root, args.staging) {
         (Some(path), _) => Root::File(path),

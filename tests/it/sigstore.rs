@@ -115,3 +115,54 @@ fn prov_sigstore_real_npm_provenance_verifies_offline() {
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains(&format!("identity mismatch: expected {other}, got {workflow}")), "{said}");
 }
+
+/// PROV-SIGSTORE-IDENTITY: `gh attestation verify`'s shorthands, checked against the certificate's
+/// Fulcio extensions of the real npm provenance: each that holds verifies, each that does not is
+/// refused with both values, and no identity at all is an error (a policy must name a signer).
+#[test]
+fn prov_sigstore_github_identity_policy() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sigstore-real");
+    let verify = |policy: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["verify-bundle", "--bundle", dir.join("npm-sigstore-2.0.0.sigstore.json").to_str().unwrap()])
+            .args(policy)
+            .arg(dir.join("sigstore-2.0.0.tgz"))
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let commit = "f0b49a04e5a62250e0f60fb128004a73110fe311";
+    for holds in [
+        &["--owner", "sigstore"][..],
+        &["--repo", "sigstore/sigstore-js"],
+        &["--signer-workflow", "sigstore/sigstore-js/.github/workflows/release.yml", "--source-ref", "refs/heads/main"],
+        &["--repo", "sigstore/sigstore-js", "--source-digest", commit],
+        &["--certificate-identity-regexp", "^https://github.com/sigstore/", "--certificate-oidc-issuer", ISSUER],
+    ] {
+        let (code, said) = verify(holds);
+        assert_eq!(code, Some(0), "{holds:?}: {said}");
+    }
+    for (fails, named) in [
+        (
+            &["--owner", "someone"][..],
+            "the certificate's source repository owner is `https://github.com/sigstore`, `--owner` wants `https://github.com/someone`",
+        ),
+        (
+            &["--repo", "sigstore/sigstore-go"],
+            "the certificate's source repository is `https://github.com/sigstore/sigstore-js`, `--repo` wants `https://github.com/sigstore/sigstore-go`",
+        ),
+        (
+            &["--repo", "sigstore/sigstore-js", "--source-ref", "refs/tags/v2.0.0"],
+            "the certificate's source ref is `refs/heads/main`, `--source-ref` wants `refs/tags/v2.0.0`",
+        ),
+        (&["--owner", "sigstore", "--certificate-oidc-issuer", "https://accounts.google.com"], "issuer"),
+    ] {
+        let (code, said) = verify(fails);
+        assert_eq!(code, Some(1), "{fails:?}: {said}");
+        assert!(said.contains(named), "{fails:?}: {said}");
+    }
+    let (code, said) = verify(&["--source-ref", "refs/heads/main"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("no identity to check the certificate against"), "{said}");
+}
