@@ -152,8 +152,8 @@ pub struct Proven {
     pub workflow: Option<String>,
     /// When it was signed, as the transparency log integrated it (RFC 3339), if it did.
     pub logged_at: Option<String>,
-    /// How many RFC 3161 timestamps proved a signing time.
-    pub timestamps: usize,
+    /// Every signing time proven (RFC 3339): the log's, and those of RFC 3161 timestamps.
+    pub signed_at: Vec<String>,
 }
 
 /// The outcome of checking a bundle: a refusal is an answer, not an error.
@@ -264,6 +264,6 @@ fn proven(result: &VerificationResult) -> Proven {
         source_commit: claims.and_then(|c| c.source_repository_digest.clone()),
         workflow: claims.and_then(|c| c.build_signer_uri.clone()),
         logged_at: result.integrated_time().map(|t| t.to_string()),
-        timestamps: result.verified_timestamps().len(),
+        signed_at: result.verified_timestamps().iter().map(ToString::to_string).collect(),
     }
 }

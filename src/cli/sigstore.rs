@@ -4,9 +4,11 @@
 
 use std::path::PathBuf;
 
-use crate::sigstore::{self, Checked, Identity, Root, Signer, Subject};
+use serde_json::json;
 
-use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
+use crate::sigstore::{self, Checked, Identity, Proven, Root, Signer, Subject};
+
+use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -62,15 +64,16 @@ pub struct Args {
     /// The signed file, or `sha256:HEX`
     #[arg(value_name = "FILE_OR_DIGEST")]
     subject: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let san_regexp = match args.certificate_identity_regexp.as_deref().map(regex::Regex::new).transpose() {
         Ok(re) => re,
-        Err(err) => {
-            shell.error(&err);
-            return EXIT_ERROR;
-        }
+        Err(err) => return super::fail(shell, args.format, &err),
     };
     let signer = match args.key {
         Some(key) => Signer::Key(key),
@@ -92,23 +95,53 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     };
     let checked =
         Subject::parse(&args.subject).and_then(|subject| sigstore::check(&args.bundle, &subject, &signer, &root));
-    match checked {
-        Ok(Checked::Proven(proven)) => {
+    let bundle = args.bundle.display().to_string();
+    match (checked, args.format) {
+        (Ok(Checked::Proven(proven)), Format::Human) => {
             let who = match (&proven.identity, &proven.issuer) {
                 (Some(identity), Some(issuer)) => format!("{identity} ({issuer})"),
                 _ => "the key".to_owned(),
             };
             let when = proven.logged_at.as_deref().map(|t| format!(", logged at {t}")).unwrap_or_default();
-            shell.status("Verified", format_args!("`{}`: signed by {who}{when}", args.bundle.display()));
+            shell.status("Verified", format_args!("`{bundle}`: signed by {who}{when}"));
+            human(&proven, shell);
             EXIT_OK
         }
-        Ok(Checked::Refused { reason }) => {
-            shell.print_error_text(&format!("`{}` does not verify: {reason}", args.bundle.display()));
+        (Ok(Checked::Proven(proven)), Format::Json) => {
+            shell.print(json!({ "bundle": bundle, "verified": true, "proven": proven }));
+            EXIT_OK
+        }
+        (Ok(Checked::Refused { reason }), format) => {
+            shell.print_error_text(&format!("`{bundle}` does not verify: {reason}"));
+            if format == Format::Json {
+                shell.print(json!({ "bundle": bundle, "verified": false, "reason": reason }));
+            }
             EXIT_MISMATCH
         }
-        Err(err) => {
-            shell.error(&err);
-            EXIT_ERROR
+        (Err(err), format) => super::fail(shell, format, &err),
+    }
+}
+
+/// What the bundle proves, a line each, as far as the certificate says it.
+fn human(proven: &Proven, shell: &mut Shell) {
+    let lines = [
+        ("identity", &proven.identity),
+        ("issuer", &proven.issuer),
+        ("source repository", &proven.source_repository),
+        ("source ref", &proven.source_ref),
+        ("source commit", &proven.source_commit),
+        ("workflow", &proven.workflow),
+    ];
+    for (what, value) in lines {
+        if let Some(value) = value {
+            shell.print(format_args!("{what}: {value}"));
         }
+    }
+    for time in &proven.signed_at {
+        let how = match Some(time) == proven.logged_at.as_ref() {
+            true => "transparency log",
+            false => "timestamp authority",
+        };
+        shell.print(format_args!("signed at: {time} ({how})"));
     }
 }

@@ -132,6 +132,18 @@ fn prov_sigstore_github_identity_policy() {
             .unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
+    // What was proven, in both formats (stdout).
+    let report = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["verify-bundle", "--bundle", dir.join("npm-sigstore-2.0.0.sigstore.json").to_str().unwrap()])
+            .args(["--repo", "sigstore/sigstore-js", "--format", format])
+            .arg(dir.join("sigstore-2.0.0.tgz"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().replace(dir.to_str().unwrap(), "<dir>")
+    };
+    insta::assert_snapshot!("npm-proven-human", report("human"));
+    insta::assert_snapshot!("npm-proven-json", report("json"));
     let commit = "f0b49a04e5a62250e0f60fb128004a73110fe311";
     for holds in [
         &["--owner", "sigstore"][..],
