@@ -57,8 +57,7 @@ enum Command {
     Attest(provenance::AttestArgs),
     /// Check a signed provenance statement (DSSE envelope) against a `.crate` and a public key
     VerifyAttestation(provenance::VerifyAttestationArgs),
-    /// Check a Sigstore bundle offline, as the Sigstore conformance suite's protocol spells it
-    #[command(hide = true)]
+    /// Check a Sigstore bundle offline against a file: who signed it, from which repository, when
     VerifyBundle(sigstore::Args),
 }
 

@@ -1,5 +1,5 @@
-//! `cargo seal verify-bundle` (hidden): a Sigstore bundle checked offline, as the Sigstore
-//! conformance suite's CLI protocol spells it (`PROV-SIGSTORE`), so that the suite's own harness can
+//! `cargo seal verify-bundle`: a Sigstore bundle checked offline, with the arguments of the
+//! Sigstore conformance suite's CLI protocol (`PROV-SIGSTORE`), so that the suite's own harness can
 //! drive this tool: exit 0 when the bundle verifies, 1 when it is refused, 2 on an error.
 
 use std::path::PathBuf;

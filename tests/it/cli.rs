@@ -10,7 +10,9 @@ fn seal(args: &[&str]) -> std::process::Output {
 /// Every subcommand's `--help`, one snapshot each (`cli__<name>_help.snap`).
 #[test]
 fn subcommand_help() {
-    for command in ["package", "inspect", "diff", "verify", "audit", "keygen", "attest", "verify-attestation"] {
+    for command in
+        ["package", "inspect", "diff", "verify", "audit", "keygen", "attest", "verify-attestation", "verify-bundle"]
+    {
         let output = seal(&[command, "--help"]);
         assert!(output.status.success(), "{command}");
         let name = format!("{}_help", command.replace('-', "_"));
