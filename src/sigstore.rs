@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT, TrustedRoot};
-use sigstore_types::{Bundle, DerPublicKey, Sha256Hash};
+use sigstore_types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult, Verifier};
 
 /// What a bundle must be a signature of.
@@ -15,22 +15,34 @@ use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verificat
 pub enum Subject {
     /// A file, read as a stream.
     File(PathBuf),
-    /// The sha256 of the bytes signed, as `sha256:HEX` names it.
-    Sha256([u8; 32]),
+    /// A digest of the bytes signed, as `sha256:HEX` or `sha512:HEX` names it (npm's statements
+    /// name sha512 digests).
+    Digest(Algorithm, Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Sha256,
+    Sha512,
 }
 
 impl Subject {
-    /// `sha256:HEX`, else a path.
+    /// `sha256:HEX` or `sha512:HEX`, else a path.
     pub fn parse(arg: &str) -> Result<Subject, Error> {
-        let Some(hex) = arg.strip_prefix("sha256:") else {
-            return Ok(Subject::File(PathBuf::from(arg)));
+        let (algorithm, hex, size) = match arg.split_once(':') {
+            Some(("sha256", hex)) => (Algorithm::Sha256, hex, 32),
+            Some(("sha512", hex)) => (Algorithm::Sha512, hex, 64),
+            _ => return Ok(Subject::File(PathBuf::from(arg))),
         };
         let bad = || Error::Digest { arg: arg.to_owned() };
         let bytes: Vec<u8> = (0..hex.len())
             .step_by(2)
             .map(|i| hex.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()).ok_or_else(bad))
             .collect::<Result<_, _>>()?;
-        bytes.try_into().map(Subject::Sha256).map_err(|_| bad())
+        if bytes.len() != size {
+            return Err(bad());
+        }
+        Ok(Subject::Digest(algorithm, bytes))
     }
 }
 
@@ -175,7 +187,7 @@ pub enum Error {
     ShippedRoot { reason: String },
     #[error("`{}` is not a public key in PEM: {reason}", path.display())]
     Key { path: PathBuf, reason: String },
-    #[error("`{arg}` is not `sha256:` and 64 hex digits")]
+    #[error("`{arg}` is neither `sha256:` and 64 hex digits nor `sha512:` and 128")]
     Digest { arg: String },
     #[error(
         "no identity to check the certificate against: give `--certificate-identity` (or `-regexp`) with \
@@ -248,7 +260,14 @@ fn run(
             let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.clone(), source })?;
             verifier.verify_reader(std::io::BufReader::new(file), bundle, policy)
         }
-        Subject::Sha256(digest) => verifier.verify(Sha256Hash::new(*digest), bundle, policy),
+        Subject::Digest(algorithm, bytes) => {
+            let algorithm = match algorithm {
+                Algorithm::Sha256 => HashAlgorithm::Sha2256,
+                Algorithm::Sha512 => HashAlgorithm::Sha2512,
+            };
+            let digest = ArtifactDigest::new(algorithm, bytes.as_slice()).expect("parse checked the length");
+            verifier.verify(Artifact::from_digest(digest), bundle, policy)
+        }
     })
 }
 

@@ -61,7 +61,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "trusted_root")]
     staging: bool,
 
-    /// The signed file, or `sha256:HEX`
+    /// The signed file, or `sha256:HEX` or `sha512:HEX`
     #[arg(value_name = "FILE_OR_DIGEST")]
     subject: String,
 

@@ -101,6 +101,16 @@ fn prov_sigstore_real_npm_provenance_verifies_offline() {
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains(&format!("signed by {workflow} ({ISSUER}), logged at 2023-08-18T16:05:35Z")), "{said}");
 
+    // The statement names the package's sha512: the digest alone is enough.
+    let sha512 = format!("sha512:{:x}", sha2::Sha512::digest(std::fs::read(&package).unwrap()));
+    let (code, said) = verify(workflow, Path::new(&sha512));
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said) = verify(workflow, Path::new(&sha512.replace("sha512:4", "sha512:5")));
+    assert_eq!(code, Some(1), "{said}");
+    let (code, said) = verify(workflow, Path::new("sha512:46d4"));
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("is neither `sha256:` and 64 hex digits nor `sha512:` and 128"), "{said}");
+
     let tmp = tempfile::tempdir().unwrap();
     let tampered = tmp.path().join("sigstore-2.0.0.tgz");
     let mut bytes = std::fs::read(&package).unwrap();
