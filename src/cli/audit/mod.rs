@@ -2,12 +2,16 @@
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::json;
 
-use crate::audit::{self, Audited, Level, Locked, Policy, Progress, merge};
+use crate::audit::{self, Level, Policy, Progress};
 use crate::compare::Verdict;
+use crate::ops::{
+    self,
+    audit::{Download, Event, Outcome, Request, Results},
+};
 
 mod html;
 mod report;
@@ -140,34 +144,84 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => Policy::read(path, args.accept)?,
         None => Policy::new(args.accept),
     };
-    let locked = audit::locked(&lockfile)?;
-    // Judged against the whole lock file, so that every shard says the same.
-    let unused = policy.unused(&locked);
-    for exception in &unused {
-        let version = exception.version.as_ref().map(|v| format!(" (version `{v}`)")).unwrap_or_default();
-        let file = args.policy.as_deref().unwrap_or(Path::new("")).display();
-        shell.warn(format_args!(
-            "the exception for `{}`{version} in `{file}` names no crate of `{}`: remove it",
-            exception.name,
-            lockfile.display()
-        ));
-    }
     let selection = audit::Selection { packages: args.package.clone(), exclude: args.exclude.clone() };
-    let mut crates: Vec<Locked> = selection.apply(locked, &lockfile)?;
-    let mut audited = if args.merge.is_empty() {
-        if let Some(spec) = &args.shard {
-            crates = audit::shard(crates, spec)?;
+    let policy_file = args.policy.as_deref().unwrap_or(Path::new("")).display().to_string();
+    // Status lines go to standard error, above the progress bar once there is one.
+    let status = Mutex::new(&mut *shell);
+    let bar: OnceLock<indicatif::ProgressBar> = OnceLock::new();
+    let say = |verb: &str, line: &str| {
+        let mut shell = status.lock().expect("no status line panics");
+        match bar.get() {
+            Some(bar) => bar.suspend(|| shell.status(verb, line)),
+            None => shell.status(verb, line),
         }
-        verify_all(args, &crates, &lockfile, &cwd, shell)?
-    } else {
-        let shards = args
-            .merge
-            .iter()
-            .map(|path| Ok((path.clone(), merge::read(path)?)))
-            .collect::<Result<_, merge::Error>>()?;
-        merge::merge(&crates, &lockfile, shards)?
     };
-    policy.judge(&mut audited);
+    let results = match args.merge.is_empty() {
+        true => Results::Verify {
+            shard: args.shard.clone(),
+            options: Box::new(audit::Options {
+                cargo_home: super::environment::cargo_home(),
+                locator: args.repositories.locator()?,
+                mirrors: args.repositories.fetch.then(|| {
+                    args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))
+                }),
+                jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+                settings: verify_settings(args.offline)?,
+                limits: args.limits.limits(),
+                cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
+                tool: tool_build(),
+            }),
+            download: args
+                .repositories
+                .fetch
+                .then(|| Download { manifest: args.manifest_path.as_ref().map(|m| cwd.join(m)) }),
+        },
+        false => Results::Merge(args.merge.clone()),
+    };
+    let request = Request { lockfile: lockfile.clone(), policy: &policy, selection, results };
+    // The crates being verified now, for the progress bar.
+    let in_flight: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let outcome = ops::audit::run(request, &|event| match event {
+        Event::Unused(exception) => {
+            let version = exception.version.as_ref().map(|v| format!(" (version `{v}`)")).unwrap_or_default();
+            let line = format!(
+                "the exception for `{}`{version} in `{policy_file}` names no crate of `{}`: remove it",
+                exception.name,
+                lockfile.display()
+            );
+            status.lock().expect("no status line panics").warn(line);
+        }
+        // On a terminal, a progress bar as cargo draws one.
+        Event::Verifying { crates } => {
+            if std::io::stderr().is_terminal() {
+                let _ = bar.set(progress_bar(crates as u64));
+            }
+        }
+        Event::Progress(progress) => {
+            let mut in_flight = in_flight.lock().expect("no progress line panics");
+            match progress {
+                Progress::Started(krate) => in_flight.push(format!("{} v{}", krate.name, krate.version)),
+                Progress::Finished(a) => {
+                    let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                    let cached = if a.cached { " (verified earlier)" } else { "" };
+                    say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
+                    let id = format!("{} v{}", a.name, a.version);
+                    in_flight.retain(|k| *k != id);
+                    if let Some(bar) = bar.get() {
+                        bar.inc(1);
+                    }
+                }
+            }
+            if let Some(bar) = bar.get() {
+                bar.set_message(in_flight.join(", "));
+            }
+        }
+    });
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    let Outcome { crates, audited, unused } = outcome?;
+    let shell = status.into_inner().expect("no status line panics");
     let rendered = match args.format {
         AuditFormat::Human => report::human(&audited),
         AuditFormat::Json => {
@@ -204,72 +258,6 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     }
     let warned = args.deny_warnings && !unused.is_empty();
     Ok(if audited.iter().all(|a| a.accepted) && !warned { EXIT_OK } else { EXIT_MISMATCH })
-}
-
-/// AUD-CRATE: verifies `crates` (of the lock file at `lockfile`), with status lines and, on a
-/// terminal, a progress bar.
-fn verify_all(
-    args: &Args,
-    crates: &[Locked],
-    lockfile: &Path,
-    cwd: &Path,
-    shell: &mut Shell,
-) -> Result<Vec<Audited>, Box<dyn std::error::Error>> {
-    let locator = args.repositories.locator()?;
-    let settings = verify_settings(args.offline)?;
-    let cargo_home = super::environment::cargo_home();
-    if args.repositories.fetch && !audit::missing(crates, &cargo_home).is_empty() {
-        audit::download(&workspace_manifest(lockfile, args.manifest_path.as_deref(), cwd)?, &settings.cargo)?;
-    }
-    // On a terminal, a progress bar as cargo draws one, with the status lines above it.
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(crates.len() as u64));
-    let status = Mutex::new(&mut *shell);
-    let say = |verb: &str, line: &str| {
-        let mut shell = status.lock().expect("no status line panics");
-        match &bar {
-            Some(bar) => bar.suspend(|| shell.status(verb, line)),
-            None => shell.status(verb, line),
-        }
-    };
-    let options = audit::Options {
-        cargo_home,
-        locator,
-        mirrors: args
-            .repositories
-            .fetch
-            .then(|| args.fetch_limits.mirrors(|remote| say("Updating", &format!("git repository `{}`", remote.url)))),
-        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
-        settings,
-        limits: args.limits.limits(),
-        cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
-        tool: tool_build(),
-    };
-    // The crates being verified now, for the progress bar.
-    let in_flight: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let audited = audit::audit(crates, &options, &|progress| {
-        let mut in_flight = in_flight.lock().expect("no progress line panics");
-        match progress {
-            Progress::Started(krate) => in_flight.push(format!("{} v{}", krate.name, krate.version)),
-            Progress::Finished(a) => {
-                let reason = a.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-                let cached = if a.cached { " (verified earlier)" } else { "" };
-                say("Audited", &format!("{} v{}: {}{reason}{cached}", a.name, a.version, a.verdict));
-                let id = format!("{} v{}", a.name, a.version);
-                in_flight.retain(|k| *k != id);
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-            }
-        }
-        if let Some(bar) = &bar {
-            bar.set_message(in_flight.join(", "));
-        }
-    });
-    drop(options);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    Ok(audited)
 }
 
 /// `path` as a URI reference relative to `base` (where the audit ran, a checkout's root in CI), so
@@ -314,21 +302,6 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len).with_style(style).with_prefix("Auditing");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
-}
-
-/// AUD-DOWNLOAD: the manifest of the workspace whose lock file is `lockfile`: `--manifest-path`,
-/// else the `Cargo.toml` beside the lock file.
-fn workspace_manifest(lockfile: &Path, manifest: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
-    let manifest = manifest.map_or_else(|| lockfile.with_file_name("Cargo.toml"), |m| cwd.join(m));
-    if manifest.is_file() {
-        return Ok(manifest);
-    }
-    Err(format!(
-        "`--fetch` downloads missing crates with `cargo fetch`, which needs the workspace of `{}`, and `{}` \
-         does not exist; name the workspace's Cargo.toml with `--manifest-path`",
-        lockfile.display(),
-        manifest.display()
-    ))
 }
 
 /// The lock file of the workspace of `manifest` (checked as cargo checks `--manifest-path`), else
