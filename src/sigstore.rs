@@ -198,53 +198,72 @@ pub enum Error {
 
 /// PROV-SIGSTORE: checks the bundle at `bundle` against `subject`, `signer` and `root`, offline.
 pub fn check(bundle: &Path, subject: &Subject, signer: &Signer, root: &Root) -> Result<Checked, Error> {
-    let read =
-        |path: &Path| std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source });
-    let parsed = Bundle::from_json(&read(bundle)?)
-        .map_err(|e| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() })?;
-    let shipped = |json| TrustedRoot::from_json(json).map_err(|e| Error::ShippedRoot { reason: e.to_string() });
-    let root_error =
-        |path: &Path, e: &dyn std::fmt::Display| Error::Root { path: path.to_owned(), reason: e.to_string() };
-    let (root, file) = match root {
-        Root::PublicGood => (shipped(SIGSTORE_PRODUCTION_TRUSTED_ROOT)?, None),
-        Root::Staging => (shipped(SIGSTORE_STAGING_TRUSTED_ROOT)?, None),
-        Root::File(path) => (TrustedRoot::from_json(&read(path)?).map_err(|e| root_error(path, &e))?, Some(path)),
-    };
-    let verifier = Verifier::new(&root).map_err(|e| match file {
-        Some(path) => root_error(path, &e),
-        None => Error::ShippedRoot { reason: e.to_string() },
-    })?;
-    let verified = match signer {
-        Signer::Identity(identity) => {
-            let Some(issuer) = identity.issuer() else { return Err(Error::NoIdentity) };
-            let policy = match &identity.san {
-                Some(san) => VerificationPolicy::new(san.as_str(), issuer),
-                None if identity.san_regexp.is_some() || identity.github() => {
-                    VerificationPolicy::any_identity().require_issuer(issuer)
+    let text = read(bundle)?;
+    Checker::new(root)?.check(&text, bundle, subject, signer)
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+}
+
+/// A trusted root, loaded and prepared once for any number of bundles.
+pub struct Checker {
+    verifier: Verifier,
+}
+
+impl Checker {
+    pub fn new(root: &Root) -> Result<Checker, Error> {
+        let shipped = |json| TrustedRoot::from_json(json).map_err(|e| Error::ShippedRoot { reason: e.to_string() });
+        let root_error =
+            |path: &Path, e: &dyn std::fmt::Display| Error::Root { path: path.to_owned(), reason: e.to_string() };
+        let (root, file) = match root {
+            Root::PublicGood => (shipped(SIGSTORE_PRODUCTION_TRUSTED_ROOT)?, None),
+            Root::Staging => (shipped(SIGSTORE_STAGING_TRUSTED_ROOT)?, None),
+            Root::File(path) => (TrustedRoot::from_json(&read(path)?).map_err(|e| root_error(path, &e))?, Some(path)),
+        };
+        let verifier = Verifier::new(&root).map_err(|e| match file {
+            Some(path) => root_error(path, &e),
+            None => Error::ShippedRoot { reason: e.to_string() },
+        })?;
+        Ok(Checker { verifier })
+    }
+
+    /// PROV-SIGSTORE: checks the bundle `text` (of the file `bundle`, as messages name it).
+    pub fn check(&self, text: &str, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
+        let parsed =
+            Bundle::from_json(text).map_err(|e| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() })?;
+        let verified = match signer {
+            Signer::Identity(identity) => {
+                let Some(issuer) = identity.issuer() else { return Err(Error::NoIdentity) };
+                let policy = match &identity.san {
+                    Some(san) => VerificationPolicy::new(san.as_str(), issuer),
+                    None if identity.san_regexp.is_some() || identity.github() => {
+                        VerificationPolicy::any_identity().require_issuer(issuer)
+                    }
+                    None => return Err(Error::NoIdentity),
+                };
+                match run(&self.verifier, &parsed, subject, &policy)? {
+                    Ok(result) => {
+                        let proven = proven(&result);
+                        return Ok(match identity.refusal(&proven) {
+                            Some(reason) => Checked::Refused { reason },
+                            None => Checked::Proven(proven),
+                        });
+                    }
+                    refused => refused,
                 }
-                None => return Err(Error::NoIdentity),
-            };
-            match run(&verifier, &parsed, subject, &policy)? {
-                Ok(result) => {
-                    let proven = proven(&result);
-                    return Ok(match identity.refusal(&proven) {
-                        Some(reason) => Checked::Refused { reason },
-                        None => Checked::Proven(proven),
-                    });
-                }
-                refused => refused,
             }
-        }
-        Signer::Key(path) => {
-            let key = DerPublicKey::from_pem(&read(path)?)
-                .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?;
-            run(&verifier, &parsed, subject, &PublicKeyVerificationPolicy::new(key))?
-        }
-    };
-    Ok(match verified {
-        Ok(result) => Checked::Proven(proven(&result)),
-        Err(e) => Checked::Refused { reason: e.to_string() },
-    })
+            Signer::Key(path) => {
+                let key = DerPublicKey::from_pem(&read(path)?)
+                    .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?;
+                run(&self.verifier, &parsed, subject, &PublicKeyVerificationPolicy::new(key))?
+            }
+        };
+        Ok(match verified {
+            Ok(result) => Checked::Proven(proven(&result)),
+            Err(e) => Checked::Refused { reason: e.to_string() },
+        })
+    }
 }
 
 /// Verifies against the subject, a file streamed or a digest; the verifier's refusal is the inner
