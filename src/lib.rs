@@ -43,6 +43,7 @@ pub mod published;
 pub mod registry;
 #[cfg(feature = "sigstore")]
 pub mod sigstore;
+pub mod suggest;
 pub mod untrusted;
 #[cfg(feature = "git")]
 pub mod vcs;

@@ -13,6 +13,7 @@ use cargo_util_schemas::manifest::{InheritableDependency, TomlDependency};
 
 use crate::cargo::{Cargo, CargoError};
 use crate::manifest::{self, Manifest, WorkspaceRoot, normalize_path};
+use crate::suggest;
 
 /// A workspace as cargo sees it.
 #[derive(Debug)]
@@ -78,8 +79,8 @@ pub enum Error {
     Manifest(#[from] manifest::Error),
     #[error("invalid package ID specification `{spec}`: {message}")]
     Spec { spec: String, message: String },
-    #[error("package ID specification `{spec}` did not match any packages")]
-    NoMatch { spec: String },
+    #[error("package ID specification `{spec}` did not match any packages{}", suggest::help(similar.as_deref()))]
+    NoMatch { spec: String, similar: Option<String> },
     #[error("{message}")]
     NoPattern { message: String },
     #[error("cannot build glob pattern from `{pattern}`")]
@@ -189,7 +190,9 @@ impl Workspace {
                 if let Some((text, _)) =
                     selector.specs.iter().find(|(_, spec)| !self.members.iter().any(|m| m.matches(spec)))
                 {
-                    return Err(Error::NoMatch { spec: text.clone() });
+                    let name = text.split(['@', ':']).next().unwrap_or(text);
+                    let similar = suggest::closest(name, self.members.iter().map(|m| m.name.as_str()));
+                    return Err(Error::NoMatch { spec: text.clone(), similar: similar.map(str::to_owned) });
                 }
                 selected
             }

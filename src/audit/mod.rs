@@ -21,6 +21,7 @@ use crate::error_chain;
 use crate::locate;
 use crate::mirror::Mirrors;
 use crate::published::Published;
+use crate::suggest;
 use crate::verify::{self, Settings, Source, Submodules};
 
 pub use policy::{Exception, Level, Policy, PolicyError};
@@ -157,10 +158,7 @@ pub enum Error {
     Lockfile { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
     #[error("`--shard {0}` is not K/N with 1 <= K <= N")]
     Shard(String),
-    #[error(
-        "package ID specification `{spec}` did not match any packages{}",
-        similar.as_ref().map(|name| format!("\n\nhelp: a package with a similar name exists: `{name}`")).unwrap_or_default()
-    )]
+    #[error("package ID specification `{spec}` did not match any packages{}", suggest::help(similar.as_deref()))]
     NoMatch { spec: String, similar: Option<String> },
     #[error("no crate of `{}` is left to audit: {why}", lockfile.display())]
     Empty { lockfile: PathBuf, why: &'static str },
@@ -230,12 +228,7 @@ impl Selection {
         for spec in self.packages.iter().chain(&self.exclude) {
             if !crates.iter().any(|c| matches(spec, c)) {
                 let name = spec.split_once('@').map_or(spec.as_str(), |(name, _)| name);
-                let similar = crates
-                    .iter()
-                    .map(|c| (strsim::levenshtein(name, &c.name), &c.name))
-                    .filter(|(distance, _)| *distance <= 3)
-                    .min_by_key(|(distance, _)| *distance)
-                    .map(|(_, name)| name.clone());
+                let similar = suggest::closest(name, crates.iter().map(|c| c.name.as_str())).map(str::to_owned);
                 return Err(Error::NoMatch { spec: spec.clone(), similar });
             }
         }

@@ -62,6 +62,31 @@ fn manifest_path_refusals_are_cargos() {
     }
 }
 
+/// A `-p` that names no package is refused in cargo 1.95's words, with its did-you-mean line.
+#[test]
+fn package_spec_typo_is_refused_as_cargo_refuses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("src")).unwrap();
+    let manifest = "[package]\nname = \"typo-demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    let refusal = |program: &str, spec: &str| {
+        let output = Command::new(program)
+            .args(["package", "--list", "--allow-dirty", "-p", spec])
+            .current_dir(dir)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{program} -p {spec}");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        stderr[stderr.find("error:").unwrap_or_else(|| panic!("{stderr}"))..].trim_end().to_owned()
+    };
+    for spec in ["typo-demx", "something-else-entirely"] {
+        assert_eq!(refusal(env!("CARGO_BIN_EXE_cargo-seal"), spec), refusal("cargo", spec));
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let output = seal(&["package", "--manifest-path", "Cargo.lock"]);
