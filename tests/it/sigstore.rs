@@ -188,3 +188,83 @@ fn prov_sigstore_github_identity_policy() {
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("no identity to check the certificate against"), "{said}");
 }
+
+/// PROV-SIGSTORE with a Sigstore instance of the test's own (`support::sigstore_pki`): an honest
+/// bundle verifies against its `trusted_root.json`, which lists no CT log (so no SCT is asked
+/// for, as with GitHub's instance); each forgery is refused with a reason that names what failed:
+/// another file, another identity, another issuer, an entry logged after the certificate expired,
+/// and the log entry of another artifact.
+#[test]
+fn prov_sigstore_own_instance_and_forgeries() {
+    use crate::support::sigstore_pki::{Claims, Forgery, Pki, statement};
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::new();
+    let root = tmp.path().join("trusted_root.json");
+    std::fs::write(&root, pki.trusted_root()).unwrap();
+    let artifact = tmp.path().join("demo-0.1.0.crate");
+    std::fs::write(&artifact, b"not really a crate").unwrap();
+    let sha256 = format!("{:x}", sha2::Sha256::digest(b"not really a crate"));
+    let claims = Claims::github("https://github.com/owner/demo", "0123456789abcdef0123456789abcdef01234567");
+    let write = |name: &str, text: String| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let honest =
+        write("honest.json", pki.bundle(&statement("demo-0.1.0.crate", &sha256, &claims), &claims, Forgery::default()));
+    let verify = |bundle: &Path, policy: &[&str], subject: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["verify-bundle", "--bundle", bundle.to_str().unwrap(), "--trusted-root", root.to_str().unwrap()])
+            .args(policy)
+            .arg(subject)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, said) = verify(&honest, &["--repo", "owner/demo"], &artifact);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains(&format!("signed by {} ({ISSUER}), logged at 2026-01-01T00:01:00Z", claims.identity())),
+        "{said}"
+    );
+
+    let other = write("other.crate", "another file".to_owned());
+    let (code, said) = verify(&honest, &["--repo", "owner/demo"], &other);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("artifact hash does not match any subject"), "{said}");
+
+    let (code, said) = verify(
+        &honest,
+        &[
+            "--certificate-identity",
+            "https://github.com/owner/demo/x.yml@refs/heads/main",
+            "--certificate-oidc-issuer",
+            ISSUER,
+        ],
+        &artifact,
+    );
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("identity mismatch"), "{said}");
+
+    let (code, said) =
+        verify(&honest, &["--repo", "owner/demo", "--certificate-oidc-issuer", "https://gitlab.com"], &artifact);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("issuer mismatch"), "{said}");
+
+    let late = Forgery { logged_after: Some(700) };
+    let expired = write("expired.json", pki.bundle(&statement("demo-0.1.0.crate", &sha256, &claims), &claims, late));
+    let (code, said) = verify(&expired, &["--repo", "owner/demo"], &artifact);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("certificate chain is invalid") && said.contains("CertExpired"), "{said}");
+
+    // The log entry of another artifact's bundle, moved into the honest one.
+    let elsewhere = pki.bundle(&statement("other.crate", &"0".repeat(64), &claims), &claims, Forgery::default());
+    let mut swapped: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&honest).unwrap()).unwrap();
+    let elsewhere: serde_json::Value = serde_json::from_str(&elsewhere).unwrap();
+    swapped["verificationMaterial"]["tlogEntries"] = elsewhere["verificationMaterial"]["tlogEntries"].clone();
+    let swapped = write("swapped.json", swapped.to_string());
+    let (code, said) = verify(&swapped, &["--repo", "owner/demo"], &artifact);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("log entry does not match the bundle: DSSE payload hash mismatch"), "{said}");
+}

@@ -2,6 +2,7 @@
 //! directories with a pinned environment, running real `cargo package` and `cargo-seal`, and
 //! turning any difference between their `.crate` files into a readable report.
 
+pub mod sigstore_pki;
 pub mod tarball;
 
 use std::collections::BTreeMap;
