@@ -50,13 +50,15 @@ impl Subject {
 #[derive(Debug, Clone)]
 pub enum Signer {
     /// A Fulcio certificate that meets this policy.
-    Identity(Identity),
+    Identity(Box<Identity>),
     /// The key in this PEM file (a bundle with a public-key hint).
     Key(PathBuf),
 }
 
 /// GitHub Actions' OIDC issuer, which the GitHub shorthands imply.
 pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// GitLab CI's, which a crate's `repository` on gitlab.com implies.
+pub const GITLAB_ISSUER: &str = "https://gitlab.com";
 
 /// PROV-SIGSTORE-IDENTITY: who must have signed, as cosign (`--certificate-identity[-regexp]`,
 /// `--certificate-oidc-issuer`) and `gh attestation verify` (`--owner`, `--repo`,
@@ -80,6 +82,61 @@ pub struct Identity {
     pub source_ref: Option<String>,
     /// The source repository's commit.
     pub source_digest: Option<String>,
+    /// PROV-SIGSTORE-BIND: the crate the bundle is about, whose repository and commit the
+    /// certificate must name.
+    pub origin: Option<Origin>,
+}
+
+/// PROV-SIGSTORE-BIND: where a crate says it comes from: its manifest's `repository` and the
+/// commit its `.cargo_vcs_info.json` records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub repository: String,
+    pub commit: String,
+}
+
+impl Origin {
+    /// The OIDC issuer of the CI service that hosts the repository, for the hosts whose tokens
+    /// Fulcio turns into source-repository claims.
+    fn issuer(&self) -> Option<&'static str> {
+        let rest = same_repository_form(&self.repository);
+        let host = rest.split('/').next().unwrap_or_default();
+        match host {
+            "github.com" => Some(GITHUB_ISSUER),
+            "gitlab.com" => Some(GITLAB_ISSUER),
+            _ => None,
+        }
+    }
+
+    fn refusal(&self, proven: &Proven) -> Option<String> {
+        let found = proven.source_repository.as_deref();
+        if found.is_none_or(|found| same_repository_form(found) != same_repository_form(&self.repository)) {
+            return Some(format!(
+                "the certificate's source repository is `{}`, but the crate's `repository` is `{}`",
+                found.unwrap_or("none"),
+                self.repository
+            ));
+        }
+        let commit = proven.source_commit.as_deref();
+        if !commit.is_some_and(|c| c.eq_ignore_ascii_case(&self.commit)) {
+            return Some(format!(
+                "the certificate's source commit is `{}`, but the crate's `.cargo_vcs_info.json` records `{}`",
+                commit.unwrap_or("none"),
+                self.commit
+            ));
+        }
+        None
+    }
+}
+
+/// A repository URL as `host/path`, lower case, without scheme, `git+`, `.git` or trailing
+/// slashes: two spellings of one repository on the hosts Fulcio names compare equal.
+fn same_repository_form(url: &str) -> String {
+    let url = url.trim();
+    let url = url.strip_prefix("git+").unwrap_or(url);
+    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let url = url.trim_end_matches('/');
+    url.strip_suffix(".git").unwrap_or(url).to_ascii_lowercase()
 }
 
 impl Identity {
@@ -90,11 +147,23 @@ impl Identity {
     /// The issuer to require; none given and nothing GitHub-specific asked is an error (a policy
     /// that names no issuer accepts any identity provider).
     fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref().or_else(|| self.github().then_some(GITHUB_ISSUER))
+        let implied = || match self.github() {
+            true => Some(GITHUB_ISSUER),
+            false => self.origin.as_ref().and_then(Origin::issuer),
+        };
+        self.issuer.as_deref().or_else(implied)
+    }
+
+    /// Whether the policy names who signed, beyond an issuer.
+    fn names_signer(&self) -> bool {
+        self.san.is_some() || self.san_regexp.is_some() || self.github() || self.origin.is_some()
     }
 
     /// Why the certificate `proven` describes does not meet the policy, if it does not.
     fn refusal(&self, proven: &Proven) -> Option<String> {
+        if let Some(refusal) = self.origin.as_ref().and_then(|origin| origin.refusal(proven)) {
+            return Some(refusal);
+        }
         let github = |path: &str| format!("https://github.com/{}", path.trim_start_matches("https://github.com/"));
         let differs = |what: &str, found: &Option<String>, wanted: &str, flag: &str| {
             let found = found.as_deref().unwrap_or("none");
@@ -179,6 +248,8 @@ pub enum Checked {
 pub enum Error {
     #[error("failed to read `{}`", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("`{}` is larger than {} MiB: not a bundle, root or key", path.display(), MAX_FILE >> 20)]
+    TooLarge { path: PathBuf },
     #[error("`{}` is not a Sigstore bundle: {reason}", path.display())]
     Bundle { path: PathBuf, reason: String },
     #[error("`{}` is not a usable trusted root (`trusted_root.json`): {reason}", path.display())]
@@ -194,16 +265,32 @@ pub enum Error {
          `--certificate-oidc-issuer`, or `--owner`, `--repo` or `--signer-workflow` for GitHub Actions"
     )]
     NoIdentity,
+    #[error(
+        "the crate's repository `{repository}` is on neither GitHub nor GitLab, whose CI issuers are known: give \
+         the OIDC issuer of the CI that signed with `--certificate-oidc-issuer`"
+    )]
+    NoIssuer { repository: String },
 }
 
-/// PROV-SIGSTORE: checks the bundle at `bundle` against `subject`, `signer` and `root`, offline.
+/// PROV-SIGSTORE: checks the bundle file at `bundle` against `subject`, `signer` and `root`,
+/// offline.
 pub fn check(bundle: &Path, subject: &Subject, signer: &Signer, root: &Root) -> Result<Checked, Error> {
-    let text = read(bundle)?;
-    Checker::new(root)?.check(&text, bundle, subject, signer)
+    Checker::new(root)?.check_file(bundle, subject, signer)
 }
+
+/// A bundle, root or key file larger than this is not read: none comes near it.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+    use std::io::Read as _;
+    let read_error = |source| Error::Read { path: path.to_owned(), source };
+    let mut text = String::new();
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    file.take(MAX_FILE + 1).read_to_string(&mut text).map_err(read_error)?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(Error::TooLarge { path: path.to_owned() });
+    }
+    Ok(text)
 }
 
 /// A trusted root, loaded and prepared once for any number of bundles.
@@ -231,19 +318,45 @@ impl Checker {
         Ok(Checker { verifier, ct_logs: !root.ctlogs.is_empty() })
     }
 
+    /// PROV-SIGSTORE: checks the bundle file at `bundle`: one bundle, or JSON lines of several (as
+    /// `gh attestation download` writes them), of which one must verify.
+    pub fn check_file(&self, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
+        let text = read(bundle)?;
+        let not_json = |e: serde_json::Error| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() };
+        let documents: Vec<serde_json::Value> =
+            serde_json::Deserializer::from_str(&text).into_iter().collect::<Result<_, _>>().map_err(not_json)?;
+        let [one] = documents.as_slice() else {
+            let mut refusals = Vec::new();
+            for (i, document) in documents.iter().enumerate() {
+                match self.check(&document.to_string(), bundle, subject, signer)? {
+                    Checked::Proven(proven) => return Ok(Checked::Proven(proven)),
+                    Checked::Refused { reason } => refusals.push(format!("bundle {}: {reason}", i + 1)),
+                }
+            }
+            if refusals.is_empty() {
+                return Err(Error::Bundle { path: bundle.to_owned(), reason: "the file holds no bundle".to_owned() });
+            }
+            return Ok(Checked::Refused {
+                reason: format!("no bundle of {} verifies ({})", refusals.len(), refusals.join("; ")),
+            });
+        };
+        self.check(&one.to_string(), bundle, subject, signer)
+    }
+
     /// PROV-SIGSTORE: checks the bundle `text` (of the file `bundle`, as messages name it).
     pub fn check(&self, text: &str, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
         let parsed =
             Bundle::from_json(text).map_err(|e| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() })?;
         let verified = match signer {
             Signer::Identity(identity) => {
-                let Some(issuer) = identity.issuer() else { return Err(Error::NoIdentity) };
+                let issuer = match (identity.issuer(), &identity.origin) {
+                    (Some(issuer), _) if identity.names_signer() => issuer,
+                    (None, Some(origin)) => return Err(Error::NoIssuer { repository: origin.repository.clone() }),
+                    _ => return Err(Error::NoIdentity),
+                };
                 let policy = match &identity.san {
                     Some(san) => VerificationPolicy::new(san.as_str(), issuer),
-                    None if identity.san_regexp.is_some() || identity.github() => {
-                        VerificationPolicy::any_identity().require_issuer(issuer)
-                    }
-                    None => return Err(Error::NoIdentity),
+                    None => VerificationPolicy::any_identity().require_issuer(issuer),
                 };
                 let policy = if self.ct_logs { policy } else { policy.skip_sct() };
                 match run(&self.verifier, &parsed, subject, &policy)? {

@@ -12,6 +12,7 @@ use crate::crate_arg::CrateArg;
 use crate::discover::{Locator, Remote};
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;
+use crate::sigstore::{Identity, Root};
 use crate::verify::{Settings, Source, Trust};
 
 use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
@@ -208,5 +209,82 @@ pub(super) fn render(comparison: &Comparison, shell: &mut Shell) {
     }
     for explanation in &comparison.explanations {
         shell.print(format_args!("note: {explanation}"));
+    }
+}
+
+/// PROV-SIGSTORE-IDENTITY: who must have signed a Sigstore bundle, as cosign and `gh attestation
+/// verify` spell it, and which roots of trust vouch for the signature.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SignerArgs {
+    /// The identity (certificate SAN) that must have signed, exactly
+    #[arg(long, value_name = "IDENTITY", help_heading = "Signer")]
+    certificate_identity: Option<String>,
+
+    /// A regular expression the identity (certificate SAN) matches
+    #[arg(long, value_name = "REGEX", conflicts_with = "certificate_identity", help_heading = "Signer")]
+    certificate_identity_regexp: Option<String>,
+
+    /// The OIDC issuer of the identity [default: GitHub Actions' with a GitHub shorthand or a
+    /// crate on github.com, GitLab's for a crate on gitlab.com]
+    #[arg(long, value_name = "URL", help_heading = "Signer")]
+    certificate_oidc_issuer: Option<String>,
+
+    /// GitHub: the owner of the repository the signing workflow ran from
+    #[arg(long, value_name = "OWNER", help_heading = "Signer")]
+    owner: Option<String>,
+
+    /// GitHub: the workflow that signed (`OWNER/NAME/.github/workflows/FILE`)
+    #[arg(long, value_name = "WORKFLOW", help_heading = "Signer")]
+    signer_workflow: Option<String>,
+
+    /// The ref the signing workflow ran on (`refs/tags/v1.0.0`)
+    #[arg(long, value_name = "REF", help_heading = "Signer")]
+    source_ref: Option<String>,
+
+    /// A `trusted_root.json` [default: the Sigstore public-good root shipped with this build]
+    #[arg(long, value_name = "FILE", help_heading = "Signer")]
+    trusted_root: Option<PathBuf>,
+
+    /// Trust Sigstore's staging instance, as shipped with this build
+    #[arg(long, conflicts_with = "trusted_root", help_heading = "Signer")]
+    staging: bool,
+}
+
+impl SignerArgs {
+    /// The identity policy the flags spell (the repository and commit aside, which the caller
+    /// knows).
+    pub(super) fn identity(&self) -> Result<Identity, regex::Error> {
+        Ok(Identity {
+            san: self.certificate_identity.clone(),
+            san_regexp: self.certificate_identity_regexp.as_deref().map(regex::Regex::new).transpose()?,
+            issuer: self.certificate_oidc_issuer.clone(),
+            owner: self.owner.clone(),
+            signer_workflow: self.signer_workflow.clone(),
+            source_ref: self.source_ref.clone(),
+            ..Identity::default()
+        })
+    }
+
+    pub(super) fn root(&self) -> Root {
+        match (&self.trusted_root, self.staging) {
+            (Some(path), _) => Root::File(path.clone()),
+            (None, true) => Root::Staging,
+            (None, false) => Root::PublicGood,
+        }
+    }
+
+    /// The flags given, by name: for a command where they need a bundle to apply to.
+    pub(super) fn given(&self) -> Vec<&'static str> {
+        let flags = [
+            ("--certificate-identity", self.certificate_identity.is_some()),
+            ("--certificate-identity-regexp", self.certificate_identity_regexp.is_some()),
+            ("--certificate-oidc-issuer", self.certificate_oidc_issuer.is_some()),
+            ("--owner", self.owner.is_some()),
+            ("--signer-workflow", self.signer_workflow.is_some()),
+            ("--source-ref", self.source_ref.is_some()),
+            ("--trusted-root", self.trusted_root.is_some()),
+            ("--staging", self.staging),
+        ];
+        flags.into_iter().filter_map(|(flag, given)| given.then_some(flag)).collect()
     }
 }

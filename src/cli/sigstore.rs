@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::sigstore::{self, Checked, Identity, Proven, Root, Signer, Subject};
+use crate::sigstore::{self, Checked, Identity, Proven, Signer, Subject};
 
+use super::common::SignerArgs;
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -16,50 +17,25 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     bundle: PathBuf,
 
-    /// The identity (certificate SAN) that must have signed, exactly
-    #[arg(long, value_name = "IDENTITY")]
-    certificate_identity: Option<String>,
-
-    /// A regular expression the identity (certificate SAN) matches
-    #[arg(long, value_name = "REGEX", conflicts_with = "certificate_identity")]
-    certificate_identity_regexp: Option<String>,
-
-    /// The OIDC issuer of the identity [default with --owner, --repo or --signer-workflow:
-    /// GitHub Actions']
-    #[arg(long, value_name = "URL")]
-    certificate_oidc_issuer: Option<String>,
-
-    /// GitHub: the owner of the repository the signing workflow ran from
-    #[arg(long, value_name = "OWNER")]
-    owner: Option<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
 
     /// GitHub: the repository the signing workflow ran from
-    #[arg(long, value_name = "OWNER/NAME")]
+    #[arg(long, value_name = "OWNER/NAME", help_heading = "Signer")]
     repo: Option<String>,
 
-    /// GitHub: the workflow that signed (`OWNER/NAME/.github/workflows/FILE`)
-    #[arg(long, value_name = "WORKFLOW")]
-    signer_workflow: Option<String>,
-
-    /// The ref the signing workflow ran on (`refs/tags/v1.0.0`)
-    #[arg(long, value_name = "REF")]
-    source_ref: Option<String>,
-
     /// The commit the signing workflow ran on
-    #[arg(long, value_name = "SHA")]
+    #[arg(long, value_name = "SHA", help_heading = "Signer")]
     source_digest: Option<String>,
 
     /// The public key (PEM) that must have signed, for a bundle with a public-key hint
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "owner", "repo", "signer_workflow"])]
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Signer",
+        conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "owner", "repo", "signer_workflow"]
+    )]
     key: Option<PathBuf>,
-
-    /// A `trusted_root.json` [default: the Sigstore public-good root shipped with this build]
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
-
-    /// Trust Sigstore's staging instance, as shipped with this build
-    #[arg(long, conflicts_with = "trusted_root")]
-    staging: bool,
 
     /// The signed file, or `sha256:HEX` or `sha512:HEX`
     #[arg(value_name = "FILE_OR_DIGEST")]
@@ -71,28 +47,17 @@ pub struct Args {
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
-    let san_regexp = match args.certificate_identity_regexp.as_deref().map(regex::Regex::new).transpose() {
-        Ok(re) => re,
-        Err(err) => return super::fail(shell, args.format, &err),
-    };
     let signer = match args.key {
         Some(key) => Signer::Key(key),
-        None => Signer::Identity(Identity {
-            san: args.certificate_identity,
-            san_regexp,
-            issuer: args.certificate_oidc_issuer,
-            owner: args.owner,
-            repository: args.repo,
-            signer_workflow: args.signer_workflow,
-            source_ref: args.source_ref,
-            source_digest: args.source_digest,
-        }),
+        None => match args.signer.identity() {
+            Ok(identity) => {
+                let identity = Identity { repository: args.repo, source_digest: args.source_digest, ..identity };
+                Signer::Identity(Box::new(identity))
+            }
+            Err(err) => return super::fail(shell, args.format, &err),
+        },
     };
-    let root = match (args.trusted_root, args.staging) {
-        (Some(path), _) => Root::File(path),
-        (None, true) => Root::Staging,
-        (None, false) => Root::PublicGood,
-    };
+    let root = args.signer.root();
     let checked =
         Subject::parse(&args.subject).and_then(|subject| sigstore::check(&args.bundle, &subject, &signer, &root));
     let bundle = args.bundle.display().to_string();

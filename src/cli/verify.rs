@@ -11,11 +11,15 @@ use crate::crate_arg::CrateArg;
 use crate::discover::{Found, Locator};
 use crate::locate;
 use crate::mirror::Mirrors;
+use crate::ops::attestation;
 use crate::published::Published;
+use crate::sigstore::{Checked, Checker, Identity, Proven};
 use crate::verify::{self, Settings, Source, Submodules, Verification};
 
-use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, commit_source, exit_code, identity, render, verify_settings};
-use super::{Format, Shell};
+use super::common::{
+    FetchLimitArgs, LimitArgs, RepoArgs, SignerArgs, commit_source, exit_code, identity, render, verify_settings,
+};
+use super::{EXIT_MISMATCH, Format, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -58,6 +62,28 @@ pub struct Args {
 
     #[command(flatten)]
     fetch_limits: FetchLimitArgs,
+
+    /// A Sigstore bundle attesting the crate (GitHub's `attest-build-provenance`, JSON lines as `gh
+    /// attestation download` writes): checked offline, its certificate bound to the crate's
+    /// repository and commit, before the rebuild
+    #[arg(long, value_name = "BUNDLE", help_heading = "Signer")]
+    attestation: Option<PathBuf>,
+
+    #[command(flatten)]
+    signer: SignerArgs,
+}
+
+/// The rebuild, and what found its commit and attested the crate.
+struct Verified {
+    verification: Verification,
+    found: Option<Found>,
+    attested: Option<Proven>,
+}
+
+/// PROV-SIGSTORE-BIND: the attestation was refused, nothing rebuilt.
+struct Refused {
+    bundle: PathBuf,
+    reason: String,
 }
 
 pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
@@ -68,26 +94,66 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             shell.status("Updating", format_args!("git repository `{}`", remote.url));
         })
     });
-    let verification = args.repositories.locator().and_then(|locator| {
+    let outcome = args.repositories.locator().and_then(|locator| {
+        let signer = signer(&args)?;
         let settings = verify_settings(args.offline)?;
         let submodules = |url: &str, commit: &str| locate::submodule(&locator, mirrors.as_ref(), url, commit);
         let settings = Settings { submodules: Some(Submodules(&submodules)), ..settings };
         let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
         let published = Published::open(&krate, args.limits.limits())?;
+        let attested = match (&args.attestation, signer) {
+            (Some(bundle), Some((identity, checker))) => {
+                match attestation::check(&published, bundle, identity, &checker)? {
+                    Checked::Proven(proven) => Some(proven),
+                    Checked::Refused { reason } => return Ok(Err(Refused { bundle: bundle.clone(), reason })),
+                }
+            }
+            _ => None,
+        };
         let (source, found) = source(&args, &published, &locator, mirrors.as_ref())?;
-        Ok((verify::verify(&settings, published, &source)?, found))
+        let verification = verify::verify(&settings, published, &source)?;
+        Ok(Ok(Verified { verification, found, attested }))
     });
     drop(mirrors);
     let shell = status.into_inner().expect("no status line panics");
-    let (verification, found) = match verification {
-        Ok(v) => v,
+    let Verified { verification, found, attested } = match outcome {
+        Ok(Ok(verified)) => verified,
+        Ok(Err(Refused { bundle, reason })) => {
+            shell.print_error_text(&format!("`{}` does not attest the crate: {reason}", bundle.display()));
+            if args.format == Format::Json {
+                shell.print(json!({ "attestation": { "bundle": bundle, "verified": false, "reason": reason } }));
+            }
+            return EXIT_MISMATCH;
+        }
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     match args.format {
-        Format::Human => human(&verification, found.as_ref(), shell),
-        Format::Json => shell.print(json(&verification, found.as_ref())),
+        Format::Human => human(&verification, found.as_ref(), attested.as_ref(), shell),
+        Format::Json => {
+            let mut report = json(&verification, found.as_ref());
+            report["attestation"] = match (&args.attestation, &attested) {
+                (Some(bundle), Some(proven)) => json!({ "bundle": bundle, "verified": true, "proven": proven }),
+                _ => serde_json::Value::Null,
+            };
+            shell.print(report)
+        }
     }
     exit_code(&verification.comparison, args.accept)
+}
+
+/// With `--attestation`, the identity policy and the trusted root, loaded once; without it, no
+/// signer flag may be given (it would be checked against nothing).
+fn signer(args: &Args) -> Result<Option<(Identity, Checker)>, Box<dyn std::error::Error>> {
+    if args.attestation.is_none() {
+        if let Some(flag) = args.signer.given().first() {
+            return Err(format!(
+                "`{flag}` says who must have signed an attestation: give one with `--attestation BUNDLE`"
+            )
+            .into());
+        }
+        return Ok(None);
+    }
+    Ok(Some((args.signer.identity()?, Checker::new(&args.signer.root())?)))
 }
 
 /// What to rebuild from: `--sources`, `--repo` (and `--rev`) as given, else the repository and
@@ -109,7 +175,7 @@ fn source(
     Ok((Source::origin(origin), Some(found)))
 }
 
-fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
+fn human(v: &Verification, found: Option<&Found>, attested: Option<&Proven>, shell: &mut Shell) {
     let p = &v.published;
     shell.print(format_args!(
         "crate: {} ({} bytes, sha256 {})",
@@ -130,6 +196,9 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         )),
         None => shell.print(format_args!("commit: {}{at}", v.commit)),
     }
+    if let Some(proven) = attested {
+        shell.print(format_args!("attested: {}", attestation_line(proven)));
+    }
     if let Some(found) = found {
         shell.print(format_args!("commit found by: {}", found.by));
         for note in found.notes() {
@@ -146,6 +215,20 @@ fn human(v: &Verification, found: Option<&Found>, shell: &mut Shell) {
         shell.print(format_args!("expected = rebuilt from {from}, found = published; missing = only in the rebuild"));
     }
     render(&v.comparison, shell);
+}
+
+/// PROV-SIGSTORE-BIND: who signed, from which repository and commit, and when, as proven.
+fn attestation_line(proven: &Proven) -> String {
+    let who = proven.identity.as_deref().unwrap_or("?");
+    let issuer = proven.issuer.as_deref().unwrap_or("?");
+    let from = proven.source_repository.as_deref().unwrap_or("?");
+    let commit = proven.source_commit.as_deref().unwrap_or("?");
+    let when = match (&proven.logged_at, proven.signed_at.first()) {
+        (Some(logged), _) => format!(", logged at {logged}"),
+        (None, Some(signed)) => format!(", timestamped at {signed}"),
+        (None, None) => String::new(),
+    };
+    format!("signed by {who} ({issuer}) from {from} at commit {commit}{when}")
 }
 
 fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {

@@ -268,3 +268,119 @@ fn prov_sigstore_own_instance_and_forgeries() {
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("log entry does not match the bundle: DSSE payload hash mismatch"), "{said}");
 }
+
+/// A crate real cargo packaged (cargo 1.95, `--no-verify`) from a one-commit repository whose
+/// manifest names `https://github.com/owner/demo`: (sandbox, repository, crate, commit).
+fn github_crate() -> (crate::support::Sandbox, PathBuf, PathBuf, String) {
+    use crate::support::{self, Sandbox, Tool};
+    let sandbox = Sandbox::new("attested");
+    let repo = sandbox.path.join("demo");
+    support::write(
+        &repo,
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"attested\"\nrepository = \"https://github.com/owner/demo\"\n",
+    );
+    support::write(&repo, "src/lib.rs", "pub fn demo() {}\n");
+    support::git(&repo, &["init", "-q"]);
+    support::git(&repo, &["add", "."]);
+    support::git(&repo, &["commit", "-q", "-m", "demo"]);
+    let commit = support::git(&repo, &["rev-parse", "HEAD"]);
+    let target = sandbox.path.join("target");
+    let out = sandbox.run_in(
+        Tool::Cargo,
+        &repo,
+        &["--no-verify", "--offline", "--target-dir", target.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+    let krate = support::crates_in(&target).pop().expect("cargo wrote a .crate");
+    (sandbox, repo, krate, commit)
+}
+
+/// PROV-SIGSTORE-BIND, the issue's acceptance 3: `verify --attestation` on a crate attested in
+/// the test by the test's own Sigstore instance. A certificate naming the crate's repository and
+/// commit is proven and the crate rebuilt `identical`, one report saying both; a certificate of
+/// another repository, or of another commit, is refused with both names and nothing rebuilt; a
+/// signer flag without a bundle is an error.
+#[test]
+fn prov_sigstore_verify_attestation_binds_repository_and_commit() {
+    use crate::support::sigstore_pki::{Claims, Forgery, Pki, statement};
+    let (sandbox, repo, krate, commit) = github_crate();
+    let pki = Pki::new();
+    let root = sandbox.path.join("trusted_root.json");
+    std::fs::write(&root, pki.trusted_root()).unwrap();
+    let sha256 = format!("{:x}", sha2::Sha256::digest(std::fs::read(&krate).unwrap()));
+    let attest = |name: &str, claims: &Claims| {
+        let path = sandbox.path.join(name);
+        std::fs::write(&path, pki.bundle(&statement("demo-0.1.0.crate", &sha256, claims), claims, Forgery::default()))
+            .unwrap();
+        path
+    };
+    let verify = |bundle: &Path, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+        cmd.arg("verify").arg(&krate).arg("--repo").arg(&repo).arg("--offline");
+        cmd.arg("--attestation").arg(bundle).arg("--trusted-root").arg(&root).args(extra);
+        sandbox.pin_tool_env(&mut cmd);
+        let out = cmd.output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(sandbox.path.to_str().unwrap(), "<tmp>");
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    let honest = attest("honest.sigstore.json", &Claims::github("https://github.com/owner/demo", &commit));
+    let (code, stdout, stderr) = verify(&honest, &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let line = format!(
+        "attested: signed by https://github.com/owner/demo/.github/workflows/release.yml@refs/tags/v0.1.0 \
+         ({ISSUER}) from https://github.com/owner/demo at commit {commit}, logged at 2026-01-01T00:01:00Z"
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    insta::assert_snapshot!("verify-attested-human", stdout);
+    let (code, stdout, stderr) = verify(&honest, &["--format", "json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["verdict"], "identical");
+    assert_eq!(report["attestation"]["verified"], true);
+    assert_eq!(report["attestation"]["proven"]["source_commit"], commit.as_str());
+    // Every constraint given must hold besides the binding.
+    let (code, _, stderr) = verify(&honest, &["--source-ref", "refs/tags/v0.2.0"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the certificate's source ref is `refs/tags/v0.1.0`, `--source-ref` wants `refs/tags/v0.2.0`"),
+        "{stderr}"
+    );
+
+    let elsewhere = attest("elsewhere.sigstore.json", &Claims::github("https://github.com/mallory/demo", &commit));
+    let (code, stdout, stderr) = verify(&elsewhere, &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "does not attest the crate: the certificate's source repository is `https://github.com/mallory/demo`, \
+             but the crate's `repository` is `https://github.com/owner/demo`"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "nothing rebuilt: {stdout}");
+
+    let other_commit =
+        attest("other-commit.sigstore.json", &Claims::github("https://github.com/owner/demo", &"e".repeat(40)));
+    let (code, _, stderr) = verify(&other_commit, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the certificate's source commit is `{}`, but the crate's `.cargo_vcs_info.json` records `{commit}`",
+            "e".repeat(40)
+        )),
+        "{stderr}"
+    );
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+    cmd.arg("verify").arg(&krate).arg("--repo").arg(&repo).args(["--owner", "owner"]);
+    sandbox.pin_tool_env(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`--owner` says who must have signed an attestation: give one with `--attestation BUNDLE`")
+    );
+}

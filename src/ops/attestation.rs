@@ -1,0 +1,44 @@
+//! PROV-SIGSTORE-BIND: a Sigstore attestation about a published crate, bound to it: the bundle
+//! verifies for the crate file, and its certificate names the repository and commit the crate
+//! says it comes from. Rebuilding from that commit is `verify`'s.
+
+use std::path::Path;
+
+use crate::plan::VCS_INFO_FILE;
+use crate::published::{self, Published};
+use crate::sigstore::{self, Checked, Checker, Identity, Origin, Signer, Subject};
+use crate::vcs_info::{self, VcsInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Published(#[from] published::Error),
+    #[error(transparent)]
+    Recorded(#[from] vcs_info::Error),
+    #[error(transparent)]
+    Sigstore(#[from] sigstore::Error),
+}
+
+/// PROV-SIGSTORE-BIND: checks the bundle file `bundle` about the crate `published`: a bundle must
+/// verify for the crate file (its sha256) under `identity`, and its certificate name the
+/// repository of the crate's `repository` and the commit its `.cargo_vcs_info.json` records. A
+/// crate that names no repository, or records no clean commit, gives nothing to bind: refused.
+pub fn check(published: &Published, bundle: &Path, identity: Identity, checker: &Checker) -> Result<Checked, Error> {
+    let file = published.whole()?;
+    let krate = published.path().display();
+    let refused = |reason: String| Ok(Checked::Refused { reason });
+    let Some(repository) = published.identity()?.repository.clone() else {
+        return refused(format!("`{krate}` names no `repository`: there is none to bind the certificate's to"));
+    };
+    let Some(vcs) = VcsInfo::recorded(file.entry(VCS_INFO_FILE), published.path())? else {
+        return refused(format!(
+            "`{krate}` has no `.cargo_vcs_info.json`: it records no commit to bind the certificate's to"
+        ));
+    };
+    if vcs.git.dirty {
+        return refused(format!("`{krate}` was packaged with uncommitted changes, not from commit {}", vcs.git.sha1));
+    }
+    let subject = Subject::parse(&format!("sha256:{}", file.sha256))?;
+    let identity = Identity { origin: Some(Origin { repository, commit: vcs.git.sha1 }), ..identity };
+    Ok(checker.check_file(bundle, &subject, &Signer::Identity(Box::new(identity)))?)
+}
