@@ -12,7 +12,7 @@ use crate::crate_arg::CrateArg;
 use crate::discover::{Locator, Remote};
 use crate::mirror::{self, Mirrors};
 use crate::provenance::keys;
-use crate::sigstore::{Identity, Root};
+use crate::sigstore::{Identity, Proven, Root};
 use crate::verify::{Settings, Source, Trust};
 
 use super::{EXIT_MISMATCH, EXIT_OK, Shell, environment};
@@ -286,5 +286,36 @@ impl SignerArgs {
             ("--staging", self.staging),
         ];
         flags.into_iter().filter_map(|(flag, given)| given.then_some(flag)).collect()
+    }
+}
+
+/// PROV-SIGSTORE: a bundle that verified: who signed and when on the status line, then what the
+/// certificate says, a line each.
+pub fn render_proven(bundle: &str, proven: &Proven, shell: &mut Shell) {
+    let who = match (&proven.identity, &proven.issuer) {
+        (Some(identity), Some(issuer)) => format!("{identity} ({issuer})"),
+        _ => "the key".to_owned(),
+    };
+    let when = proven.logged_at.as_deref().map(|t| format!(", logged at {t}")).unwrap_or_default();
+    shell.status("Verified", format_args!("`{bundle}`: signed by {who}{when}"));
+    let lines = [
+        ("identity", &proven.identity),
+        ("issuer", &proven.issuer),
+        ("source repository", &proven.source_repository),
+        ("source ref", &proven.source_ref),
+        ("source commit", &proven.source_commit),
+        ("workflow", &proven.workflow),
+    ];
+    for (what, value) in lines {
+        if let Some(value) = value {
+            shell.print(format_args!("{what}: {value}"));
+        }
+    }
+    for time in &proven.signed_at {
+        let how = match Some(time) == proven.logged_at.as_ref() {
+            true => "transparency log",
+            false => "timestamp authority",
+        };
+        shell.print(format_args!("signed at: {time} ({how})"));
     }
 }

@@ -55,7 +55,8 @@ enum Command {
     Keygen(provenance::KeygenArgs),
     /// Sign an in-toto provenance statement for a `.crate`: this key vouches it was built from its commit
     Attest(provenance::AttestArgs),
-    /// Check a signed provenance statement (DSSE envelope) against a `.crate` and a public key
+    /// Check a signed provenance statement (DSSE envelope or Sigstore bundle) against a `.crate`:
+    /// with a public key, or its signer's certificate bound to the crate's repository and commit
     VerifyAttestation(provenance::VerifyAttestationArgs),
     /// Check a Sigstore bundle offline against a file: who signed it, from which repository, when
     VerifyBundle(sigstore::Args),

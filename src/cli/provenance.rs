@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use crate::compare::Verdict;
 use crate::crate_arg::CrateArg;
+use crate::ops::attestation::{self, Attested};
 use crate::ops::provenance::{self as ops, CheckRequest, Checked, Rebuild};
 use crate::provenance::{self, keys};
+use crate::published::Published;
+use crate::sigstore::{self, Checker};
+use crate::verify::Verification;
 
-use super::common::{LimitArgs, commit_source, render, signing_key, verify_settings};
+use super::common::{LimitArgs, SignerArgs, commit_source, render, render_proven, signing_key, verify_settings};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -37,9 +42,15 @@ pub struct AttestArgs {
     #[arg(long, requires = "repo")]
     offline: bool,
 
-    /// Where the envelope goes (`-` for standard output) [default: CRATE.intoto.jsonl]
+    /// Where the envelope goes (`-` for standard output) [default: CRATE.intoto.jsonl, or
+    /// CRATE.sigstore.json with --bundle]
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
+
+    /// Write a Sigstore bundle v0.3 (the envelope with a public-key hint), which Sigstore clients
+    /// verify with the public key, instead of a bare DSSE envelope
+    #[arg(long)]
+    bundle: bool,
 
     #[command(flatten)]
     limits: LimitArgs,
@@ -47,17 +58,19 @@ pub struct AttestArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyAttestationArgs {
-    /// The DSSE envelope: one JSON document, or JSON lines (an in-toto bundle)
-    #[arg(value_name = "ENVELOPE")]
+    /// The attestation: a DSSE envelope or JSON lines of them (an in-toto bundle), checked with
+    /// `--key`; or a Sigstore bundle or JSON lines of them (as `gh attestation download` writes),
+    /// checked against its signer's certificate, or with `--key` for a public-key hint
+    #[arg(value_name = "ATTESTATION")]
     envelope: PathBuf,
 
-    /// The `.crate` the envelope should be about: a file, or `name@version` from cargo's cache
+    /// The `.crate` the attestation should be about: a file, or `name@version` from cargo's cache
     #[arg(long = "crate", value_name = "CRATE")]
     krate: String,
 
     /// The signer's public key: SPKI PEM, `ssh-ed25519` line, 64 hex digits, or securesystemslib JSON
-    #[arg(long, value_name = "PUBKEY")]
-    key: PathBuf,
+    #[arg(long, value_name = "PUBKEY", conflicts_with_all = SIGNER_FLAGS)]
+    key: Option<PathBuf>,
 
     /// Also rebuild the crate from this repository at the stated commit (as `cargo seal verify`)
     #[arg(long, value_name = "PATH")]
@@ -73,7 +86,22 @@ pub struct VerifyAttestationArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    #[command(flatten)]
+    signer: SignerArgs,
 }
+
+/// What a certificate is checked against; a key is checked alone.
+const SIGNER_FLAGS: [&str; 8] = [
+    "certificate_identity",
+    "certificate_identity_regexp",
+    "certificate_oidc_issuer",
+    "owner",
+    "signer_workflow",
+    "source_ref",
+    "trusted_root",
+    "staging",
+];
 
 pub(super) fn keygen(args: KeygenArgs, shell: &mut Shell) -> u8 {
     match keys::generate(&args.keyfile) {
@@ -115,6 +143,7 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     if let Some(verification) = &attestation.verification {
         shell.status("Reproduced", format_args!("{} from commit {}", facts.file_name, verification.commit));
     }
+    let form = if args.bundle { provenance::Form::Bundle } else { provenance::Form::Envelope };
     let signed = format!(
         "{} (sha256 {}) as built from commit {} with key {}",
         facts.file_name,
@@ -125,17 +154,17 @@ fn try_attest(args: &AttestArgs, shell: &mut Shell) -> Result<u8, Box<dyn std::e
     match args.output.as_deref() {
         Some(path) if path == Path::new("-") => {
             let mut out = std::io::stdout().lock();
-            out.write_all(envelope.to_line().as_bytes()).and_then(|()| out.flush())?;
+            out.write_all(form.render(&envelope).as_bytes()).and_then(|()| out.flush())?;
             shell.status("Attested", signed);
         }
         output => {
             // A crate from cargo's cache is not ours to write beside: its envelope goes here.
             let path = match (output, &arg) {
                 (Some(path), _) => path.to_owned(),
-                (None, CrateArg::Cached { .. }) => provenance::envelope_path(Path::new(&facts.file_name)),
-                (None, CrateArg::File(_)) => provenance::envelope_path(&krate),
+                (None, CrateArg::Cached { .. }) => form.path(Path::new(&facts.file_name)),
+                (None, CrateArg::File(_)) => form.path(&krate),
             };
-            provenance::write(&envelope, &path)?;
+            provenance::write(&form.render(&envelope), &path)?;
             shell.status("Attested", format_args!("{signed} in `{}`", path.display()));
         }
     }
@@ -150,7 +179,8 @@ struct NotSigned {
 }
 
 pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell) -> u8 {
-    let checked = match check(&args) {
+    let Some(key) = &args.key else { return verify_bundle(&args, shell) };
+    let checked = match check(&args, key) {
         Ok(checked) => checked,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
@@ -158,15 +188,7 @@ pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell)
     match args.format {
         Format::Human => human(&args, &checked, shell),
         Format::Json => {
-            let rebuild = checked.verification.as_ref().map(|v| {
-                json!({
-                    "verdict": v.comparison.verdict,
-                    "commit": v.commit,
-                    "differences": v.comparison.differences,
-                    "explanations": v.comparison.explanations,
-                    "configuration": v.configuration,
-                })
-            });
+            let rebuild = checked.verification.as_ref().map(rebuild_json);
             let mut document = serde_json::to_value(report).expect("plain data serializes");
             document["rebuild"] = rebuild.unwrap_or_default();
             shell.print(document);
@@ -180,8 +202,8 @@ fn rebuild_from(repo: Option<&Path>, offline: bool) -> Result<Option<Rebuild<'st
     repo.map(|repo| Ok((verify_settings(offline)?, commit_source(repo, None)?))).transpose()
 }
 
-fn check(args: &VerifyAttestationArgs) -> Result<Checked, Box<dyn std::error::Error>> {
-    let key = keys::load_public(&args.key)?;
+fn check(args: &VerifyAttestationArgs, key: &Path) -> Result<Checked, Box<dyn std::error::Error>> {
+    let key = keys::load_public(key)?;
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
@@ -234,4 +256,78 @@ fn human(args: &VerifyAttestationArgs, Checked { report, verification }: &Checke
             shell.print(format_args!("invalid: {} failed", failed.join(", ")));
         }
     }
+}
+
+/// PROV-SIGSTORE-BIND: a Sigstore bundle checked against its certificate and bound to the crate,
+/// then, with `--repo`, the crate rebuilt from the attested commit.
+fn verify_bundle(args: &VerifyAttestationArgs, shell: &mut Shell) -> u8 {
+    let attested = (|| -> Result<Attested, Box<dyn std::error::Error>> {
+        let identity = args.signer.identity()?;
+        let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
+        let published = Published::open(&krate, args.limits.limits())?;
+        let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
+        let checker = Checker::new(&args.signer.root())?;
+        Ok(attestation::verify(published, &args.envelope, identity, &checker, rebuild.as_ref())?)
+    })();
+    let attested = match attested {
+        Ok(attested) => attested,
+        Err(err) => return super::fail(shell, args.format, err.as_ref()),
+    };
+    let bundle = args.envelope.display().to_string();
+    let valid = attested.valid();
+    match args.format {
+        Format::Human => {
+            shell.print(format_args!("crate: {} (sha256 {})", args.krate, attested.sha256));
+            match &attested.checked {
+                sigstore::Checked::Proven(proven) => render_proven(&bundle, proven, shell),
+                sigstore::Checked::Refused { reason } => shell.print(format_args!("invalid: {reason}")),
+            }
+            if let Some(v) = &attested.verification {
+                match v.comparison.verdict {
+                    Verdict::Identical => {
+                        shell.print(format_args!("rebuild: byte-identical to the rebuild of commit {}", v.commit));
+                        for note in v.configuration.notes() {
+                            shell.print(format_args!("note: {note}"));
+                        }
+                    }
+                    _ => {
+                        shell.print("expected = rebuilt from the commit, found = the crate");
+                        render(&v.comparison, shell);
+                        shell.print(format_args!("invalid: the rebuild of commit {} differs", v.commit));
+                    }
+                }
+            }
+            if valid {
+                shell.print("valid");
+            }
+        }
+        Format::Json => {
+            let (proven, reason) = match &attested.checked {
+                sigstore::Checked::Proven(proven) => (Some(proven), None),
+                sigstore::Checked::Refused { reason } => (None, Some(reason)),
+            };
+            let rebuild = attested.verification.as_ref().map(rebuild_json);
+            shell.print(json!({
+                "valid": valid,
+                "sha256": attested.sha256,
+                "bundle": bundle,
+                "proven": proven,
+                "reason": reason,
+                "rebuild": rebuild,
+            }));
+        }
+    }
+    if valid { EXIT_OK } else { EXIT_MISMATCH }
+}
+
+/// The rebuild in a JSON report: `{"verdict", "commit", "differences", "explanations",
+/// "configuration"}`.
+fn rebuild_json(v: &Verification) -> serde_json::Value {
+    json!({
+        "verdict": v.comparison.verdict,
+        "commit": v.commit,
+        "differences": v.comparison.differences,
+        "explanations": v.comparison.explanations,
+        "configuration": v.configuration,
+    })
 }

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::sigstore::{self, Checked, Identity, Proven, Signer, Subject};
+use crate::sigstore::{self, Checked, Identity, Signer, Subject};
 
-use super::common::SignerArgs;
+use super::common::{SignerArgs, render_proven};
 use super::{EXIT_MISMATCH, EXIT_OK, Format, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -63,13 +63,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
     let bundle = args.bundle.display().to_string();
     match (checked, args.format) {
         (Ok(Checked::Proven(proven)), Format::Human) => {
-            let who = match (&proven.identity, &proven.issuer) {
-                (Some(identity), Some(issuer)) => format!("{identity} ({issuer})"),
-                _ => "the key".to_owned(),
-            };
-            let when = proven.logged_at.as_deref().map(|t| format!(", logged at {t}")).unwrap_or_default();
-            shell.status("Verified", format_args!("`{bundle}`: signed by {who}{when}"));
-            human(&proven, shell);
+            render_proven(&bundle, &proven, shell);
             EXIT_OK
         }
         (Ok(Checked::Proven(proven)), Format::Json) => {
@@ -84,29 +78,5 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
             EXIT_MISMATCH
         }
         (Err(err), format) => super::fail(shell, format, &err),
-    }
-}
-
-/// What the bundle proves, a line each, as far as the certificate says it.
-fn human(proven: &Proven, shell: &mut Shell) {
-    let lines = [
-        ("identity", &proven.identity),
-        ("issuer", &proven.issuer),
-        ("source repository", &proven.source_repository),
-        ("source ref", &proven.source_ref),
-        ("source commit", &proven.source_commit),
-        ("workflow", &proven.workflow),
-    ];
-    for (what, value) in lines {
-        if let Some(value) = value {
-            shell.print(format_args!("{what}: {value}"));
-        }
-    }
-    for time in &proven.signed_at {
-        let how = match Some(time) == proven.logged_at.as_ref() {
-            true => "transparency log",
-            false => "timestamp authority",
-        };
-        shell.print(format_args!("signed at: {time} ({how})"));
     }
 }

@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+use crate::compare::Verdict;
+use crate::ops::provenance::Rebuild;
 use crate::plan::VCS_INFO_FILE;
 use crate::published::{self, Published};
 use crate::sigstore::{self, Checked, Checker, Identity, Origin, Signer, Subject};
 use crate::vcs_info::{self, VcsInfo};
+use crate::verify::{self, Verification};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -17,6 +20,44 @@ pub enum Error {
     Recorded(#[from] vcs_info::Error),
     #[error(transparent)]
     Sigstore(#[from] sigstore::Error),
+    #[error(transparent)]
+    Rebuild(#[from] verify::Error),
+}
+
+/// What [`verify`] found.
+#[derive(Debug)]
+pub struct Attested {
+    /// sha256 of the crate file.
+    pub sha256: String,
+    pub checked: Checked,
+    /// The rebuild from the attested commit, when one was asked for and the bundle proven.
+    pub verification: Option<Verification>,
+}
+
+impl Attested {
+    /// Proven, and identical to its rebuild when one ran.
+    pub fn valid(&self) -> bool {
+        matches!(self.checked, Checked::Proven(_))
+            && self.verification.as_ref().is_none_or(|v| v.comparison.verdict == Verdict::Identical)
+    }
+}
+
+/// PROV-SIGSTORE-BIND: [`check`]s the bundle, then, when it is proven and `rebuild` given, rebuilds
+/// the crate from the attested commit.
+pub fn verify(
+    published: Published,
+    bundle: &Path,
+    identity: Identity,
+    checker: &Checker,
+    rebuild: Option<&Rebuild<'_>>,
+) -> Result<Attested, Error> {
+    let checked = check(&published, bundle, identity, checker)?;
+    let sha256 = published.whole()?.sha256.clone();
+    let verification = match (&checked, rebuild) {
+        (Checked::Proven(_), Some((settings, source))) => Some(verify::verify(settings, published, source)?),
+        _ => None,
+    };
+    Ok(Attested { sha256, checked, verification })
 }
 
 /// PROV-SIGSTORE-BIND: checks the bundle file `bundle` about the crate `published`: a bundle must

@@ -197,8 +197,8 @@ pub fn run(
     let written = made.into_iter().map(|made| made.written.persist()).collect::<Result<Vec<_>, _>>()?;
     let keyid = run.key.map(|k| k.public().keyid()).unwrap_or_default();
     for (krate, envelope) in envelopes {
-        let path = provenance::envelope_path(&krate);
-        provenance::write(&envelope, &path)?;
+        let path = provenance::Form::Envelope.path(&krate);
+        provenance::write(&envelope.to_line(), &path)?;
         tell(status("Attested", format!("`{}` with key {keyid}", path.display())));
     }
     Ok(Outcome { written, reproducible: reproduced.iter().all(|r| *r) })

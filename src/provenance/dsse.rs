@@ -51,6 +51,43 @@ impl Envelope {
     }
 }
 
+impl Envelope {
+    /// PROV-BUNDLE: the envelope in a Sigstore bundle v0.3 with a public-key hint (the first
+    /// signature's keyid), as one JSON line, newline-terminated. No log entry, no timestamp: the
+    /// key is the trust, as for the bare envelope.
+    pub fn to_sigstore_bundle(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Bundle<'a> {
+            media_type: &'static str,
+            verification_material: Material<'a>,
+            dsse_envelope: &'a Envelope,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Material<'a> {
+            public_key: Hint<'a>,
+            tlog_entries: [(); 0],
+        }
+        #[derive(Serialize)]
+        struct Hint<'a> {
+            hint: &'a str,
+        }
+        let hint = self.signatures.first().and_then(|s| s.keyid.as_deref()).unwrap_or_default();
+        let bundle = Bundle {
+            media_type: BUNDLE_V03,
+            verification_material: Material { public_key: Hint { hint }, tlog_entries: [] },
+            dsse_envelope: self,
+        };
+        let mut line = serde_json::to_string(&bundle).expect("plain strings serialize");
+        line.push('\n');
+        line
+    }
+}
+
+/// PROV-BUNDLE: the media type of the bundles cargo-seal writes.
+pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
 /// PROV-DSSE: the signature's bytes; DSSE lets signers choose standard or URL-safe base64.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     const LENIENT: GeneralPurposeConfig =

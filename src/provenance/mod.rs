@@ -26,6 +26,8 @@ pub use statement::Facts;
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 /// PROV-NAME: `<crate file>.intoto.jsonl`, an in-toto bundle of one envelope.
 pub const ENVELOPE_SUFFIX: &str = ".intoto.jsonl";
+/// PROV-BUNDLE: `<crate file>.sigstore.json`, as Sigstore clients name bundles.
+pub const BUNDLE_SUFFIX: &str = ".sigstore.json";
 /// PROV-CHECK: an envelope file larger than this is not read.
 pub const MAX_ENVELOPE_FILE: u64 = 16 * 1024 * 1024;
 
@@ -85,15 +87,36 @@ pub fn attest(facts: &Facts, key: &PrivateKey) -> Envelope {
     dsse::sign(PAYLOAD_TYPE, &statement::render(facts), key)
 }
 
-/// PROV-NAME: where the envelope for the crate at `krate` goes by default.
-pub fn envelope_path(krate: &Path) -> PathBuf {
-    let mut name = krate.as_os_str().to_owned();
-    name.push(ENVELOPE_SUFFIX);
-    PathBuf::from(name)
+/// How a signed statement is written: a bare DSSE envelope (PROV-NAME) or a Sigstore bundle
+/// (PROV-BUNDLE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Envelope,
+    Bundle,
 }
 
-/// Writes `envelope` as one JSON line to `path`, whole or not at all.
-pub fn write(envelope: &Envelope, path: &Path) -> Result<(), Error> {
+impl Form {
+    /// The file's text: one JSON line.
+    pub fn render(self, envelope: &Envelope) -> String {
+        match self {
+            Form::Envelope => envelope.to_line(),
+            Form::Bundle => envelope.to_sigstore_bundle(),
+        }
+    }
+
+    /// PROV-NAME, PROV-BUNDLE: where the statement about the crate at `krate` goes by default.
+    pub fn path(self, krate: &Path) -> PathBuf {
+        let mut name = krate.as_os_str().to_owned();
+        name.push(match self {
+            Form::Envelope => ENVELOPE_SUFFIX,
+            Form::Bundle => BUNDLE_SUFFIX,
+        });
+        PathBuf::from(name)
+    }
+}
+
+/// Writes `text` to `path`, whole or not at all.
+pub fn write(text: &str, path: &Path) -> Result<(), Error> {
     let write_error = |source| Error::Write { path: path.to_owned(), source };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -105,7 +128,7 @@ pub fn write(envelope: &Envelope, path: &Path) -> Result<(), Error> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut temp = builder.tempfile_in(dir).map_err(write_error)?;
-    temp.write_all(envelope.to_line().as_bytes()).map_err(write_error)?;
+    temp.write_all(text.as_bytes()).map_err(write_error)?;
     temp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
 }
@@ -250,7 +273,34 @@ fn check_one(value: serde_json::Value, against: &Against<'_>, report: &mut Envel
     check_commit(&statement, against, report)
 }
 
+/// PROV-CHECK-BUNDLE: the media types of a Sigstore bundle (`application/vnd.dev.sigstore.bundle`
+/// `+json;version=0.1`, `0.2`, `.v0.3+json`).
+pub const SIGSTORE_BUNDLE: &str = "application/vnd.dev.sigstore.bundle";
+
+/// Whether the JSON document `value` is a Sigstore bundle (by its `mediaType`).
+pub fn is_sigstore_bundle(value: &serde_json::Value) -> bool {
+    value["mediaType"].as_str().is_some_and(|t| t.starts_with(SIGSTORE_BUNDLE))
+}
+
 fn check_envelope(value: serde_json::Value, report: &mut EnvelopeReport) -> Result<(dsse::Envelope, Vec<u8>), Failed> {
+    // PROV-CHECK-BUNDLE: with a key, a Sigstore bundle is its DSSE envelope; the key is the trust.
+    let value = match is_sigstore_bundle(&value) {
+        true => {
+            let mut value = value;
+            let envelope = value["dsseEnvelope"].take();
+            if envelope.is_null() {
+                let detail = "a Sigstore bundle of a message signature, not of a DSSE envelope".to_owned();
+                return Err(report.fail(CheckName::Envelope, detail));
+            }
+            report.notes.push(
+                "a Sigstore bundle: its DSSE envelope is checked with the key alone; log entries and timestamps, \
+                 if any, are not needed"
+                    .to_owned(),
+            );
+            envelope
+        }
+        false => value,
+    };
     let envelope: dsse::Envelope = serde_json::from_value(value)
         .map_err(|e| report.fail(CheckName::Envelope, format!("not a DSSE envelope: {e}")))?;
     let body = dsse::decode(&envelope.payload)

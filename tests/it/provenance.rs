@@ -422,3 +422,57 @@ fn prov_golden_envelope_and_reports() {
     std::fs::write(p.sandbox.path.join(bundle), format!("{forged}{line}")).unwrap();
     insta::assert_snapshot!("report_bundle", report(bundle));
 }
+
+/// PROV-BUNDLE against a peer, sigstore-js (pinned in `testdata/provenance/js/package-lock.json`):
+/// the bundle `attest --bundle` writes verifies with the key in sigstore-js and here
+/// (PROV-CHECK-BUNDLE), and a tampered copy is refused by both; a bundle sigstore-js's DSSE bundle
+/// builder signs with the same key verifies here.
+#[test]
+fn prov_bundle_interop_with_sigstore_js() {
+    let p = published();
+    let bundle = p.sandbox.path.join("order.sigstore.json");
+    let args = ["attest".as_ref(), p.krate.as_os_str(), "--key".as_ref(), p.key.as_os_str(), "--bundle".as_ref()];
+    let made = seal(&p.sandbox, &[&args[..], &["-o".as_ref(), bundle.as_os_str()]].concat());
+    assert_eq!(made.status.code(), Some(0), "{}", support::describe("attest --bundle", &made));
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    assert!(text.starts_with(
+        r#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":""#
+    ));
+
+    let (code, report) = p.check(&bundle, &p.krate, &p.public, false);
+    assert_eq!((code, &report["valid"]), (Some(0), &Value::Bool(true)), "{report:#}");
+    assert!(report["envelopes"][0]["notes"][0].as_str().unwrap().starts_with("a Sigstore bundle"), "{report:#}");
+    let js = support::sigstore_js().arg("verify").args([&bundle, &p.public, &p.krate]).output().unwrap();
+    assert_eq!(js.status.code(), Some(0), "{}", support::describe("sigstore-js verify", &js));
+    assert_eq!(String::from_utf8_lossy(&js.stdout).trim(), "verified");
+
+    // The same bundle over a forged statement: both refuse it.
+    let mut forged: Value = serde_json::from_str(&text).unwrap();
+    let mut statement: Value = serde_json::from_slice(&payload(&forged["dsseEnvelope"])).unwrap();
+    statement["predicate"]["runDetails"]["builder"]["id"] = "https://example.com/forger".into();
+    forged["dsseEnvelope"]["payload"] = STANDARD.encode(statement.to_string()).into();
+    let forged_path = p.sandbox.path.join("forged.sigstore.json");
+    std::fs::write(&forged_path, forged.to_string()).unwrap();
+    let (code, report) = p.check(&forged_path, &p.krate, &p.public, false);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["envelopes"][0]["checks"][1]["check"], "signature", "{report:#}");
+    let js = support::sigstore_js().arg("verify").args([&forged_path, &p.public, &p.krate]).output().unwrap();
+    assert_eq!(js.status.code(), Some(1), "{}", support::describe("sigstore-js verify", &js));
+    assert!(
+        String::from_utf8_lossy(&js.stderr).contains("SIGNATURE_ERROR"),
+        "{}",
+        support::describe("sigstore-js", &js)
+    );
+
+    // sigstore-js signs with the key (under its keyid as hint); cargo-seal verifies its bundle.
+    let keyid = keys::load_public(&p.public).unwrap().keyid();
+    let theirs = p.sandbox.path.join("sigstore-js.sigstore.json");
+    let js = support::sigstore_js().arg("sign").arg(&p.key).arg(&keyid).args([&p.krate, &theirs]).output().unwrap();
+    assert_eq!(js.status.code(), Some(0), "{}", support::describe("sigstore-js sign", &js));
+    let (code, report) = p.check(&theirs, &p.krate, &p.public, false);
+    assert_eq!((code, &report["valid"]), (Some(0), &Value::Bool(true)), "{report:#}");
+    assert_eq!(
+        report["envelopes"][0]["checks"][1]["detail"],
+        format!("ed25519 over the DSSE pre-authentication encoding, keyid {keyid}")
+    );
+}

@@ -374,6 +374,26 @@ fn prov_sigstore_verify_attestation_binds_repository_and_commit() {
         "{stderr}"
     );
 
+    // `verify-attestation` on the same bundles, with the rebuild: one verdict each.
+    let check = |bundle: &Path, format: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+        cmd.arg("verify-attestation").arg(bundle).arg("--crate").arg(&krate).arg("--repo").arg(&repo);
+        cmd.args(["--offline", "--format", format]).arg("--trusted-root").arg(&root);
+        sandbox.pin_tool_env(&mut cmd);
+        let out = cmd.output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(sandbox.path.to_str().unwrap(), "<tmp>");
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, stdout, stderr) = check(&honest, "human");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    insta::assert_snapshot!("verify-attestation-bundle-human", stdout);
+    let (code, stdout, stderr) = check(&elsewhere, "json");
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert!(report["reason"].as_str().unwrap().contains("`https://github.com/mallory/demo`"), "{report}");
+    assert_eq!(report["rebuild"], serde_json::Value::Null, "nothing rebuilt");
+
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
     cmd.arg("verify").arg(&krate).arg("--repo").arg(&repo).args(["--owner", "owner"]);
     sandbox.pin_tool_env(&mut cmd);

@@ -426,7 +426,6 @@ pub fn crates_in(target: &Path) -> Vec<PathBuf> {
     crates
 }
 
-/// Everything a failed command printed, for assertion messages.
 /// The pinned interop virtualenv's python (securesystemslib, in-toto, jsonschema), made by
 /// `testdata/provenance/venv.sh` if missing.
 pub fn python() -> &'static Path {
@@ -440,6 +439,23 @@ pub fn python() -> &'static Path {
     })
 }
 
+/// `node` with the pinned sigstore-js packages on its `NODE_PATH`, installed by
+/// `testdata/provenance/js/setup.sh` if missing, running `testdata/provenance/js/sigstore-js.js`.
+pub fn sigstore_js() -> Command {
+    static MODULES: OnceLock<PathBuf> = OnceLock::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = MODULES.get_or_init(|| {
+        let dir = root.join("target").join("interop-js");
+        let out = Command::new("bash").arg(root.join("testdata/provenance/js/setup.sh")).arg(&dir).output().unwrap();
+        assert!(out.status.success(), "{}", describe("testdata/provenance/js/setup.sh", &out));
+        dir.join("node_modules")
+    });
+    let mut node = Command::new("node");
+    node.env("NODE_PATH", modules).arg(root.join("testdata/provenance/js/sigstore-js.js"));
+    node
+}
+
+/// Everything a failed command printed, for assertion messages.
 pub fn describe(label: &str, out: &Output) -> String {
     format!(
         "{label}: {}\n--- stdout ---\n{}--- stderr ---\n{}",
