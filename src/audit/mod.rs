@@ -97,6 +97,9 @@ pub struct Audited {
     /// The reason of the policy exception that decided `accepted`, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    /// AUD-ATTEST: the crate's attestation, when the run checked them (`--attestations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Attestation>,
     #[serde(skip, default = "unverifiable")]
     pub level: Level,
     /// Taken from the result cache (`AUD-CACHE`), not verified again.
@@ -121,11 +124,27 @@ impl Audited {
             cargo: None,
             accepted: false,
             exception: None,
+            attestation: None,
             level: Level::Unverifiable,
             cached: false,
         }
     }
 }
+
+/// AUD-ATTEST: a crate's attestation, as reports give it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attestation {
+    /// The bundle's file name in the `--attestations` directory; `None` when it holds none for
+    /// the crate.
+    pub bundle: Option<String>,
+    /// Who signed, and from which repository and commit, when proven (`PROV-SIGSTORE-BIND`).
+    pub signer: Option<String>,
+    /// Why it was refused, when it was.
+    pub refused: Option<String>,
+}
+
+/// AUD-ATTEST: finds and checks a crate's attestation.
+pub type Attest<'a> = dyn Fn(&Locked, &Published) -> Attestation + Sync + 'a;
 
 fn unverifiable() -> Level {
     Level::Unverifiable
@@ -149,6 +168,8 @@ pub struct Options<'a> {
     pub cache: Option<PathBuf>,
     /// Which build of the tool verified: a result another build left is verified again.
     pub tool: String,
+    /// AUD-ATTEST: `--attestations`.
+    pub attestations: Option<Box<Attest<'a>>>,
 }
 
 /// The audit could not run.
@@ -343,6 +364,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     if krate.checksum.as_ref().is_some_and(|expected| *expected != sha256) {
         return Err(Unverifiable::ChecksumMismatch { found: sha256 });
     }
+    audited.attestation = options.attestations.as_ref().map(|attest| attest(krate, &published));
     audited.repository = published.identity().map_err(|e| unreadable(&e))?.repository.clone();
     let mirrors = options.mirrors.as_ref();
     let origin = locate::origin(&published, &options.locator, mirrors).map_err(|e| match e {

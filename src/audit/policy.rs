@@ -56,6 +56,8 @@ pub struct Exception {
 pub struct Policy {
     pub accept: Level,
     pub exceptions: Vec<Exception>,
+    /// AUD-ATTEST: `--require-attestations`: a crate without an attestation is not accepted.
+    pub require_attestations: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +70,7 @@ pub struct PolicyError {
 impl Policy {
     /// Accepts `accept` for every crate.
     pub fn new(accept: Level) -> Policy {
-        Policy { accept, exceptions: Vec::new() }
+        Policy { accept, exceptions: Vec::new(), require_attestations: false }
     }
 
     /// A policy file: `accept = "<level>"` and `[[exception]]` tables with `name`, an optional
@@ -98,15 +100,20 @@ impl Policy {
             let accept = level(exception.get("accept"), Level::Unverifiable)?;
             exceptions.push(Exception { name: name.to_owned(), version, accept, reason: reason.to_owned() });
         }
-        Ok(Policy { accept, exceptions })
+        Ok(Policy { accept, exceptions, require_attestations: false })
     }
 
     /// Sets `accepted` on each crate: the first exception that names it decides, else the level.
-    /// An exception that decides is named in `exception`, with its reason.
+    /// An exception that decides is named in `exception`, with its reason. AUD-ATTEST: a refused
+    /// attestation, or none when they are required, rejects the crate whatever its verdict.
     pub fn judge(&self, audited: &mut [Audited]) {
         for crate_ in audited {
             let exception = self.exception_for(&crate_.name, &crate_.version);
-            crate_.accepted = crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
+            let attested = match &crate_.attestation {
+                Some(a) => a.refused.is_none() && (a.bundle.is_some() || !self.require_attestations),
+                None => !self.require_attestations,
+            };
+            crate_.accepted = attested && crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
             crate_.exception = exception.map(|e| e.reason.clone());
         }
     }

@@ -197,7 +197,7 @@ fn human(v: &Verification, found: Option<&Found>, attested: Option<&Proven>, she
         None => shell.print(format_args!("commit: {}{at}", v.commit)),
     }
     if let Some(proven) = attested {
-        shell.print(format_args!("attested: {}", attestation_line(proven)));
+        shell.print(format_args!("attested: {}", attestation::signed_by(proven)));
     }
     if let Some(found) = found {
         shell.print(format_args!("commit found by: {}", found.by));
@@ -215,20 +215,6 @@ fn human(v: &Verification, found: Option<&Found>, attested: Option<&Proven>, she
         shell.print(format_args!("expected = rebuilt from {from}, found = published; missing = only in the rebuild"));
     }
     render(&v.comparison, shell);
-}
-
-/// PROV-SIGSTORE-BIND: who signed, from which repository and commit, and when, as proven.
-fn attestation_line(proven: &Proven) -> String {
-    let who = proven.identity.as_deref().unwrap_or("?");
-    let issuer = proven.issuer.as_deref().unwrap_or("?");
-    let from = proven.source_repository.as_deref().unwrap_or("?");
-    let commit = proven.source_commit.as_deref().unwrap_or("?");
-    let when = match (&proven.logged_at, proven.signed_at.first()) {
-        (Some(logged), _) => format!(", logged at {logged}"),
-        (None, Some(signed)) => format!(", timestamped at {signed}"),
-        (None, None) => String::new(),
-    };
-    format!("signed by {who} ({issuer}) from {from} at commit {commit}{when}")
 }
 
 fn json(v: &Verification, found: Option<&Found>) -> serde_json::Value {

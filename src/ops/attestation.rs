@@ -2,13 +2,15 @@
 //! verifies for the crate file, and its certificate names the repository and commit the crate
 //! says it comes from. Rebuilding from that commit is `verify`'s.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::audit::{self, Locked};
 
 use crate::compare::Verdict;
 use crate::ops::provenance::Rebuild;
 use crate::plan::VCS_INFO_FILE;
 use crate::published::{self, Published};
-use crate::sigstore::{self, Checked, Checker, Identity, Origin, Signer, Subject};
+use crate::sigstore::{self, Checked, Checker, Identity, Origin, Proven, Signer, Subject};
 use crate::vcs_info::{self, VcsInfo};
 use crate::verify::{self, Verification};
 
@@ -22,6 +24,8 @@ pub enum Error {
     Sigstore(#[from] sigstore::Error),
     #[error(transparent)]
     Rebuild(#[from] verify::Error),
+    #[error("`--attestations {}` is not a directory", dir.display())]
+    NoDirectory { dir: PathBuf },
 }
 
 /// What [`verify`] found.
@@ -82,4 +86,53 @@ pub fn check(published: &Published, bundle: &Path, identity: Identity, checker: 
     let subject = Subject::parse(&format!("sha256:{}", file.sha256))?;
     let identity = Identity { origin: Some(Origin { repository, commit: vcs.git.sha1 }), ..identity };
     Ok(checker.check_file(bundle, &subject, &Signer::Identity(Box::new(identity)))?)
+}
+
+/// AUD-ATTEST: the bundles of an `--attestations` directory, checked for the crates of an audit.
+pub struct Directory {
+    dir: PathBuf,
+    identity: Identity,
+    checker: Checker,
+}
+
+impl Directory {
+    /// The directory `dir`, its bundles to be checked under `identity` against `checker`'s root.
+    pub fn new(dir: PathBuf, identity: Identity, checker: Checker) -> Result<Directory, Error> {
+        match dir.is_dir() {
+            true => Ok(Directory { dir, identity, checker }),
+            false => Err(Error::NoDirectory { dir }),
+        }
+    }
+
+    /// AUD-ATTEST: the attestation of `krate`, whose file is `published`: the bundle
+    /// `<name>-<version>.crate.sigstore.json`, else `sha256:<crate sha256>.jsonl` (as `gh
+    /// attestation download` names its output), checked and bound to the crate; no bundle without
+    /// either. A bundle that cannot be checked is refused, with the error.
+    pub fn attestation(&self, krate: &Locked, published: &Published) -> audit::Attestation {
+        let by_name = format!("{}-{}.crate.sigstore.json", krate.name, krate.version);
+        let by_digest = published.sha256().ok().map(|sha256| format!("sha256:{sha256}.jsonl"));
+        let found = [Some(by_name), by_digest].into_iter().flatten().find(|name| self.dir.join(name).is_file());
+        let Some(name) = found else { return audit::Attestation { bundle: None, signer: None, refused: None } };
+        let checked = check(published, &self.dir.join(&name), self.identity.clone(), &self.checker);
+        let (signer, refused) = match checked {
+            Ok(Checked::Proven(proven)) => (Some(signed_by(&proven)), None),
+            Ok(Checked::Refused { reason }) => (None, Some(reason)),
+            Err(err) => (None, Some(crate::error_chain(&err))),
+        };
+        audit::Attestation { bundle: Some(name), signer, refused }
+    }
+}
+
+/// PROV-SIGSTORE-BIND: who signed, from which repository and commit, and when, as proven.
+pub fn signed_by(proven: &Proven) -> String {
+    let who = proven.identity.as_deref().unwrap_or("?");
+    let issuer = proven.issuer.as_deref().unwrap_or("?");
+    let from = proven.source_repository.as_deref().unwrap_or("?");
+    let commit = proven.source_commit.as_deref().unwrap_or("?");
+    let when = match (&proven.logged_at, proven.signed_at.first()) {
+        (Some(logged), _) => format!(", logged at {logged}"),
+        (None, Some(signed)) => format!(", timestamped at {signed}"),
+        (None, None) => String::new(),
+    };
+    format!("signed by {who} ({issuer}) from {from} at commit {commit}{when}")
 }

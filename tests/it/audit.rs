@@ -791,3 +791,90 @@ fn aud_fetch_downloads_missing_crates() {
     let (_, err) = run(&["--fetch"]);
     assert!(err.contains("name the workspace's Cargo.toml with `--manifest-path`"), "{err}");
 }
+
+/// AUD-ATTEST: `--attestations DIR` with bundles of the test's own Sigstore instance
+/// (`support::sigstore_pki`): one named `<name>-<version>.crate.sigstore.json` and bound to the
+/// crate is accepted and named in the report; one named `sha256:<hex>.jsonl` (as `gh attestation
+/// download` writes) whose certificate names another repository fails its crate though it is
+/// identical; a crate without one passes unless `--require-attestations`.
+#[test]
+fn aud_attestations_bound_to_each_crate_gate_the_audit() {
+    use crate::support::sigstore_pki::{Claims, Forgery, Pki, statement};
+    let mut world = World::new();
+    let honest = world.publish("honest", true, |b| b);
+    let forged = world.publish("forged", true, |b| b);
+    world.publish("plain", true, |b| b);
+    let pki = Pki::new();
+    std::fs::write(world.root.join("trusted_root.json"), pki.trusted_root()).unwrap();
+    let dir = world.root.join("attestations");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sha256 = |name: &str| {
+        let bytes = std::fs::read(world.home.join(CACHE).join(format!("{name}-0.1.0.crate"))).unwrap();
+        format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes))
+    };
+    let claims = Claims::github("https://github.com/owner/honest", &honest);
+    let bundle = pki.bundle(&statement("honest-0.1.0.crate", &sha256("honest"), &claims), &claims, Forgery::default());
+    std::fs::write(dir.join("honest-0.1.0.crate.sigstore.json"), bundle).unwrap();
+    let claims = Claims::github("https://github.com/mallory/forged", &forged);
+    let bundle = pki.bundle(&statement("forged-0.1.0.crate", &sha256("forged"), &claims), &claims, Forgery::default());
+    std::fs::write(dir.join(format!("sha256:{}.jsonl", sha256("forged"))), bundle + "\n").unwrap();
+
+    let attest = ["--attestations", "attestations", "--trusted-root", "trusted_root.json", "--format", "json"];
+    let (code, out, err) = world.audit(&attest);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let crates = report["crates"].as_array().unwrap();
+    let by_name = |name: &str| crates.iter().find(|c| c["name"] == name).unwrap().clone();
+    let (honest, forged, plain) = (by_name("honest"), by_name("forged"), by_name("plain"));
+    assert_eq!((&honest["verdict"], &honest["accepted"]), (&"identical".into(), &true.into()), "{honest:#}");
+    assert_eq!(honest["attestation"]["bundle"], "honest-0.1.0.crate.sigstore.json");
+    assert!(
+        honest["attestation"]["signer"].as_str().unwrap().contains("from https://github.com/owner/honest at commit")
+    );
+    assert_eq!((&forged["verdict"], &forged["accepted"]), (&"identical".into(), &false.into()), "{forged:#}");
+    let refused = forged["attestation"]["refused"].as_str().unwrap();
+    assert!(
+        refused.contains(
+            "`https://github.com/mallory/forged`, but the crate's `repository` is `https://github.com/owner/forged`"
+        ),
+        "{refused}"
+    );
+    assert_eq!(
+        (&plain["accepted"], &plain["attestation"]["bundle"]),
+        (&true.into(), &serde_json::Value::Null),
+        "{plain:#}"
+    );
+
+    let (code, out, err) = world.audit(&[
+        "--attestations",
+        "attestations",
+        "--trusted-root",
+        "trusted_root.json",
+        "--require-attestations",
+        "-p",
+        "plain",
+        "-p",
+        "honest",
+    ]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("NOT plain 0.1.0") && out.contains("no attestation in `--attestations`"), "{out}");
+    assert!(
+        out.contains("ok  honest 0.1.0") && out.contains("attested (`honest-0.1.0.crate.sigstore.json`): signed by"),
+        "{out}"
+    );
+
+    let (_, sarif, _) =
+        world.audit(&["--attestations", "attestations", "--trusted-root", "trusted_root.json", "--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{sarif}");
+    assert_eq!((&results[0]["ruleId"], &results[0]["ruleIndex"]), (&"attestation".into(), &5.into()), "{sarif}");
+    assert!(results[0]["message"]["text"].as_str().unwrap().contains("REFUSED"), "{sarif}");
+
+    let (code, _, err) = world.audit(&["--owner", "owner"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`--owner` says who must have signed the attestations: give them with `--attestations DIR`"),
+        "{err}"
+    );
+}

@@ -8,16 +8,18 @@ use serde_json::json;
 
 use crate::audit::{self, Level, Policy, Progress};
 use crate::compare::Verdict;
+use crate::ops::attestation::Directory;
 use crate::ops::{
     self,
     audit::{Download, Event, Outcome, Request, Results},
 };
+use crate::sigstore::Checker;
 
 mod html;
 mod report;
 mod sarif;
 
-use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, manifest_path, verify_settings};
+use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, SignerArgs, manifest_path, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +97,19 @@ pub struct Args {
 
     #[command(flatten)]
     fetch_limits: FetchLimitArgs,
+
+    /// Check each crate's Sigstore bundle in DIR (`NAME-VERSION.crate.sigstore.json`, or
+    /// `sha256:HEX.jsonl` as `gh attestation download` writes): bound to the crate's repository and
+    /// commit; a refused one fails the crate
+    #[arg(long, value_name = "DIR", help_heading = "Signer", conflicts_with = "merge")]
+    attestations: Option<PathBuf>,
+
+    /// Fail a crate that has no attestation in `--attestations`
+    #[arg(long, help_heading = "Signer")]
+    require_attestations: bool,
+
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -134,6 +149,25 @@ fn level_parser() -> impl clap::builder::TypedValueParser<Value = Level> {
         .map(|name: String| Level::parse(&name).expect("every possible value is a level"))
 }
 
+/// AUD-ATTEST: the `--attestations` directory, its signer policy and trusted root loaded once; no
+/// signer flag without it (it would constrain nothing).
+fn attestations(args: &Args) -> Result<Option<Directory>, Box<dyn std::error::Error>> {
+    let Some(dir) = &args.attestations else {
+        if let Some(flag) = args.signer.given().first() {
+            return Err(format!(
+                "`{flag}` says who must have signed the attestations: give them with `--attestations DIR`"
+            )
+            .into());
+        }
+        if args.require_attestations && args.merge.is_empty() {
+            return Err("`--require-attestations` needs the attestations: give them with `--attestations DIR`".into());
+        }
+        return Ok(None);
+    };
+    let checker = Checker::new(&args.signer.root())?;
+    Ok(Some(Directory::new(dir.clone(), args.signer.identity()?, checker)?))
+}
+
 fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
     let lockfile = match (&args.lockfile, &args.manifest_path) {
@@ -144,6 +178,8 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => Policy::read(path, args.accept)?,
         None => Policy::new(args.accept),
     };
+    let policy = Policy { require_attestations: args.require_attestations, ..policy };
+    let attestations = attestations(args)?;
     let selection = audit::Selection { packages: args.package.clone(), exclude: args.exclude.clone() };
     let policy_file = args.policy.as_deref().unwrap_or(Path::new("")).display().to_string();
     // Status lines go to standard error, above the progress bar once there is one.
@@ -170,6 +206,11 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
                 limits: args.limits.limits(),
                 cache: (!args.no_cache).then(super::environment::cache_dir).flatten().map(|dir| dir.join("audit")),
                 tool: tool_build(),
+                attestations: attestations.as_ref().map(|directory| {
+                    let attest: Box<audit::Attest<'_>> =
+                        Box::new(|krate, published| directory.attestation(krate, published));
+                    attest
+                }),
             }),
             download: args
                 .repositories

@@ -79,18 +79,23 @@ impl Detail<'_> {
 /// identical crate's era is on its line already).
 pub(super) fn details(a: &Audited) -> Vec<Detail<'_>> {
     const SHOWN: usize = 5;
-    let mut details: Vec<Detail<'_>> = a
-        .differences
-        .iter()
-        .take(SHOWN)
-        .map(|d| Detail {
-            line: match &d.path {
-                Some(path) => format!("{} {path}: {}", d.kind.as_str(), d.detail),
-                None => format!("{}: {}", d.kind.as_str(), d.detail),
-            },
-            diff: d.diff.as_deref(),
-        })
-        .collect();
+    // AUD-ATTEST: who vouched for the crate, or why that was refused, before what was rebuilt.
+    let attestation = a.attestation.as_ref().map(|t| Detail {
+        line: match (&t.bundle, &t.signer, &t.refused) {
+            (None, ..) => "no attestation in `--attestations`".to_owned(),
+            (Some(bundle), _, Some(reason)) => format!("attestation `{bundle}` REFUSED: {reason}"),
+            (Some(bundle), signer, None) => format!("attested (`{bundle}`): {}", signer.as_deref().unwrap_or("?")),
+        },
+        diff: None,
+    });
+    let mut details: Vec<Detail<'_>> = attestation.into_iter().collect();
+    details.extend(a.differences.iter().take(SHOWN).map(|d| Detail {
+        line: match &d.path {
+            Some(path) => format!("{} {path}: {}", d.kind.as_str(), d.detail),
+            None => format!("{}: {}", d.kind.as_str(), d.detail),
+        },
+        diff: d.diff.as_deref(),
+    }));
     if a.differences.len() > SHOWN {
         let line = format!("and {} more differences (every one in `--format json`)", a.differences.len() - SHOWN);
         details.push(Detail { line, diff: None });

@@ -11,8 +11,10 @@ use super::report;
 /// The SARIF log of `audited` (the crates of `crates`, whose lock file is at `lockfile_uri`, a
 /// URI relative to where the audit ran).
 pub(super) fn log(audited: &[Audited], crates: &[Locked], lockfile_uri: &str) -> Value {
-    // A rule for each level a crate can fall short at: every one but `identical`.
-    let rules: Vec<&str> = Level::NAMES.iter().copied().filter(|name| *name != "identical").collect();
+    // A rule for each level a crate can fall short at: every one but `identical`; and one for
+    // an attestation refused or missing (AUD-ATTEST).
+    let levels = Level::NAMES.iter().copied().filter(|name| *name != "identical");
+    let rules: Vec<&str> = levels.chain([ATTESTATION]).collect();
     let results: Vec<Value> = audited
         .iter()
         .filter(|a| !a.accepted)
@@ -22,9 +24,14 @@ pub(super) fn log(audited: &[Audited], crates: &[Locked], lockfile_uri: &str) ->
             if let Some(line) = line {
                 location["region"] = json!({ "startLine": line });
             }
+            let refused = a.attestation.as_ref().is_some_and(|t| t.refused.is_some());
+            let rule = match rules.iter().find(|r| **r == a.verdict) {
+                Some(verdict) if !refused => verdict,
+                _ => ATTESTATION,
+            };
             json!({
-                "ruleId": a.verdict,
-                "ruleIndex": rules.iter().position(|r| *r == a.verdict),
+                "ruleId": rule,
+                "ruleIndex": rules.iter().position(|r| *r == rule),
                 "level": "error",
                 "message": { "text": message(a) },
                 "locations": [{ "physicalLocation": location }],
@@ -46,9 +53,20 @@ pub(super) fn log(audited: &[Audited], crates: &[Locked], lockfile_uri: &str) ->
     })
 }
 
+/// AUD-ATTEST: the rule of a crate whose attestation was refused, or missing when required.
+const ATTESTATION: &str = "attestation";
+
 /// What the level `id` means, as `--accept --help` says it.
 fn rule(id: &str) -> Value {
     use clap::ValueEnum as _;
+    if id == ATTESTATION {
+        return json!({
+            "id": id,
+            "shortDescription": { "text": "The crate's attestation was refused, or it has none and one is required" },
+            "fullDescription": { "text": "A Sigstore bundle under `--attestations` that does not verify for the crate, or whose certificate names another repository or commit than the crate's" },
+            "defaultConfiguration": { "level": "error" },
+        });
+    }
     let help =
         Verdict::parse(id).and_then(|v| v.to_possible_value()).and_then(|v| v.get_help().map(ToString::to_string));
     let text = help.unwrap_or_else(|| "The crate could not be verified against its repository".to_owned());
