@@ -4,6 +4,7 @@
 
 pub mod merge;
 mod policy;
+pub mod vsa;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -58,6 +58,8 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// AUD-ATTEST: `--require-attestations`: a crate without an attestation is not accepted.
     pub require_attestations: bool,
+    /// The sha256 of the policy file read, hex (AUD-VSA names it).
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,7 @@ pub struct PolicyError {
 impl Policy {
     /// Accepts `accept` for every crate.
     pub fn new(accept: Level) -> Policy {
-        Policy { accept, exceptions: Vec::new(), require_attestations: false }
+        Policy { accept, exceptions: Vec::new(), require_attestations: false, sha256: None }
     }
 
     /// A policy file: `accept = "<level>"` and `[[exception]]` tables with `name`, an optional
@@ -100,7 +102,8 @@ impl Policy {
             let accept = level(exception.get("accept"), Level::Unverifiable)?;
             exceptions.push(Exception { name: name.to_owned(), version, accept, reason: reason.to_owned() });
         }
-        Ok(Policy { accept, exceptions, require_attestations: false })
+        let sha256 = Some(format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())));
+        Ok(Policy { accept, exceptions, require_attestations: false, sha256 })
     }
 
     /// Sets `accepted` on each crate: the first exception that names it decides, else the level.

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{self, Audited, Exception, Locked, Policy, Progress, Selection, merge};
+use crate::audit::{self, Audited, Exception, Locked, Policy, Progress, Selection, merge, vsa};
+use crate::provenance::{self, PrivateKey, dsse};
 
 /// What to audit, and how.
 pub struct Request<'a> {
@@ -14,6 +15,15 @@ pub struct Request<'a> {
     pub policy: &'a Policy,
     pub selection: Selection,
     pub results: Results<'a>,
+    /// AUD-VSA: `--attest`.
+    pub vsa: Option<Vsa<'a>>,
+}
+
+/// AUD-VSA: a signed VSA for each crate judged, one DSSE envelope a line, into `path`.
+pub struct Vsa<'a> {
+    pub key: &'a PrivateKey,
+    pub path: PathBuf,
+    pub policy: vsa::PolicyRef,
 }
 
 /// Where the crates' results come from.
@@ -55,6 +65,8 @@ pub struct Outcome {
     pub audited: Vec<Audited>,
     /// The policy's exceptions that name no crate of the lock file.
     pub unused: Vec<Exception>,
+    /// AUD-VSA: how many VSAs were signed.
+    pub signed: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +75,8 @@ pub enum Error {
     Audit(#[from] audit::Error),
     #[error(transparent)]
     Merge(#[from] merge::Error),
+    #[error(transparent)]
+    Vsa(#[from] provenance::Error),
     #[error(
         "`--fetch` downloads missing crates with `cargo fetch`, which needs the workspace of `{}`, and `{}` \
          does not exist; name the workspace's Cargo.toml with `--manifest-path`",
@@ -73,7 +87,7 @@ pub enum Error {
 
 /// The whole audit.
 pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
-    let Request { lockfile, policy, selection, results } = request;
+    let Request { lockfile, policy, selection, results, vsa } = request;
     let locked = audit::locked(&lockfile)?;
     // Judged against the whole lock file, so that every shard says the same.
     let unused: Vec<Exception> = policy.unused(&locked).into_iter().cloned().collect();
@@ -101,7 +115,21 @@ pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result
         }
     };
     policy.judge(&mut audited);
-    Ok(Outcome { crates, audited, unused })
+    let signed = match vsa {
+        Some(vsa) => sign(&audited, &vsa)?,
+        None => 0,
+    };
+    Ok(Outcome { crates, audited, unused, signed })
+}
+
+/// AUD-VSA: signs the VSA of each crate that has a checksum and writes them, one envelope a line,
+/// whole or not at all; how many.
+fn sign(audited: &[Audited], vsa: &Vsa<'_>) -> Result<usize, Error> {
+    let statements: Vec<String> = audited.iter().filter_map(|a| vsa::statement(a, &vsa.policy)).collect();
+    let lines: String =
+        statements.iter().map(|s| dsse::sign(provenance::PAYLOAD_TYPE, s.as_bytes(), vsa.key).to_line()).collect();
+    provenance::write(&lines, &vsa.path)?;
+    Ok(statements.len())
 }
 
 /// AUD-DOWNLOAD: the manifest of the workspace whose lock file is `lockfile`: `manifest`, else

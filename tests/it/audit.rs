@@ -878,3 +878,46 @@ fn aud_attestations_bound_to_each_crate_gate_the_audit() {
         "{err}"
     );
 }
+
+/// AUD-VSA: `--attest KEY --vsa FILE` signs a SLSA VSA v1 per crate: securesystemslib verifies
+/// every envelope with the public key and in-toto-attestation parses each statement and predicate
+/// strictly (pinned in `testdata/provenance/requirements.txt`); the identical crate PASSED at
+/// `CARGO_SEAL_IDENTICAL`, the tampered one FAILED; the same audit signs the same bytes.
+#[test]
+fn aud_vsa_per_crate_verified_by_securesystemslib() {
+    let mut world = World::new();
+    world.publish("honest", true, |b| b);
+    world.publish("tampered", true, tampered);
+    let key = world.root.join("audit.key");
+    let made = Command::new(env!("CARGO_BIN_EXE_cargo-seal")).arg("keygen").arg(&key).output().unwrap();
+    assert!(made.status.success(), "{}", support::describe("keygen", &made));
+    let (code, out, err) = world.audit(&["--attest", "audit.key", "--vsa", "vsa.intoto.jsonl"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("Attested 2 verification summaries with key"), "{err}");
+    let first = std::fs::read(world.root.join("vsa.intoto.jsonl")).unwrap();
+    let checked = Command::new(support::python())
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/provenance/sslib.py"))
+        .arg("vsa")
+        .arg(world.root.join("vsa.intoto.jsonl"))
+        .arg(world.root.join("audit.key.pub"))
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", support::describe("sslib.py vsa", &checked));
+    let lines: Vec<String> = String::from_utf8_lossy(&checked.stdout)
+        .lines()
+        .map(|l| {
+            let fields: Vec<&str> = l.split(' ').collect();
+            format!("{} {} {} {}", fields[0], fields[2], fields[3], fields[4])
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "honest-0.1.0.crate pkg:cargo/honest@0.1.0 PASSED CARGO_SEAL_IDENTICAL",
+            "tampered-0.1.0.crate pkg:cargo/tampered@0.1.0 FAILED FAILED",
+        ]
+    );
+    let (code, _, err) = world.audit(&["--attest", "audit.key", "--vsa", "vsa.intoto.jsonl"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(std::fs::read(world.root.join("vsa.intoto.jsonl")).unwrap(), first, "the same audit, the same bytes");
+}

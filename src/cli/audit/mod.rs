@@ -6,12 +6,13 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::json;
 
+use crate::audit::vsa::PolicyRef;
 use crate::audit::{self, Level, Policy, Progress};
 use crate::compare::Verdict;
 use crate::ops::attestation::Directory;
 use crate::ops::{
     self,
-    audit::{Download, Event, Outcome, Request, Results},
+    audit::{Download, Event, Outcome, Request, Results, Vsa},
 };
 use crate::sigstore::Checker;
 
@@ -19,7 +20,7 @@ mod html;
 mod report;
 mod sarif;
 
-use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, SignerArgs, manifest_path, verify_settings};
+use super::common::{FetchLimitArgs, LimitArgs, RepoArgs, SignerArgs, manifest_path, signing_key, verify_settings};
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Shell};
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +111,14 @@ pub struct Args {
 
     #[command(flatten)]
     signer: SignerArgs,
+
+    /// Sign a SLSA verification summary (VSA v1) of each crate with this ed25519 key, into `--vsa`
+    #[arg(long, value_name = "KEYFILE", requires = "vsa")]
+    attest: Option<PathBuf>,
+
+    /// Where the signed VSAs go: one DSSE envelope per crate and line
+    #[arg(long, value_name = "FILE", requires = "attest")]
+    vsa: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -219,7 +228,26 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         },
         false => Results::Merge(args.merge.clone()),
     };
-    let request = Request { lockfile: lockfile.clone(), policy: &policy, selection, results };
+    let key = args
+        .attest
+        .as_deref()
+        .map(|key| signing_key(key, &mut *status.lock().expect("no status line panics")))
+        .transpose()?;
+    let vsa = match (&key, &args.vsa) {
+        (Some(key), Some(path)) => Some(Vsa {
+            key,
+            path: path.clone(),
+            policy: PolicyRef {
+                file: args
+                    .policy
+                    .as_deref()
+                    .zip(policy.sha256.clone())
+                    .map(|(path, sha256)| (relative_uri(path, &cwd), sha256)),
+            },
+        }),
+        _ => None,
+    };
+    let request = Request { lockfile: lockfile.clone(), policy: &policy, selection, results, vsa };
     // The crates being verified now, for the progress bar.
     let in_flight: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let outcome = ops::audit::run(request, &|event| match event {
@@ -261,8 +289,15 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     if let Some(bar) = bar.get() {
         bar.finish_and_clear();
     }
-    let Outcome { crates, audited, unused } = outcome?;
+    let Outcome { crates, audited, unused, signed } = outcome?;
     let shell = status.into_inner().expect("no status line panics");
+    if let (Some(path), Some(key)) = (&args.vsa, &key) {
+        let keyid = key.public().keyid();
+        shell.status(
+            "Attested",
+            format_args!("{signed} verification summaries with key {keyid} in `{}`", path.display()),
+        );
+    }
     let rendered = match args.format {
         AuditFormat::Human => report::human(&audited),
         AuditFormat::Json => {
