@@ -189,6 +189,8 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
     };
     let policy = Policy { require_attestations: args.require_attestations, ..policy };
     let attestations = attestations(args)?;
+    // AUD-VSA: the key first, so that an unreadable one stops the run before anything is audited.
+    let key = args.attest.as_deref().map(|key| signing_key(key, shell)).transpose()?;
     let selection = audit::Selection { packages: args.package.clone(), exclude: args.exclude.clone() };
     let policy_file = args.policy.as_deref().unwrap_or(Path::new("")).display().to_string();
     // Status lines go to standard error, above the progress bar once there is one.
@@ -228,11 +230,6 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         },
         false => Results::Merge(args.merge.clone()),
     };
-    let key = args
-        .attest
-        .as_deref()
-        .map(|key| signing_key(key, &mut *status.lock().expect("no status line panics")))
-        .transpose()?;
     let vsa = match (&key, &args.vsa) {
         (Some(key), Some(path)) => Some(Vsa {
             key,
