@@ -40,3 +40,10 @@ seed tree_config < <(find "$home/registry/src" -path '*/.cargo/config*' -type f 
 # check_envelope takes a mode byte, then the envelope text: the golden envelope of the tests.
 envelope() { printf '\0'; awk 'n >= 2; /^---$/ { n++ }'; }
 seed check_envelope envelope < <(printf '%s\0' ../tests/it/snapshots/it__provenance__golden_envelope.snap)
+# read_bundle takes bundle files: the Sigstore conformance suite's and the real ones the tests
+# keep, and JSON lines of two.
+find ../testdata/sigstore-conformance ../testdata/sigstore-real -name '*.sigstore.json' -print0 | seed read_bundle
+lines="$(mktemp)"
+cat ../testdata/sigstore-real/*.sigstore.json ../testdata/sigstore-conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json > "$lines"
+printf '%s\0' "$lines" | seed read_bundle
+rm -f "$lines"

@@ -41,7 +41,7 @@ pub mod plan;
 pub mod provenance;
 pub mod published;
 pub mod registry;
-#[cfg(feature = "sigstore")]
+#[cfg(feature = "sigstore-bundle")]
 pub mod sigstore;
 pub mod suggest;
 pub mod untrusted;

@@ -1,5 +1,6 @@
 //! PROV-CHECK on hostile envelopes: arbitrary text never panics and never verifies, and an
-//! envelope signed over arbitrary payload bytes verifies until one byte of it changes.
+//! envelope signed over arbitrary payload bytes verifies, bare or in a Sigstore bundle, until one
+//! byte of it changes.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -38,6 +39,8 @@ pub fn check(data: &[u8]) {
     }
     let envelope = dsse::sign(PAYLOAD_TYPE, rest, &key);
     assert!(signature_passed(&report(&envelope.to_line(), &key)), "a genuine signature failed");
+    // PROV-CHECK-BUNDLE: the same envelope in a Sigstore bundle.
+    assert!(signature_passed(&report(&envelope.to_sigstore_bundle(), &key)), "a genuine bundle failed");
     if let Some(i) = (mode as usize).checked_rem(rest.len()) {
         let mut forged = rest.to_vec();
         forged[i] ^= 1 << (mode % 8);

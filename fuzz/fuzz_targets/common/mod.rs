@@ -5,6 +5,7 @@
 pub mod check_envelope;
 pub mod lock_text;
 pub mod manifest;
+pub mod read_bundle;
 pub mod read_crate;
 pub mod read_gz_tar;
 pub mod tree_config;
@@ -14,10 +15,11 @@ pub mod vcs_info;
 pub type Property = fn(&[u8]);
 
 /// Each target's property, by the target's name.
-pub const TARGETS: [(&str, Property); 7] = [
+pub const TARGETS: [(&str, Property); 8] = [
     ("check_envelope", check_envelope::check),
     ("lock_text", lock_text::check),
     ("manifest", manifest::check),
+    ("read_bundle", read_bundle::check),
     ("read_crate", read_crate::check),
     ("read_gz_tar", read_gz_tar::check),
     ("tree_config", tree_config::check),

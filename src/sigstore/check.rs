@@ -321,32 +321,28 @@ impl Checker {
     /// PROV-SIGSTORE: checks the bundle file at `bundle`: one bundle, or JSON lines of several (as
     /// `gh attestation download` writes them), of which one must verify.
     pub fn check_file(&self, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
-        let text = read(bundle)?;
-        let not_json = |e: serde_json::Error| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() };
-        let documents: Vec<serde_json::Value> =
-            serde_json::Deserializer::from_str(&text).into_iter().collect::<Result<_, _>>().map_err(not_json)?;
-        let [one] = documents.as_slice() else {
-            let mut refusals = Vec::new();
-            for (i, document) in documents.iter().enumerate() {
-                match self.check(&document.to_string(), bundle, subject, signer)? {
-                    Checked::Proven(proven) => return Ok(Checked::Proven(proven)),
-                    Checked::Refused { reason } => refusals.push(format!("bundle {}: {reason}", i + 1)),
-                }
+        let not_bundle = |reason: String| Error::Bundle { path: bundle.to_owned(), reason };
+        let mut documents = super::bundle::documents(&read(bundle)?).map_err(not_bundle)?;
+        if documents.len() == 1 {
+            let parsed = documents.pop().expect("one").map_err(not_bundle)?;
+            return self.check(&parsed, subject, signer);
+        }
+        let mut refusals = Vec::new();
+        for (i, document) in documents.iter().enumerate() {
+            let checked = match document {
+                Ok(parsed) => self.check(parsed, subject, signer)?,
+                Err(reason) => Checked::Refused { reason: format!("not a Sigstore bundle: {reason}") },
+            };
+            match checked {
+                Checked::Proven(proven) => return Ok(Checked::Proven(proven)),
+                Checked::Refused { reason } => refusals.push(format!("bundle {}: {reason}", i + 1)),
             }
-            if refusals.is_empty() {
-                return Err(Error::Bundle { path: bundle.to_owned(), reason: "the file holds no bundle".to_owned() });
-            }
-            return Ok(Checked::Refused {
-                reason: format!("no bundle of {} verifies ({})", refusals.len(), refusals.join("; ")),
-            });
-        };
-        self.check(&one.to_string(), bundle, subject, signer)
+        }
+        Ok(Checked::Refused { reason: format!("no bundle of {} verifies ({})", refusals.len(), refusals.join("; ")) })
     }
 
-    /// PROV-SIGSTORE: checks the bundle `text` (of the file `bundle`, as messages name it).
-    pub fn check(&self, text: &str, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
-        let parsed =
-            Bundle::from_json(text).map_err(|e| Error::Bundle { path: bundle.to_owned(), reason: e.to_string() })?;
+    /// PROV-SIGSTORE: checks one bundle.
+    pub fn check(&self, parsed: &Bundle, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
         let verified = match signer {
             Signer::Identity(identity) => {
                 let issuer = match (identity.issuer(), &identity.origin) {
@@ -359,7 +355,7 @@ impl Checker {
                     None => VerificationPolicy::any_identity().require_issuer(issuer),
                 };
                 let policy = if self.ct_logs { policy } else { policy.skip_sct() };
-                match run(&self.verifier, &parsed, subject, &policy)? {
+                match run(&self.verifier, parsed, subject, &policy)? {
                     Ok(result) => {
                         let proven = proven(&result);
                         return Ok(match identity.refusal(&proven) {
@@ -373,7 +369,7 @@ impl Checker {
             Signer::Key(path) => {
                 let key = DerPublicKey::from_pem(&read(path)?)
                     .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?;
-                run(&self.verifier, &parsed, subject, &PublicKeyVerificationPolicy::new(key))?
+                run(&self.verifier, parsed, subject, &PublicKeyVerificationPolicy::new(key))?
             }
         };
         Ok(match verified {
