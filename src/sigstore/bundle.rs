@@ -6,12 +6,19 @@ use sigstore_types::Bundle;
 /// The bundles of a bundle file's `text`, in order, each parsed or why not; an error when the
 /// text is not a sequence of JSON documents, or holds none.
 pub fn documents(text: &str) -> Result<Vec<Result<Bundle, String>>, String> {
+    let values = json_lines(text, "bundle")?;
+    Ok(values.into_iter().map(|value| serde_json::from_value(value).map_err(|e| e.to_string())).collect())
+}
+
+/// The JSON documents of `text`, one after another (JSON lines, or one document however laid
+/// out); an error when it is not that, or holds none (of `what`).
+pub(crate) fn json_lines(text: &str, what: &str) -> Result<Vec<serde_json::Value>, String> {
     let values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let values: Vec<serde_json::Value> = values.collect::<Result<_, _>>().map_err(|e| e.to_string())?;
-    if values.is_empty() {
-        return Err("the file holds no bundle".to_owned());
+    match values.is_empty() {
+        true => Err(format!("the file holds no {what}")),
+        false => Ok(values),
     }
-    Ok(values.into_iter().map(|value| serde_json::from_value(value).map_err(|e| e.to_string())).collect())
 }
 
 #[cfg(test)]

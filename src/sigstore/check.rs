@@ -281,6 +281,17 @@ pub fn check(bundle: &Path, subject: &Subject, signer: &Signer, root: &Root) -> 
 /// A bundle, root or key file larger than this is not read: none comes near it.
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
+fn shipped(json: &str) -> Result<TrustedRoot, Error> {
+    TrustedRoot::from_json(json).map_err(|e| Error::ShippedRoot { reason: e.to_string() })
+}
+
+/// The trusted roots of the file at `path`: one, or JSON lines of several.
+fn roots(path: &Path) -> Result<Vec<TrustedRoot>, Error> {
+    let error = |reason: String| Error::Root { path: path.to_owned(), reason };
+    let values = super::bundle::json_lines(&read(path)?, "trusted root").map_err(error)?;
+    values.iter().map(|value| TrustedRoot::from_json(&value.to_string()).map_err(|e| error(e.to_string()))).collect()
+}
+
 fn read(path: &Path) -> Result<String, Error> {
     use std::io::Read as _;
     let read_error = |source| Error::Read { path: path.to_owned(), source };
@@ -293,8 +304,13 @@ fn read(path: &Path) -> Result<String, Error> {
     Ok(text)
 }
 
-/// A trusted root, loaded and prepared once for any number of bundles.
+/// Trusted roots, loaded and prepared once for any number of bundles.
 pub struct Checker {
+    roots: Vec<Prepared>,
+}
+
+/// One trusted root, ready to verify.
+struct Prepared {
     verifier: Verifier,
     /// The root lists CT logs, so a certificate must carry an SCT of one (GitHub's instance
     /// lists none: its certificates have none).
@@ -302,20 +318,25 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// The roots of `root`: a `trusted_root.json` may hold JSON lines of several, as `gh
+    /// attestation trusted-root` writes them (the public-good instance and GitHub's).
     pub fn new(root: &Root) -> Result<Checker, Error> {
-        let shipped = |json| TrustedRoot::from_json(json).map_err(|e| Error::ShippedRoot { reason: e.to_string() });
-        let root_error =
-            |path: &Path, e: &dyn std::fmt::Display| Error::Root { path: path.to_owned(), reason: e.to_string() };
-        let (root, file) = match root {
-            Root::PublicGood => (shipped(SIGSTORE_PRODUCTION_TRUSTED_ROOT)?, None),
-            Root::Staging => (shipped(SIGSTORE_STAGING_TRUSTED_ROOT)?, None),
-            Root::File(path) => (TrustedRoot::from_json(&read(path)?).map_err(|e| root_error(path, &e))?, Some(path)),
+        let (roots, file) = match root {
+            Root::PublicGood => (vec![shipped(SIGSTORE_PRODUCTION_TRUSTED_ROOT)?], None),
+            Root::Staging => (vec![shipped(SIGSTORE_STAGING_TRUSTED_ROOT)?], None),
+            Root::File(path) => (roots(path)?, Some(path)),
         };
-        let verifier = Verifier::new(&root).map_err(|e| match file {
-            Some(path) => root_error(path, &e),
+        let error = |e: sigstore_verify::Error| match file {
+            Some(path) => Error::Root { path: path.to_owned(), reason: e.to_string() },
             None => Error::ShippedRoot { reason: e.to_string() },
-        })?;
-        Ok(Checker { verifier, ct_logs: !root.ctlogs.is_empty() })
+        };
+        let roots = roots
+            .iter()
+            .map(|root| {
+                Ok(Prepared { verifier: Verifier::new(root).map_err(error)?, ct_logs: !root.ctlogs.is_empty() })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Checker { roots })
     }
 
     /// PROV-SIGSTORE: checks the bundle file at `bundle`: one bundle, or JSON lines of several (as
@@ -341,9 +362,9 @@ impl Checker {
         Ok(Checked::Refused { reason: format!("no bundle of {} verifies ({})", refusals.len(), refusals.join("; ")) })
     }
 
-    /// PROV-SIGSTORE: checks one bundle.
+    /// PROV-SIGSTORE: checks one bundle; it verifies when it does against one of the roots.
     pub fn check(&self, parsed: &Bundle, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
-        let verified = match signer {
+        let verify = |root: &Prepared| match signer {
             Signer::Identity(identity) => {
                 let issuer = match (identity.issuer(), &identity.origin) {
                     (Some(issuer), _) if identity.names_signer() => issuer,
@@ -354,28 +375,40 @@ impl Checker {
                     Some(san) => VerificationPolicy::new(san.as_str(), issuer),
                     None => VerificationPolicy::any_identity().require_issuer(issuer),
                 };
-                let policy = if self.ct_logs { policy } else { policy.skip_sct() };
-                match run(&self.verifier, parsed, subject, &policy)? {
-                    Ok(result) => {
-                        let proven = proven(&result);
-                        return Ok(match identity.refusal(&proven) {
-                            Some(reason) => Checked::Refused { reason },
-                            None => Checked::Proven(proven),
-                        });
-                    }
-                    refused => refused,
-                }
+                let policy = if root.ct_logs { policy } else { policy.skip_sct() };
+                run(&root.verifier, parsed, subject, &policy)
             }
             Signer::Key(path) => {
                 let key = DerPublicKey::from_pem(&read(path)?)
                     .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?;
-                run(&self.verifier, parsed, subject, &PublicKeyVerificationPolicy::new(key))?
+                run(&root.verifier, parsed, subject, &PublicKeyVerificationPolicy::new(key))
             }
         };
-        Ok(match verified {
-            Ok(result) => Checked::Proven(proven(&result)),
-            Err(e) => Checked::Refused { reason: e.to_string() },
-        })
+        let mut refusals = Vec::new();
+        for root in &self.roots {
+            match verify(root)? {
+                Ok(result) => {
+                    let proven = proven(&result);
+                    let refusal = match signer {
+                        Signer::Identity(identity) => identity.refusal(&proven),
+                        Signer::Key(_) => None,
+                    };
+                    return Ok(match refusal {
+                        Some(reason) => Checked::Refused { reason },
+                        None => Checked::Proven(proven),
+                    });
+                }
+                Err(e) => refusals.push(e.to_string()),
+            }
+        }
+        let reason = match refusals.as_slice() {
+            [one] => one.clone(),
+            many => {
+                let each: Vec<String> = many.iter().enumerate().map(|(i, r)| format!("root {}: {r}", i + 1)).collect();
+                format!("no trusted root verifies it ({})", each.join("; "))
+            }
+        };
+        Ok(Checked::Refused { reason })
     }
 }
 

@@ -267,6 +267,37 @@ fn prov_sigstore_own_instance_and_forgeries() {
     let (code, said) = verify(&swapped, &["--repo", "owner/demo"], &artifact);
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("log entry does not match the bundle: DSSE payload hash mismatch"), "{said}");
+
+    // JSON lines of roots, as `gh attestation trusted-root` writes them: a bundle verifies when it
+    // does against one of them (the public-good root for npm's, this instance's for its own).
+    let public_good: serde_json::Value =
+        serde_json::from_str(sigstore_trust_root::SIGSTORE_PRODUCTION_TRUSTED_ROOT).unwrap();
+    let roots = write("roots.jsonl", format!("{public_good}\n{}\n", pki.trusted_root()));
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sigstore-real");
+    for (bundle, policy, subject) in [
+        (honest.clone(), "owner/demo", artifact.clone()),
+        (real.join("npm-sigstore-2.0.0.sigstore.json"), "sigstore/sigstore-js", real.join("sigstore-2.0.0.tgz")),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .args(["verify-bundle", "--bundle", bundle.to_str().unwrap(), "--trusted-root", roots.to_str().unwrap()])
+            .args(["--repo", policy])
+            .arg(subject)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+        .args(["verify-bundle", "--bundle", honest.to_str().unwrap(), "--trusted-root", roots.to_str().unwrap()])
+        .args(["--repo", "owner/demo"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("no trusted root verifies it (root 1: ") && said.contains("; root 2: artifact mismatch"),
+        "{said}"
+    );
 }
 
 /// A crate real cargo packaged (cargo 1.95, `--no-verify`) from a one-commit repository whose
