@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::compare::Verdict;
 use crate::crate_arg::CrateArg;
-use crate::ops::attestation::{self, Attested};
+use crate::ops::attestation::{self, Attested, Signer};
 use crate::ops::provenance::{self as ops, CheckRequest, Checked, Rebuild};
 use crate::provenance::{self, keys};
 use crate::published::Published;
@@ -91,16 +91,15 @@ pub struct VerifyAttestationArgs {
     signer: SignerArgs,
 }
 
-/// What a certificate is checked against; a key is checked alone.
-const SIGNER_FLAGS: [&str; 8] = [
+/// What a certificate is checked against; a key is checked alone (with the trusted root's log
+/// and timestamp authorities, for a key the Sigstore verifier checks).
+const SIGNER_FLAGS: [&str; 6] = [
     "certificate_identity",
     "certificate_identity_regexp",
     "certificate_oidc_issuer",
     "owner",
     "signer_workflow",
     "source_ref",
-    "trusted_root",
-    "staging",
 ];
 
 pub(super) fn keygen(args: KeygenArgs, shell: &mut Shell) -> u8 {
@@ -179,8 +178,15 @@ struct NotSigned {
 }
 
 pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell) -> u8 {
-    let Some(key) = &args.key else { return verify_bundle(&args, shell) };
-    let checked = match check(&args, key) {
+    let Some(key) = &args.key else { return verify_bundle(&args, None, shell) };
+    let key = match keys::load_public(key) {
+        Ok(key) => key,
+        // PROV-CHECK-BUNDLE: a key of another algorithm (ECDSA P-256, as Sigstore's managed keys)
+        // checks Sigstore bundles through the Sigstore verifier.
+        Err(_) if sigstore::reads_key(key) => return verify_bundle(&args, Some(key), shell),
+        Err(err) => return super::fail(shell, args.format, &err),
+    };
+    let checked = match check(&args, &key) {
         Ok(checked) => checked,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
@@ -202,12 +208,11 @@ fn rebuild_from(repo: Option<&Path>, offline: bool) -> Result<Option<Rebuild<'st
     repo.map(|repo| Ok((verify_settings(offline)?, commit_source(repo, None)?))).transpose()
 }
 
-fn check(args: &VerifyAttestationArgs, key: &Path) -> Result<Checked, Box<dyn std::error::Error>> {
-    let key = keys::load_public(key)?;
+fn check(args: &VerifyAttestationArgs, key: &keys::PublicKey) -> Result<Checked, Box<dyn std::error::Error>> {
     let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
-    let request = CheckRequest { envelope: args.envelope.clone(), krate, key: &key, rebuild, limits };
+    let request = CheckRequest { envelope: args.envelope.clone(), krate, key, rebuild, limits };
     Ok(ops::check(&request)?)
 }
 
@@ -258,16 +263,19 @@ fn human(args: &VerifyAttestationArgs, Checked { report, verification }: &Checke
     }
 }
 
-/// PROV-SIGSTORE-BIND: a Sigstore bundle checked against its certificate and bound to the crate,
-/// then, with `--repo`, the crate rebuilt from the attested commit.
-fn verify_bundle(args: &VerifyAttestationArgs, shell: &mut Shell) -> u8 {
+/// PROV-SIGSTORE-BIND: a Sigstore bundle checked against its certificate and bound to the crate
+/// (or with `key`, PROV-CHECK-BUNDLE), then, with `--repo`, the crate rebuilt from its commit.
+fn verify_bundle(args: &VerifyAttestationArgs, key: Option<&Path>, shell: &mut Shell) -> u8 {
     let attested = (|| -> Result<Attested, Box<dyn std::error::Error>> {
-        let identity = args.signer.identity()?;
+        let signer = match key {
+            Some(key) => Signer::Key(key.to_owned()),
+            None => Signer::Certificate(Box::new(args.signer.identity()?)),
+        };
         let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
         let published = Published::open(&krate, args.limits.limits())?;
         let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
         let checker = Checker::new(&args.signer.root())?;
-        Ok(attestation::verify(published, &args.envelope, identity, &checker, rebuild.as_ref())?)
+        Ok(attestation::verify(published, &args.envelope, signer, &checker, rebuild.as_ref())?)
     })();
     let attested = match attested {
         Ok(attested) => attested,

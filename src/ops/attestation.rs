@@ -10,7 +10,7 @@ use crate::compare::Verdict;
 use crate::ops::provenance::Rebuild;
 use crate::plan::VCS_INFO_FILE;
 use crate::published::{self, Published};
-use crate::sigstore::{self, Checked, Checker, Identity, Origin, Proven, Signer, Subject};
+use crate::sigstore::{self, Checked, Checker, Identity, Origin, Proven, Subject};
 use crate::vcs_info::{self, VcsInfo};
 use crate::verify::{self, Verification};
 
@@ -46,17 +46,38 @@ impl Attested {
     }
 }
 
-/// PROV-SIGSTORE-BIND: [`check`]s the bundle, then, when it is proven and `rebuild` given, rebuilds
-/// the crate from the attested commit.
+/// Who must have signed a bundle about a crate.
+#[derive(Debug)]
+pub enum Signer {
+    /// A certificate meeting this policy, bound to the crate ([`check`]).
+    Certificate(Box<Identity>),
+    /// PROV-CHECK-BUNDLE: the key in this PEM file, of an algorithm other than ed25519 (ECDSA
+    /// P-256, as Sigstore's managed keys): the bundle verifies for the crate file with it; nothing
+    /// binds a key to a repository.
+    Key(PathBuf),
+}
+
+/// PROV-SIGSTORE-BIND: checks the bundle as `signer` says, then, when it is proven and `rebuild`
+/// given, rebuilds the crate from the recorded commit (the attested one, for a certificate).
 pub fn verify(
     published: Published,
     bundle: &Path,
-    identity: Identity,
+    signer: Signer,
     checker: &Checker,
     rebuild: Option<&Rebuild<'_>>,
 ) -> Result<Attested, Error> {
-    let checked = check(&published, bundle, identity, checker)?;
-    let sha256 = published.whole()?.sha256.clone();
+    // READ-ONCE: the whole crate when it is to be rebuilt (or bound), else its digest alone.
+    let sha256 = match (&signer, rebuild) {
+        (Signer::Key(_), None) => published.sha256()?.to_owned(),
+        _ => published.whole()?.sha256.clone(),
+    };
+    let checked = match signer {
+        Signer::Certificate(identity) => check(&published, bundle, *identity, checker)?,
+        Signer::Key(key) => {
+            let subject = Subject::parse(&format!("sha256:{sha256}"))?;
+            checker.check_file(bundle, &subject, &sigstore::Signer::Key(key))?
+        }
+    };
     let verification = match (&checked, rebuild) {
         (Checked::Proven(_), Some((settings, source))) => Some(verify::verify(settings, published, source)?),
         _ => None,
@@ -85,7 +106,7 @@ pub fn check(published: &Published, bundle: &Path, identity: Identity, checker: 
     }
     let subject = Subject::parse(&format!("sha256:{}", file.sha256))?;
     let identity = Identity { origin: Some(Origin { repository, commit: vcs.git.sha1 }), ..identity };
-    Ok(checker.check_file(bundle, &subject, &Signer::Identity(Box::new(identity)))?)
+    Ok(checker.check_file(bundle, &subject, &sigstore::Signer::Identity(Box::new(identity)))?)
 }
 
 /// AUD-ATTEST: the bundles of an `--attestations` directory, checked for the crates of an audit.

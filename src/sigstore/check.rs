@@ -278,6 +278,12 @@ pub fn check(bundle: &Path, subject: &Subject, signer: &Signer, root: &Root) -> 
     Checker::new(root)?.check_file(bundle, subject, signer)
 }
 
+/// Whether the file at `path` holds a public key in PEM the Sigstore verifier reads (ECDSA,
+/// RSA or ed25519, as SPKI).
+pub fn reads_key(path: &Path) -> bool {
+    read(path).is_ok_and(|text| DerPublicKey::from_pem(&text).is_ok())
+}
+
 /// A bundle, root or key file larger than this is not read: none comes near it.
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
@@ -448,6 +454,11 @@ fn proven(result: &VerificationResult) -> Proven {
         source_commit: claims.and_then(|c| c.source_repository_digest.clone()),
         workflow: claims.and_then(|c| c.build_signer_uri.clone()),
         logged_at: result.integrated_time().map(|t| t.to_string()),
-        signed_at: result.verified_timestamps().iter().map(ToString::to_string).collect(),
+        signed_at: {
+            // A time proven twice (a log entry's SET and its inclusion) is said once.
+            let mut times: Vec<String> = result.verified_timestamps().iter().map(ToString::to_string).collect();
+            times.dedup();
+            times
+        },
     }
 }

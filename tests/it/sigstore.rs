@@ -435,3 +435,44 @@ fn prov_sigstore_verify_attestation_binds_repository_and_commit() {
             .contains("`--owner` says who must have signed an attestation: give one with `--attestation BUNDLE`")
     );
 }
+
+/// PROV-CHECK-BUNDLE with a key of another algorithm: the conformance suite's managed-key bundles
+/// (ECDSA P-256, logged in Rekor) checked by `verify-attestation --key` against the file they
+/// sign, through the Sigstore verifier; another P-256 key is refused, an unreadable key an error.
+#[test]
+fn prov_sigstore_verify_attestation_with_an_ecdsa_key() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sigstore-conformance/bundle-verify");
+    let check = |case: &str, root: bool, key: Option<&Path>| {
+        let dir = cases.join(case);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-seal"));
+        cmd.arg("verify-attestation").arg(dir.join("bundle.sigstore.json"));
+        let key = key.map_or_else(|| dir.join("key.pub"), Path::to_owned);
+        cmd.arg("--crate").arg(cases.join("a.txt")).arg("--key").arg(key);
+        if root {
+            cmd.arg("--trusted-root").arg(dir.join("trusted_root.json"));
+        }
+        let out = cmd.env("CARGO_TERM_COLOR", "never").output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (out.status.code(), text(&out.stdout) + "--- stderr ---\n" + &text(&out.stderr))
+    };
+    let (code, said) = check("managed-key-happy-path", false, None);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("valid\n--- stderr") && said.contains("signed by the key, logged at"), "{said}");
+    let (code, said) = check("managed-key-and-trusted-root", true, None);
+    assert_eq!(code, Some(0), "{said}");
+    // Another P-256 key, made by OpenSSL.
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("other.pub");
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(format!("openssl ecparam -genkey -name prime256v1 | openssl ec -pubout -out '{}'", other.display()))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (code, said) = check("managed-key-happy-path", false, Some(&other));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.starts_with("crate: ") && said.contains("\ninvalid: "), "{said}");
+    // An unreadable key is an error, not a refusal.
+    let (code, said) = check("managed-key-wrong-key_fail", false, None);
+    assert_eq!(code, Some(2), "{said}");
+}
