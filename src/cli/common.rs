@@ -305,6 +305,7 @@ pub fn render_proven(bundle: &str, proven: &Proven, shell: &mut Shell) {
         ("source ref", &proven.source_ref),
         ("source commit", &proven.source_commit),
         ("workflow", &proven.workflow),
+        ("predicate type", &proven.predicate_type),
     ];
     for (what, value) in lines {
         if let Some(value) = value {

@@ -65,8 +65,13 @@ pub struct VerifyAttestationArgs {
     envelope: PathBuf,
 
     /// The `.crate` the attestation should be about: a file, or `name@version` from cargo's cache
-    #[arg(long = "crate", value_name = "CRATE")]
-    krate: String,
+    #[arg(long = "crate", value_name = "CRATE", required_unless_present = "subject")]
+    krate: Option<String>,
+
+    /// Any other file, or `sha256:HEX` or `sha512:HEX`, a Sigstore bundle should be about: checked
+    /// against the signer flags (or a key) alone, bound to no repository
+    #[arg(long, value_name = "FILE_OR_DIGEST", conflicts_with_all = ["krate", "repo"])]
+    subject: Option<String>,
 
     /// The signer's public key: SPKI PEM, `ssh-ed25519` line, 64 hex digits, or securesystemslib JSON
     #[arg(long, value_name = "PUBKEY", conflicts_with_all = SIGNER_FLAGS)]
@@ -178,21 +183,26 @@ struct NotSigned {
 }
 
 pub(super) fn verify_attestation(args: VerifyAttestationArgs, shell: &mut Shell) -> u8 {
-    let Some(key) = &args.key else { return verify_bundle(&args, None, shell) };
+    let krate = match (&args.krate, &args.subject) {
+        (_, Some(subject)) => return verify_subject(&args, subject, shell),
+        (Some(krate), None) => krate.as_str(),
+        (None, None) => unreachable!("clap requires `--crate` without `--subject`"),
+    };
+    let Some(key) = &args.key else { return verify_bundle(&args, krate, None, shell) };
     let key = match keys::load_public(key) {
         Ok(key) => key,
         // PROV-CHECK-BUNDLE: a key of another algorithm (ECDSA P-256, as Sigstore's managed keys)
         // checks Sigstore bundles through the Sigstore verifier.
-        Err(_) if sigstore::reads_key(key) => return verify_bundle(&args, Some(key), shell),
+        Err(_) if sigstore::reads_key(key) => return verify_bundle(&args, krate, Some(key), shell),
         Err(err) => return super::fail(shell, args.format, &err),
     };
-    let checked = match check(&args, &key) {
+    let checked = match check(&args, krate, &key) {
         Ok(checked) => checked,
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     let report = &checked.report;
     match args.format {
-        Format::Human => human(&args, &checked, shell),
+        Format::Human => human(krate, &checked, shell),
         Format::Json => {
             let rebuild = checked.verification.as_ref().map(rebuild_json);
             let mut document = serde_json::to_value(report).expect("plain data serializes");
@@ -208,16 +218,20 @@ fn rebuild_from(repo: Option<&Path>, offline: bool) -> Result<Option<Rebuild<'st
     repo.map(|repo| Ok((verify_settings(offline)?, commit_source(repo, None)?))).transpose()
 }
 
-fn check(args: &VerifyAttestationArgs, key: &keys::PublicKey) -> Result<Checked, Box<dyn std::error::Error>> {
-    let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
+fn check(
+    args: &VerifyAttestationArgs,
+    krate: &str,
+    key: &keys::PublicKey,
+) -> Result<Checked, Box<dyn std::error::Error>> {
+    let krate = CrateArg::parse(krate).resolve(&super::environment::cargo_home())?;
     let limits = args.limits.limits();
     let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
     let request = CheckRequest { envelope: args.envelope.clone(), krate, key, rebuild, limits };
     Ok(ops::check(&request)?)
 }
 
-fn human(args: &VerifyAttestationArgs, Checked { report, verification }: &Checked, shell: &mut Shell) {
-    shell.print(format_args!("crate: {} (sha256 {})", args.krate, report.sha256));
+fn human(krate: &str, Checked { report, verification }: &Checked, shell: &mut Shell) {
+    shell.print(format_args!("crate: {krate} (sha256 {})", report.sha256));
     shell.print(format_args!("key: keyid {}", report.keyid));
     let many = report.envelopes.len() > 1;
     for envelope in &report.envelopes {
@@ -265,13 +279,13 @@ fn human(args: &VerifyAttestationArgs, Checked { report, verification }: &Checke
 
 /// PROV-SIGSTORE-BIND: a Sigstore bundle checked against its certificate and bound to the crate
 /// (or with `key`, PROV-CHECK-BUNDLE), then, with `--repo`, the crate rebuilt from its commit.
-fn verify_bundle(args: &VerifyAttestationArgs, key: Option<&Path>, shell: &mut Shell) -> u8 {
+fn verify_bundle(args: &VerifyAttestationArgs, krate: &str, key: Option<&Path>, shell: &mut Shell) -> u8 {
     let attested = (|| -> Result<Attested, Box<dyn std::error::Error>> {
         let signer = match key {
             Some(key) => Signer::Key(key.to_owned()),
             None => Signer::Certificate(Box::new(args.signer.identity()?)),
         };
-        let krate = CrateArg::parse(&args.krate).resolve(&super::environment::cargo_home())?;
+        let krate = CrateArg::parse(krate).resolve(&super::environment::cargo_home())?;
         let published = Published::open(&krate, args.limits.limits())?;
         let rebuild = rebuild_from(args.repo.as_deref(), args.offline)?;
         let checker = Checker::new(&args.signer.root())?;
@@ -285,7 +299,7 @@ fn verify_bundle(args: &VerifyAttestationArgs, key: Option<&Path>, shell: &mut S
     let valid = attested.valid();
     match args.format {
         Format::Human => {
-            shell.print(format_args!("crate: {} (sha256 {})", args.krate, attested.sha256));
+            shell.print(format_args!("crate: {krate} (sha256 {})", attested.sha256));
             match &attested.checked {
                 sigstore::Checked::Proven(proven) => render_proven(&bundle, proven, shell),
                 sigstore::Checked::Refused { reason } => shell.print(format_args!("invalid: {reason}")),
@@ -339,3 +353,54 @@ fn rebuild_json(v: &Verification) -> serde_json::Value {
         "configuration": v.configuration,
     })
 }
+
+/// `--subject`: a Sigstore bundle about any file or digest, checked against the signer flags or a
+/// key the Sigstore verifier reads (`PROV-SIGSTORE`); an ed25519 key checks statements about a
+/// crate only.
+fn verify_subject(args: &VerifyAttestationArgs, subject: &str, shell: &mut Shell) -> u8 {
+    let checked = (|| -> Result<sigstore::Checked, Box<dyn std::error::Error>> {
+        let signer = match &args.key {
+            Some(key) if keys::load_public(key).is_ok() => return Err(EnvelopeNeedsCrate.into()),
+            Some(key) => sigstore::Signer::Key(key.clone()),
+            None => sigstore::Signer::Identity(Box::new(args.signer.identity()?)),
+        };
+        let subject = sigstore::Subject::parse(subject)?;
+        Ok(sigstore::check(&args.envelope, &subject, &signer, &args.signer.root())?)
+    })();
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(err) => return super::fail(shell, args.format, err.as_ref()),
+    };
+    let bundle = args.envelope.display().to_string();
+    let (proven, reason) = match &checked {
+        sigstore::Checked::Proven(proven) => (Some(proven), None),
+        sigstore::Checked::Refused { reason } => (None, Some(reason)),
+    };
+    match args.format {
+        Format::Human => {
+            shell.print(format_args!("subject: {subject}"));
+            match &checked {
+                sigstore::Checked::Proven(proven) => {
+                    render_proven(&bundle, proven, shell);
+                    shell.print("valid");
+                }
+                sigstore::Checked::Refused { reason } => shell.print(format_args!("invalid: {reason}")),
+            }
+        }
+        Format::Json => shell.print(json!({
+            "valid": proven.is_some(),
+            "subject": subject,
+            "bundle": bundle,
+            "proven": proven,
+            "reason": reason,
+        })),
+    }
+    if proven.is_some() { EXIT_OK } else { EXIT_MISMATCH }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "an ed25519 key checks cargo-seal's statements, which are about a crate: give it with `--crate`; \
+     `--subject` takes a bundle's certificate, or a key the Sigstore verifier reads"
+)]
+struct EnvelopeNeedsCrate;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use sigstore_trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT, TrustedRoot};
-use sigstore_types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
+use sigstore_types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm, SignatureContent};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult, Verifier};
 
 /// What a bundle must be a signature of.
@@ -235,6 +235,8 @@ pub struct Proven {
     pub logged_at: Option<String>,
     /// Every signing time proven (RFC 3339): the log's, and those of RFC 3161 timestamps.
     pub signed_at: Vec<String>,
+    /// The in-toto statement's predicate type, for a bundle of a DSSE envelope holding one.
+    pub predicate_type: Option<String>,
 }
 
 /// The outcome of checking a bundle: a refusal is an answer, not an error.
@@ -394,7 +396,7 @@ impl Checker {
         for root in &self.roots {
             match verify(root)? {
                 Ok(result) => {
-                    let proven = proven(&result);
+                    let proven = proven(&result, parsed);
                     let refusal = match signer {
                         Signer::Identity(identity) => identity.refusal(&proven),
                         Signer::Key(_) => None,
@@ -442,7 +444,14 @@ fn run(
     })
 }
 
-fn proven(result: &VerificationResult) -> Proven {
+/// The predicate type of the statement a DSSE bundle signs, once verified.
+fn predicate_type(bundle: &Bundle) -> Option<String> {
+    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else { return None };
+    let statement: serde_json::Value = serde_json::from_slice(envelope.payload.as_bytes()).ok()?;
+    statement["predicateType"].as_str().map(str::to_owned)
+}
+
+fn proven(result: &VerificationResult, bundle: &Bundle) -> Proven {
     let certificate = result.certificate();
     let claims = certificate.map(|c| &c.ci_claims);
     Proven {
@@ -460,5 +469,6 @@ fn proven(result: &VerificationResult) -> Proven {
             times.dedup();
             times
         },
+        predicate_type: predicate_type(bundle),
     }
 }

@@ -476,3 +476,44 @@ fn prov_sigstore_verify_attestation_with_an_ecdsa_key() {
     let (code, said) = check("managed-key-wrong-key_fail", false, None);
     assert_eq!(code, Some(2), "{said}");
 }
+
+/// `verify-attestation --subject`: a Sigstore bundle about any file or digest (npm's real
+/// provenance here), checked against the signer flags alone; another owner is refused, and an
+/// ed25519 key, which checks statements about crates, is sent to `--crate`.
+#[test]
+fn prov_sigstore_verify_attestation_of_any_subject() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sigstore-real");
+    let bundle = dir.join("npm-sigstore-2.0.0.sigstore.json");
+    let package = dir.join("sigstore-2.0.0.tgz");
+    let sha512 = format!("sha512:{:x}", sha2::Sha512::digest(std::fs::read(&package).unwrap()));
+    let check = |subject: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+            .arg("verify-attestation")
+            .arg(&bundle)
+            .args(["--subject", subject])
+            .args(extra)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(dir.to_str().unwrap(), "<dir>");
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, stdout, stderr) = check(package.to_str().unwrap(), &["--owner", "sigstore"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("predicate type: https://slsa.dev/provenance/v1\n") && stdout.ends_with("valid\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = check(&sha512, &["--owner", "sigstore", "--format", "json"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, stdout, _) = check(&sha512, &["--owner", "someone"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("invalid: the certificate's source repository owner is `https://github.com/sigstore`"),
+        "{stdout}"
+    );
+    let ed25519 = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let (code, _, stderr) = check(&sha512, &["--key", ed25519]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("an ed25519 key checks cargo-seal's statements, which are about a crate"), "{stderr}");
+}
