@@ -77,7 +77,7 @@ pub struct Args {
 struct Verified {
     verification: Verification,
     found: Option<Found>,
-    attested: Option<Proven>,
+    attested: Option<Box<Proven>>,
 }
 
 /// PROV-SIGSTORE-BIND: the attestation was refused, nothing rebuilt.
@@ -128,7 +128,7 @@ pub(super) fn run(args: Args, shell: &mut Shell) -> u8 {
         Err(err) => return super::fail(shell, args.format, err.as_ref()),
     };
     match args.format {
-        Format::Human => human(&verification, found.as_ref(), attested.as_ref(), shell),
+        Format::Human => human(&verification, found.as_ref(), attested.as_deref(), shell),
         Format::Json => {
             let mut report = json(&verification, found.as_ref());
             report["attestation"] = match (&args.attestation, &attested) {

@@ -242,7 +242,7 @@ pub struct Proven {
 /// The outcome of checking a bundle: a refusal is an answer, not an error.
 #[derive(Debug)]
 pub enum Checked {
-    Proven(Proven),
+    Proven(Box<Proven>),
     Refused { reason: String },
 }
 
@@ -403,7 +403,7 @@ impl Checker {
                     };
                     return Ok(match refusal {
                         Some(reason) => Checked::Refused { reason },
-                        None => Checked::Proven(proven),
+                        None => Checked::Proven(Box::new(proven)),
                     });
                 }
                 Err(e) => refusals.push(e.to_string()),
