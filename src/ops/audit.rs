@@ -19,11 +19,13 @@ pub struct Request<'a> {
     pub vsa: Option<Vsa<'a>>,
 }
 
-/// AUD-VSA: a signed VSA for each crate judged, one DSSE envelope a line, into `path`.
+/// AUD-VSA: a signed VSA for each crate judged, one envelope (or bundle) a line, into `path`.
 pub struct Vsa<'a> {
     pub key: &'a PrivateKey,
     pub path: PathBuf,
     pub policy: vsa::PolicyRef,
+    /// Bare DSSE envelopes, or Sigstore bundles with a public-key hint (PROV-BUNDLE).
+    pub form: provenance::Form,
 }
 
 /// Where the crates' results come from.
@@ -126,8 +128,8 @@ pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result
 /// whole or not at all; how many.
 fn sign(audited: &[Audited], vsa: &Vsa<'_>) -> Result<usize, Error> {
     let statements: Vec<String> = audited.iter().filter_map(|a| vsa::statement(a, &vsa.policy)).collect();
-    let lines: String =
-        statements.iter().map(|s| dsse::sign(provenance::PAYLOAD_TYPE, s.as_bytes(), vsa.key).to_line()).collect();
+    let sign = |statement: &String| dsse::sign(provenance::PAYLOAD_TYPE, statement.as_bytes(), vsa.key);
+    let lines: String = statements.iter().map(|s| vsa.form.render(&sign(s))).collect();
     provenance::write(&lines, &vsa.path)?;
     Ok(statements.len())
 }

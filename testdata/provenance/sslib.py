@@ -5,8 +5,9 @@ envelopes of its own for cargo-seal to verify.
 
     sslib.py verify ENVELOPE CRATE PUBLIC_KEY_PEM   exit 0 when every check holds
     sslib.py sign CRATE PRIVATE_KEY_PEM OUT         a statement of its own making, pretty-printed
-    sslib.py vsa FILE PUBLIC_KEY_PEM                every line a verified envelope of a SLSA VSA v1
-                                                    (strict parse); prints each subject and result
+    sslib.py vsa FILE PUBLIC_KEY_PEM                every line a verified envelope (bare or in a
+                                                    Sigstore bundle) of a SLSA VSA v1 (strict
+                                                    parse); prints each subject and result
 """
 
 import hashlib
@@ -61,7 +62,11 @@ def vsa(path, public_key_path):
     with open(path) as f:
         lines = [line for line in f.read().splitlines() if line.strip()]
     for line in lines:
-        envelope = Envelope.from_dict(json.loads(line))
+        document = json.loads(line)
+        # A Sigstore bundle (cargo seal audit --vsa-bundle) carries the envelope.
+        if document.get("mediaType") == "application/vnd.dev.sigstore.bundle.v0.3+json":
+            document = document["dsseEnvelope"]
+        envelope = Envelope.from_dict(document)
         envelope.verify([key], 1)  # raises VerificationError
         statement = json.loads(envelope.payload)
         if statement["predicateType"] != "https://slsa.dev/verification_summary/v1":

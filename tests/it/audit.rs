@@ -920,4 +920,26 @@ fn aud_vsa_per_crate_verified_by_securesystemslib() {
     let (code, _, err) = world.audit(&["--attest", "audit.key", "--vsa", "vsa.intoto.jsonl"]);
     assert_eq!(code, Some(1), "{err}");
     assert_eq!(std::fs::read(world.root.join("vsa.intoto.jsonl")).unwrap(), first, "the same audit, the same bytes");
+
+    // As Sigstore bundles: the same envelopes, each with a public-key hint.
+    let (code, _, err) = world.audit(&["--attest", "audit.key", "--vsa", "vsa.sigstore.jsonl", "--vsa-bundle"]);
+    assert_eq!(code, Some(1), "{err}");
+    let bundles = std::fs::read_to_string(world.root.join("vsa.sigstore.jsonl")).unwrap();
+    let envelopes: Vec<serde_json::Value> = bundles
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["dsseEnvelope"].clone())
+        .collect();
+    let first: Vec<serde_json::Value> =
+        String::from_utf8(first).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(envelopes, first);
+    let checked = Command::new(support::python())
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/provenance/sslib.py"))
+        .args([
+            "vsa".as_ref(),
+            world.root.join("vsa.sigstore.jsonl").as_os_str(),
+            world.root.join("audit.key.pub").as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", support::describe("sslib.py vsa", &checked));
 }

@@ -14,6 +14,7 @@ use crate::ops::{
     self,
     audit::{Download, Event, Outcome, Request, Results, Vsa},
 };
+use crate::provenance;
 use crate::sigstore::Checker;
 
 mod html;
@@ -119,6 +120,10 @@ pub struct Args {
     /// Where the signed VSAs go: one DSSE envelope per crate and line
     #[arg(long, value_name = "FILE", requires = "attest")]
     vsa: Option<PathBuf>,
+
+    /// Write each VSA as a Sigstore bundle v0.3 (the envelope with a public-key hint)
+    #[arg(long, requires = "attest")]
+    vsa_bundle: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -241,6 +246,7 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
                     .zip(policy.sha256.clone())
                     .map(|(path, sha256)| (relative_uri(path, &cwd), sha256)),
             },
+            form: if args.vsa_bundle { provenance::Form::Bundle } else { provenance::Form::Envelope },
         }),
         _ => None,
     };
