@@ -5,7 +5,7 @@
 
 mod url;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use url::RepositoryUrl;
@@ -28,7 +28,13 @@ pub enum FoundBy {
     /// A commit whose tree holds the crate's `Cargo.toml.orig` at the package's directory, the one
     /// with the most files identical to the crate's: `identical` of the `compared` files (those
     /// kept as text) are. Fewer than all means the crate's sources are in no commit.
-    Content { identical: usize, compared: usize },
+    Content {
+        identical: usize,
+        compared: usize,
+        /// Other states of the package directory as close: the earliest commit was chosen.
+        #[serde(default)]
+        tied: usize,
+    },
 }
 
 impl std::fmt::Display for FoundBy {
@@ -37,7 +43,7 @@ impl std::fmt::Display for FoundBy {
         match self {
             FoundBy::VcsInfo => f.write_str("`.cargo_vcs_info.json`"),
             FoundBy::Tag(tag) => write!(f, "tag `{tag}`"),
-            FoundBy::Content { identical, compared } => {
+            FoundBy::Content { identical, compared, .. } => {
                 write!(f, "content, {identical} of {compared} files identical")
             }
         }
@@ -80,12 +86,18 @@ impl Found {
                 ),
             ));
         }
-        if let FoundBy::Content { identical, compared } = self.by
-            && identical < compared
-        {
-            notes.push(Explanation::new("DISC-CONTENT", format!(
-                "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
-            )));
+        if let FoundBy::Content { identical, compared, tied } = self.by {
+            if identical < compared {
+                notes.push(Explanation::new("DISC-CONTENT", format!(
+                    "no commit holds the crate's sources: the closest by content holds {identical} of its {compared} files"
+                )));
+            }
+            if tied > 0 {
+                notes.push(Explanation::new("DISC-CONTENT", format!(
+                    "{tied} other state(s) of the package's directory hold the crate's files as closely: the earliest \
+                     commit of them was chosen"
+                )));
+            }
         }
         notes
     }
@@ -315,7 +327,7 @@ impl Wanted {
             let (name, version) = (self.name.clone(), self.version.clone());
             return Err(Error::CommitNotFound { name, version, recorded: recorded_missing, dirty: self.dirty });
         };
-        let by = FoundBy::Content { identical: best.identical, compared: best.compared };
+        let by = FoundBy::Content { identical: best.identical, compared: best.compared, tied: best.tied };
         Ok(Found { commit: best.commit, by, recorded_missing, path: Some(best.dir), moved: false })
     }
 }
@@ -370,42 +382,124 @@ fn holds_package(repo: &gix::Repository, commit: &str, dir: &str, name: &str, ve
 /// DISC-CONTENT: at most this many commits are looked at.
 const MAX_COMMITS: usize = 20_000;
 
-/// DISC-CONTENT: the commit, among those the repository's references reach, whose tree holds the
-/// crate's `Cargo.toml.orig` as `<dir>/Cargo.toml` for one of `dirs`, with the most of the crate's
-/// other files (those kept as text) identical at `<dir>/<path>`; the newest of equals. `None`
-/// when no tree holds that manifest.
+/// DISC-CONTENT: among the commits the repository's references reach, those whose tree holds the
+/// crate's `Cargo.toml.orig` as `<dir>/Cargo.toml` for one of `dirs` are candidates. The best has
+/// the most of the crate's other files (those kept as text) identical at `<dir>/<path>`, then the
+/// fewest of its files missing there, then the fewest files there the crate lacks; of equals, the
+/// earliest ([`Candidate::key`]): the release, rather than a later commit that only added a file.
+/// `None` when no tree holds that manifest.
 fn by_content(open: &gix::Repository, entries: &[ArchivedEntry], dirs: &[String]) -> Option<ContentMatch> {
     use gix::objs::Kind;
     let hash = |text: &str| gix::objs::compute_hash(open.object_hash(), Kind::Blob, text.as_bytes()).ok();
     let manifest = hash(entries.iter().find(|e| e.rel_path() == "Cargo.toml.orig")?.text.as_deref()?)?;
     let generated = ["Cargo.toml", "Cargo.toml.orig", "Cargo.lock", VCS_INFO_FILE];
+    let files: Vec<&str> = entries.iter().map(ArchivedEntry::rel_path).filter(|rel| !generated.contains(rel)).collect();
     let sources: Vec<(&str, gix::ObjectId)> = entries
         .iter()
         .filter(|e| !generated.contains(&e.rel_path()))
         .filter_map(|e| Some((e.rel_path(), hash(e.text.as_deref()?)?)))
         .collect();
+    let packaged: BTreeSet<&str> = entries.iter().map(|e| e.rel_path()).chain(["Cargo.toml"]).collect();
     let tips: Vec<gix::ObjectId> =
         open.references().ok()?.all().ok()?.filter_map(|r| r.ok()?.peel_to_id().ok().map(|id| id.detach())).collect();
-    let mut best: Option<ContentMatch> = None;
-    for info in open.rev_walk(tips).all().ok()?.take(MAX_COMMITS) {
+    // Commits whose package directory is one tree share its rank: each tree is ranked once.
+    let mut ranks: BTreeMap<gix::ObjectId, Rank> = BTreeMap::new();
+    let mut best: Option<(Rank, Candidate)> = None;
+    // The package directory's trees ranked as the best: more than one is a tie.
+    let mut alike: BTreeSet<gix::ObjectId> = BTreeSet::new();
+    for (order, info) in open.rev_walk(tips).all().ok()?.take(MAX_COMMITS).enumerate() {
         let Ok(info) = info else { continue };
-        let Some(tree) = info.object().ok().and_then(|commit| commit.tree().ok()) else { continue };
-        let blob = |dir: &str, rel: &str| {
-            let path = if dir.is_empty() { rel.to_owned() } else { format!("{dir}/{rel}") };
-            tree.lookup_entry_by_path(path).ok().flatten().map(|entry| entry.object_id())
-        };
+        let Some(commit) = info.object().ok() else { continue };
+        let Some(tree) = commit.tree().ok() else { continue };
+        let time = commit.time().map_or(0, |t| t.seconds);
         for dir in dirs {
-            if blob(dir, "Cargo.toml") != Some(manifest) {
+            let entry = |rel: &str| {
+                let path = if dir.is_empty() { rel.to_owned() } else { format!("{dir}/{rel}") };
+                tree.lookup_entry_by_path(path).ok().flatten()
+            };
+            if entry("Cargo.toml").map(|e| e.object_id()) != Some(manifest) {
                 continue;
             }
-            let identical = sources.iter().filter(|(rel, id)| blob(dir, rel) == Some(*id)).count();
-            if best.as_ref().is_none_or(|best| identical > best.identical) {
-                let (commit, dir, compared) = (info.id.to_string(), dir.clone(), sources.len());
-                best = Some(ContentMatch { commit, dir, identical, compared });
+            let Some(package) = (if dir.is_empty() { Some(tree.id) } else { entry(dir).map(|e| e.object_id()) }) else {
+                continue;
+            };
+            let rank = *ranks.entry(package).or_insert_with(|| {
+                let identical =
+                    sources.iter().filter(|(rel, id)| entry(rel).map(|e| e.object_id()) == Some(*id)).count();
+                let missing = files.iter().filter(|rel| entry(rel).is_none()).count();
+                Rank { identical, missing, extra: extra_files(open, package, &packaged) }
+            });
+            let candidate = Candidate { time, order, commit: info.id, dir: dir.clone() };
+            let earlier = |chosen: &Candidate| candidate.key() < chosen.key();
+            match &best {
+                Some((held, chosen)) if rank == *held => {
+                    alike.insert(package);
+                    if earlier(chosen) {
+                        best = Some((rank, candidate));
+                    }
+                }
+                Some((held, _)) if !rank.better(held) => {}
+                _ => {
+                    alike = BTreeSet::from([package]);
+                    best = Some((rank, candidate));
+                }
             }
         }
     }
-    best
+    let (rank, chosen) = best?;
+    let (commit, dir, identical, compared) = (chosen.commit.to_string(), chosen.dir, rank.identical, sources.len());
+    Some(ContentMatch { commit, dir, identical, compared, tied: alike.len() - 1 })
+}
+
+/// DISC-CONTENT: how closely a package directory holds a crate's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rank {
+    identical: usize,
+    missing: usize,
+    extra: usize,
+}
+
+impl Rank {
+    fn better(&self, other: &Rank) -> bool {
+        (other.identical, self.missing, self.extra) < (self.identical, other.missing, other.extra)
+    }
+}
+
+/// A commit whose tree holds the crate's manifest in `dir`.
+struct Candidate {
+    time: i64,
+    /// Its place in the walk from the references, which meets a commit before its parents.
+    order: usize,
+    commit: gix::ObjectId,
+    dir: String,
+}
+
+impl Candidate {
+    /// Earliest first: by commit time, then (for equal times) the deepest in the walk, then id.
+    fn key(&self) -> (i64, std::cmp::Reverse<usize>, gix::ObjectId) {
+        (self.time, std::cmp::Reverse(self.order), self.commit)
+    }
+}
+
+/// DISC-CONTENT: the files of the package directory `tree` that are not among the crate's
+/// `packaged` paths, those of packages nested in it aside (cargo leaves them out).
+fn extra_files(open: &gix::Repository, tree: gix::ObjectId, packaged: &BTreeSet<&str>) -> usize {
+    let Ok(tree) = open.find_tree(tree) else { return 0 };
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    if tree.traverse().breadthfirst(&mut recorder).is_err() {
+        return 0;
+    }
+    let paths: Vec<String> = recorder
+        .records
+        .iter()
+        .filter(|e| e.mode.is_blob() || e.mode.is_link())
+        .map(|e| e.filepath.to_string())
+        .collect();
+    let nested: Vec<&str> =
+        paths.iter().filter_map(|p| p.strip_suffix("/Cargo.toml")).filter(|dir| !dir.is_empty()).collect();
+    let inside_nested =
+        |path: &str| nested.iter().any(|dir| path.strip_prefix(dir).is_some_and(|r| r.starts_with('/')));
+    paths.iter().filter(|p| !packaged.contains(p.as_str()) && !inside_nested(p)).count()
 }
 
 /// The commit [`by_content`] chose.
@@ -414,6 +508,9 @@ struct ContentMatch {
     dir: String,
     identical: usize,
     compared: usize,
+    /// Other states of the package directory that held the crate's files as closely (the
+    /// earliest commit of them all was chosen).
+    tied: usize,
 }
 
 /// DISC-TAGS: the tag names releases of `name` `version` are published under, most specific

@@ -520,7 +520,7 @@ fn aud_finds_an_untagged_commit_by_content() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let plain = &report["crates"][0];
     // Of the files compared (those kept as text, besides the manifests), `src/lib.rs` is identical.
-    let by_content = serde_json::json!({ "content": { "identical": 1, "compared": 1 } });
+    let by_content = serde_json::json!({ "content": { "identical": 1, "compared": 1, "tied": 0 } });
     assert_eq!(
         (&plain["commit_found_by"], plain["commit"].as_str()),
         (&by_content, Some(commits[1].as_str())),
@@ -942,4 +942,58 @@ fn aud_vsa_per_crate_verified_by_securesystemslib() {
         .output()
         .unwrap();
     assert!(checked.status.success(), "{}", support::describe("sslib.py vsa", &checked));
+}
+
+/// DISC-CONTENT ranks by exactness, then age: a crate published (outside git) from a release
+/// commit that later commits only added to (an empty commit, a renamed file the package
+/// excludes, then a new file `LATER.txt`) is traced to the release, not to the newest commit that
+/// holds every file of it; the renamed file's commit is as close (the same files, one the crate
+/// lacks), which the report notes as a tie.
+#[test]
+fn aud_content_search_picks_the_release_over_later_commits() {
+    let mut world = World::new();
+    let repo = world.mirrors.join("github.com/owner/later");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    let manifest = "[package]\nname = \"later\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+                    description = \"d\"\nrepository = \"https://github.com/owner/later\"\nexclude = [\"notes*\"]\n";
+    std::fs::write(repo.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(repo.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    std::fs::write(repo.join("notes.txt"), "not packaged\n").unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "release 0.1.0"]);
+    let release = git(&repo, &["rev-parse", "HEAD"]);
+    // Published from a copy of the release's files, outside git: only the content search finds it.
+    let copy = world.root.join("copy");
+    std::fs::create_dir_all(copy.join("src")).unwrap();
+    std::fs::write(copy.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(copy.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let target = world.root.join("copy-target");
+    package(&copy, &target, &["--allow-dirty"]);
+    world.cache_and_lock("later", &std::fs::read(target.join("package/later-0.1.0.crate")).unwrap());
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "nothing"]);
+    git(&repo, &["mv", "notes.txt", "notes-2.txt"]);
+    git(&repo, &["commit", "-q", "-m", "rename the notes"]);
+    std::fs::write(repo.join("LATER.txt"), "added after the release\n").unwrap();
+    git(&repo, &["add", "LATER.txt"]);
+    git(&repo, &["commit", "-q", "-m", "a file after the release"]);
+
+    let (_, out, err) = world.audit(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let later = &report["crates"][0];
+    assert_eq!(later["commit"], release.as_str(), "{later:#}");
+    assert_eq!(
+        later["commit_found_by"],
+        serde_json::json!({ "content": { "identical": 1, "compared": 1, "tied": 1 } })
+    );
+    // Rebuilt from the release: the same sources (the published crate has no `.cargo_vcs_info.json`).
+    assert_eq!(later["verdict"], "same-sources", "{later:#}");
+    let notes: Vec<&str> =
+        later["explanations"].as_array().unwrap().iter().filter_map(|e| e["text"].as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("1 other state(s) of the package's directory hold the crate's files as closely")),
+        "{notes:?}"
+    );
 }
