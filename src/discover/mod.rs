@@ -5,6 +5,7 @@
 
 mod url;
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -402,9 +403,12 @@ fn by_content(open: &gix::Repository, entries: &[ArchivedEntry], dirs: &[String]
     let packaged: BTreeSet<&str> = entries.iter().map(|e| e.rel_path()).chain(["Cargo.toml"]).collect();
     let tips: Vec<gix::ObjectId> =
         open.references().ok()?.all().ok()?.filter_map(|r| r.ok()?.peel_to_id().ok().map(|id| id.detach())).collect();
-    // Commits whose package directory is one tree share its rank: each tree is ranked once.
-    let mut ranks: BTreeMap<gix::ObjectId, Rank> = BTreeMap::new();
-    let mut best: Option<(Rank, Candidate)> = None;
+    // Each tree of the package directory is ranked once; its extra files, which take a walk of
+    // the tree, are counted only when it ties with the best on the rest.
+    let mut closeness: BTreeMap<gix::ObjectId, Closeness> = BTreeMap::new();
+    let mut extras: BTreeMap<gix::ObjectId, usize> = BTreeMap::new();
+    let mut extra = |tree: gix::ObjectId| *extras.entry(tree).or_insert_with(|| extra_files(open, tree, &packaged));
+    let mut best: Option<(gix::ObjectId, Closeness, Candidate)> = None;
     // The package directory's trees ranked as the best: more than one is a tie.
     let mut alike: BTreeSet<gix::ObjectId> = BTreeSet::new();
     for (order, info) in open.rev_walk(tips).all().ok()?.take(MAX_COMMITS).enumerate() {
@@ -420,48 +424,60 @@ fn by_content(open: &gix::Repository, entries: &[ArchivedEntry], dirs: &[String]
             if entry("Cargo.toml").map(|e| e.object_id()) != Some(manifest) {
                 continue;
             }
-            let Some(package) = (if dir.is_empty() { Some(tree.id) } else { entry(dir).map(|e| e.object_id()) }) else {
-                continue;
+            let package = match dir.is_empty() {
+                true => tree.id,
+                false => match tree.lookup_entry_by_path(dir).ok().flatten() {
+                    Some(entry) => entry.object_id(),
+                    None => continue,
+                },
             };
-            let rank = *ranks.entry(package).or_insert_with(|| {
-                let identical =
-                    sources.iter().filter(|(rel, id)| entry(rel).map(|e| e.object_id()) == Some(*id)).count();
-                let missing = files.iter().filter(|rel| entry(rel).is_none()).count();
-                Rank { identical, missing, extra: extra_files(open, package, &packaged) }
+            let close = *closeness.entry(package).or_insert_with(|| Closeness {
+                identical: sources.iter().filter(|(rel, id)| entry(rel).map(|e| e.object_id()) == Some(*id)).count(),
+                missing: files.iter().filter(|rel| entry(rel).is_none()).count(),
             });
             let candidate = Candidate { time, order, commit: info.id, dir: dir.clone() };
-            let earlier = |chosen: &Candidate| candidate.key() < chosen.key();
-            match &best {
-                Some((held, chosen)) if rank == *held => {
+            let ranked = match &best {
+                None => Ordering::Greater,
+                // Fewer extra files rank higher.
+                Some((held, held_close, _)) => close.cmp(held_close).then_with(|| extra(*held).cmp(&extra(package))),
+            };
+            match ranked {
+                Ordering::Greater => {
+                    alike = BTreeSet::from([package]);
+                    best = Some((package, close, candidate));
+                }
+                Ordering::Equal => {
                     alike.insert(package);
-                    if earlier(chosen) {
-                        best = Some((rank, candidate));
+                    if best.as_ref().is_some_and(|(_, _, chosen)| candidate.key() < chosen.key()) {
+                        best = Some((package, close, candidate));
                     }
                 }
-                Some((held, _)) if !rank.better(held) => {}
-                _ => {
-                    alike = BTreeSet::from([package]);
-                    best = Some((rank, candidate));
-                }
+                Ordering::Less => {}
             }
         }
     }
-    let (rank, chosen) = best?;
-    let (commit, dir, identical, compared) = (chosen.commit.to_string(), chosen.dir, rank.identical, sources.len());
+    let (_, close, chosen) = best?;
+    let (commit, dir, identical, compared) = (chosen.commit.to_string(), chosen.dir, close.identical, sources.len());
     Some(ContentMatch { commit, dir, identical, compared, tied: alike.len() - 1 })
 }
 
-/// DISC-CONTENT: how closely a package directory holds a crate's files.
+/// DISC-CONTENT: how closely a package directory holds a crate's files, extra files aside: more
+/// identical, then fewer missing, ranks higher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rank {
+struct Closeness {
     identical: usize,
     missing: usize,
-    extra: usize,
 }
 
-impl Rank {
-    fn better(&self, other: &Rank) -> bool {
-        (other.identical, self.missing, self.extra) < (self.identical, other.missing, other.extra)
+impl Ord for Closeness {
+    fn cmp(&self, other: &Closeness) -> Ordering {
+        self.identical.cmp(&other.identical).then(other.missing.cmp(&self.missing))
+    }
+}
+
+impl PartialOrd for Closeness {
+    fn partial_cmp(&self, other: &Closeness) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 

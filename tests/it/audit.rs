@@ -997,3 +997,37 @@ fn aud_content_search_picks_the_release_over_later_commits() {
         "{notes:?}"
     );
 }
+
+/// DISC-CONTENT in a package directory below the root: a crate packaged from `crates/deep`
+/// whose recorded commit was rewritten away (amended, then pruned) is traced by content to the
+/// rewritten commit, in the recorded `path_in_vcs`.
+#[test]
+fn aud_content_search_in_the_recorded_package_directory() {
+    let mut world = World::new();
+    let repo = world.mirrors.join("github.com/owner/deep");
+    let package_dir = repo.join("crates/deep");
+    std::fs::create_dir_all(package_dir.join("src")).unwrap();
+    std::fs::write(
+        package_dir.join("Cargo.toml"),
+        "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\n\
+         repository = \"https://github.com/owner/deep\"\n",
+    )
+    .unwrap();
+    std::fs::write(package_dir.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "release"]);
+    let target = world.root.join("target");
+    package(&package_dir, &target, &[]);
+    world.cache_and_lock("deep", &std::fs::read(target.join("package/deep-0.1.0.crate")).unwrap());
+    git(&repo, &["commit", "-q", "--amend", "-m", "release, reworded"]);
+    git(&repo, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&repo, &["gc", "-q", "--prune=now"]);
+    let rewritten = git(&repo, &["rev-parse", "HEAD"]);
+
+    let (_, out, err) = world.audit(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let deep = &report["crates"][0];
+    assert_eq!(deep["commit"], rewritten.as_str(), "{deep:#}");
+    assert_eq!(deep["commit_found_by"]["content"]["identical"], 1, "{deep:#}");
+}
