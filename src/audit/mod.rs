@@ -454,7 +454,8 @@ fn read_cached(path: &Path, tool: &str) -> Option<Cached> {
     (cached.tool == tool).then_some(cached)
 }
 
-/// Keeps a result; a cache that cannot be written only costs the next run a verification.
+/// Keeps a result; a cache that cannot be written (read-only, say) only costs the next run a
+/// verification.
 fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
     let cached = Cached {
         tool: tool.to_owned(),
@@ -464,10 +465,18 @@ fn write_cached(path: &Path, tool: &str, verdict: Verdict, audited: &Audited) {
         cargo: audited.cargo.clone(),
     };
     let text = serde_json::to_string(&cached).expect("plain data serializes");
-    let written = path.parent().map(std::fs::create_dir_all).transpose().and_then(|_| {
-        let temp = path.with_extension("tmp");
-        std::fs::write(&temp, text)?;
-        std::fs::rename(&temp, path)
+    // AUD-CACHE: a temporary file of its own, renamed into place: processes sharing the cache
+    // (shards on one volume) never read a torn entry, whichever writes last.
+    let Some(dir) = path.parent() else { return };
+    let written = std::fs::create_dir_all(dir).and_then(|()| {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".seal-").suffix(".tmp");
+        // Readable by whoever shares the cache: a new file's mode (0666 less the umask).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut temp = builder.tempfile_in(dir)?;
+        std::io::Write::write_all(&mut temp, text.as_bytes())?;
+        temp.persist(path).map_err(|e| e.error)
     });
     drop(written);
 }

@@ -1031,3 +1031,63 @@ fn aud_content_search_in_the_recorded_package_directory() {
     assert_eq!(deep["commit"], rewritten.as_str(), "{deep:#}");
     assert_eq!(deep["commit_found_by"]["content"]["identical"], 1, "{deep:#}");
 }
+
+/// The shard protocol of `deploy/` run locally: four `--shard K/4` processes at once, sharing one
+/// result cache (AUD-CACHE: concurrent writers), their jsonl outputs merged into the report one
+/// process makes. The cache is then moved elsewhere and made read-only: a run reading it there
+/// verifies nothing again (its keys are contents, not paths) and reports the same.
+#[test]
+fn aud_concurrent_shards_share_a_portable_cache() {
+    let mut world = World::new();
+    world.publish("honest", true, |b| b);
+    world.publish("tampered", true, tampered);
+    world.publish("second", true, |b| b);
+    world.publish("third", true, |b| b);
+    std::fs::write(world.root.join("Cargo.lock"), &world.lock).unwrap();
+    let lock = world.root.join("Cargo.lock");
+    let shards: Vec<_> = (1..=4)
+        .map(|k| {
+            let out = world.root.join(format!("shard-{k}.jsonl"));
+            let child = Command::new(env!("CARGO_BIN_EXE_cargo-seal"))
+                .args(["audit", "--lockfile", lock.to_str().unwrap(), "--repos", world.mirrors.to_str().unwrap()])
+                .args(["--shard", &format!("{k}/4"), "--format", "jsonl", "-o", out.to_str().unwrap()])
+                .env("CARGO_HOME", &world.home)
+                .env("XDG_CACHE_HOME", world.root.join("cache"))
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            (child, out)
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    for (mut child, out) in shards {
+        assert!(matches!(child.wait().unwrap().code(), Some(0 | 1)));
+        outputs.push(out);
+    }
+    let cache = world.root.join("cache/cargo-seal/audit");
+    let entries = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap());
+    let mut entries: Vec<String> = entries.collect();
+    entries.sort();
+    assert_eq!(entries.len(), 4, "one entry per crate, no temporary left: {entries:?}");
+    assert!(entries.iter().all(|e| e.ends_with(".json") && !e.starts_with('.')), "{entries:?}");
+    let mut merge = vec!["--lockfile", lock.to_str().unwrap(), "--format", "json", "--merge"];
+    merge.extend(outputs.iter().map(|p| p.to_str().unwrap()));
+    let (code, merged, err) = world.seal(&merge, &[]);
+    let (_, one_run, _) = world.audit(&["--format", "json", "--no-cache"]);
+    assert_eq!((code, merged.as_str()), (Some(1), one_run.as_str()), "{err}");
+
+    // Elsewhere, read-only.
+    let moved = world.root.join("elsewhere");
+    std::fs::create_dir_all(moved.join("cargo-seal")).unwrap();
+    std::fs::rename(world.root.join("cache/cargo-seal/audit"), moved.join("cargo-seal/audit")).unwrap();
+    let read_only = |dir: &std::path::Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    read_only(&moved.join("cargo-seal/audit"), 0o555);
+    let moved_str = moved.to_str().unwrap().to_owned();
+    let (_, again, err) = world.audit_with(&["--format", "json"], &[("XDG_CACHE_HOME", moved_str.as_str())]);
+    read_only(&moved.join("cargo-seal/audit"), 0o755);
+    assert_eq!(again, one_run, "{err}");
+    assert_eq!(err.matches("verified earlier").count(), 4, "{err}");
+}

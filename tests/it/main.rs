@@ -10,6 +10,7 @@ mod atomic;
 mod audit;
 mod cli;
 mod corpus;
+mod deploy;
 mod determinism;
 mod diff;
 mod discover;
