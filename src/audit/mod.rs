@@ -2,6 +2,7 @@
 //! lock checksum and verified against the repository and commit discovery finds for it
 //! (`DISC-*`), in parallel, judged by a policy. Verification is `verify`'s own code.
 
+pub mod crates;
 pub mod merge;
 mod policy;
 pub mod vsa;
@@ -184,6 +185,8 @@ pub enum Error {
     NoMatch { spec: String, similar: Option<String> },
     #[error("no crate of `{}` is left to audit: {why}", lockfile.display())]
     Empty { lockfile: PathBuf, why: &'static str },
+    #[error("cannot audit the crates listed in `{}`: {reason}", path.display())]
+    Crates { path: PathBuf, reason: String },
     #[error("failed to download the crates of `{}`", manifest.display())]
     Download { manifest: PathBuf, source: Box<crate::cargo::Error> },
 }

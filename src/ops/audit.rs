@@ -6,12 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{self, Audited, Exception, Locked, Policy, Progress, Selection, merge, vsa};
+use crate::audit::{self, Audited, Exception, Locked, Policy, Progress, Selection, crates, merge, vsa};
 use crate::provenance::{self, PrivateKey, dsse};
 
 /// What to audit, and how.
 pub struct Request<'a> {
-    pub lockfile: PathBuf,
+    pub input: Input,
     pub policy: &'a Policy,
     pub selection: Selection,
     pub results: Results<'a>,
@@ -26,6 +26,14 @@ pub struct Vsa<'a> {
     pub policy: vsa::PolicyRef,
     /// Bare DSSE envelopes, or Sigstore bundles with a public-key hint (PROV-BUNDLE).
     pub form: provenance::Form,
+}
+
+/// Which crates.
+pub enum Input {
+    /// The registry packages of this lock file.
+    Lockfile(PathBuf),
+    /// AUD-CRATES: those listed in this file, resolved by this cargo.
+    Crates { path: PathBuf, cargo: crate::cargo::Cargo },
 }
 
 /// Where the crates' results come from.
@@ -89,8 +97,18 @@ pub enum Error {
 
 /// The whole audit.
 pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
-    let Request { lockfile, policy, selection, results, vsa } = request;
-    let locked = audit::locked(&lockfile)?;
+    let Request { input, policy, selection, results, vsa } = request;
+    // AUD-CRATES: a list is resolved into a scratch package's lock, kept until the run ends.
+    let (lockfile, locked, resolved) = match input {
+        Input::Lockfile(path) => {
+            let locked = audit::locked(&path)?;
+            (path, locked, None)
+        }
+        Input::Crates { path, cargo } => {
+            let resolved = crates::resolve(&crates::read(&path)?, &path, &cargo)?;
+            (path, resolved.crates.clone(), Some(resolved))
+        }
+    };
     // Judged against the whole lock file, so that every shard says the same.
     let unused: Vec<Exception> = policy.unused(&locked).into_iter().cloned().collect();
     for exception in &unused {
@@ -105,7 +123,10 @@ pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result
             if let Some(download) = download
                 && !audit::missing(&crates, &options.cargo_home).is_empty()
             {
-                let manifest = workspace_manifest(&lockfile, download.manifest)?;
+                let manifest = match &resolved {
+                    Some(resolved) => resolved.manifest.clone(),
+                    None => workspace_manifest(&lockfile, download.manifest)?,
+                };
                 audit::download(&manifest, &options.settings.cargo)?;
             }
             observe(Event::Verifying { crates: crates.len() });

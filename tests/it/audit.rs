@@ -1091,3 +1091,72 @@ fn aud_concurrent_shards_share_a_portable_cache() {
     assert_eq!(again, one_run, "{err}");
     assert_eq!(err.matches("verified earlier").count(), 4, "{err}");
 }
+
+/// AUD-CRATES: `--crates FILE` audits the crates a list names, resolved by cargo (here against a
+/// local registry standing in for crates.io in the private cargo home, holding the same crates):
+/// `name@version` as pinned, `name` at the newest version; reports point at the list's lines; a
+/// line that is no crate, and a crate cargo cannot resolve, stop the run naming the file.
+#[test]
+fn aud_crates_from_a_list_resolved_by_cargo() {
+    let mut world = World::new();
+    world.publish("honest", true, |b| b);
+    world.publish("tampered", true, tampered);
+    let registry = world.root.join("registry");
+    for (name, prefix) in [("honest", "ho/ne"), ("tampered", "ta/mp")] {
+        let bytes = std::fs::read(world.home.join(CACHE).join(format!("{name}-0.1.0.crate"))).unwrap();
+        let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        std::fs::create_dir_all(registry.join("index").join(prefix)).unwrap();
+        std::fs::write(registry.join(format!("{name}-0.1.0.crate")), &bytes).unwrap();
+        let line = serde_json::json!({
+            "name": name, "vers": "0.1.0", "deps": [], "cksum": checksum, "features": {}, "yanked": false,
+        });
+        std::fs::write(registry.join("index").join(prefix).join(name), format!("{line}\n")).unwrap();
+    }
+    std::fs::write(
+        world.home.join("config.toml"),
+        format!(
+            "[source.crates-io]\nreplace-with = \"fixtures\"\n\n[source.fixtures]\nlocal-registry = \"{}\"\n",
+            registry.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(world.root.join("crates.txt"), "# audited\nhonest@0.1.0\n\ntampered  # the newest\n").unwrap();
+    let mirrors = world.mirrors.to_str().unwrap().to_owned();
+    let audit = |list: &str, format: &str| {
+        world.seal(&["--crates", list, "--repos", &mirrors, "--offline", "--format", format], &[])
+    };
+    let (code, out, err) = audit("crates.txt", "json");
+    assert_eq!(code, Some(1), "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["lockfile"], "<root>/crates.txt");
+    let verdicts: Vec<(&str, &str)> = report["crates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(verdicts, [("honest", "identical"), ("tampered", "differs")]);
+    let (_, sarif, _) = audit("crates.txt", "sarif");
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        (&location["artifactLocation"]["uri"], &location["region"]["startLine"]),
+        (&"crates.txt".into(), &4.into())
+    );
+
+    std::fs::write(world.root.join("bad.txt"), "honest@0.1\n").unwrap();
+    let (code, _, err) = audit("bad.txt", "human");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("cannot audit the crates listed in `<root>/bad.txt`: line 1: `honest@0.1` has no exact version"),
+        "{err}"
+    );
+    std::fs::write(world.root.join("unknown.txt"), "honest\nnowhere-to-be-found\n").unwrap();
+    let (code, _, err) = audit("unknown.txt", "human");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("cannot audit the crates listed in `<root>/unknown.txt`: cargo could not resolve them"),
+        "{err}"
+    );
+    assert!(err.contains("nowhere-to-be-found"), "{err}");
+}

@@ -12,7 +12,7 @@ use crate::compare::Verdict;
 use crate::ops::attestation::Directory;
 use crate::ops::{
     self,
-    audit::{Download, Event, Outcome, Request, Results, Vsa},
+    audit::{Download, Event, Input, Outcome, Request, Results, Vsa},
 };
 use crate::provenance;
 use crate::sigstore::Checker;
@@ -35,6 +35,11 @@ pub struct Args {
     /// The Cargo.lock to audit
     #[arg(long, value_name = "PATH")]
     lockfile: Option<PathBuf>,
+
+    /// Audit the crates listed in FILE instead of a lock file: `name@version` or `name` (the
+    /// newest in the index) a line, resolved by cargo
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["lockfile", "manifest_path"])]
+    crates: Option<PathBuf>,
 
     /// Only these crates (`name` or `name@version`, repeatable)
     #[arg(short, long, value_name = "SPEC")]
@@ -184,9 +189,10 @@ fn attestations(args: &Args) -> Result<Option<Directory>, Box<dyn std::error::Er
 
 fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Error>> {
     let cwd = std::env::current_dir()?;
-    let lockfile = match (&args.lockfile, &args.manifest_path) {
-        (Some(lockfile), _) => cwd.join(lockfile),
-        (None, manifest) => find_lockfile(&cwd, manifest.as_deref())?,
+    let lockfile = match (&args.crates, &args.lockfile, &args.manifest_path) {
+        (Some(list), ..) => cwd.join(list),
+        (None, Some(lockfile), _) => cwd.join(lockfile),
+        (None, None, manifest) => find_lockfile(&cwd, manifest.as_deref())?,
     };
     let policy = match &args.policy {
         Some(path) => Policy::read(path, args.accept)?,
@@ -250,7 +256,11 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         }),
         _ => None,
     };
-    let request = Request { lockfile: lockfile.clone(), policy: &policy, selection, results, vsa };
+    let input = match &args.crates {
+        Some(_) => Input::Crates { path: lockfile.clone(), cargo: verify_settings(args.offline)?.cargo },
+        None => Input::Lockfile(lockfile.clone()),
+    };
+    let request = Request { input, policy: &policy, selection, results, vsa };
     // The crates being verified now, for the progress bar.
     let in_flight: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let outcome = ops::audit::run(request, &|event| match event {
