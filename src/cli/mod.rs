@@ -50,7 +50,7 @@ enum Command {
     /// Rebuild a published crate from the commit it records and prove whether it matches
     Verify(verify::Args),
     /// Verify every registry crate of a lock file against the repository and commit it came from
-    Audit(audit::Args),
+    Audit(Box<audit::Args>),
     /// Make an ed25519 key pair for `attest` and `package --attest`
     Keygen(provenance::KeygenArgs),
     /// Sign an in-toto provenance statement for a `.crate`: this key vouches it was built from its commit
@@ -106,7 +106,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Inspect(args) => inspect::run(args, &mut Shell::from_env()),
         Command::Diff(args) => diff::run(args, &mut Shell::from_env()),
         Command::Verify(args) => verify::run(args, &mut Shell::from_env()),
-        Command::Audit(args) => audit::run(args, &mut Shell::from_env()),
+        Command::Audit(args) => audit::run(*args, &mut Shell::from_env()),
         Command::Keygen(args) => provenance::keygen(args, &mut Shell::from_env()),
         Command::Attest(args) => provenance::attest(args, &mut Shell::from_env()),
         Command::VerifyAttestation(args) => provenance::verify_attestation(args, &mut Shell::from_env()),
