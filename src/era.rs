@@ -1,4 +1,4 @@
-//! Era profiles (spec: `ERA-*`): what the cargo releases since 1.54 wrote, as values of one
+//! Era profiles (spec: `ERA-*`): what the cargo releases since 1.50 wrote, as values of one
 //! profile type, and which of them a published crate's own bytes allow. A profile holds only the
 //! switches this tool reproduces; `verify` names an era only when its profile rebuilds the crate
 //! byte for byte.
@@ -280,11 +280,12 @@ impl std::fmt::Display for Releases {
 /// The open end of the newest era: releases after the last one measured are taken to write alike.
 pub const LATEST: u32 = u32::MAX;
 
-/// ERA-WINDOWS: the eras since cargo 1.54, oldest first; the last is [`CURRENT`]. Each profile
+/// ERA-WINDOWS: the eras since cargo 1.50, oldest first; the last is [`CURRENT`]. Each profile
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 22] = [
+pub const ERAS: [Era; 23] = [
+    Era { first: 50, last: 53, profile: UP_TO_1_53 },
     Era { first: 54, last: 54, profile: UP_TO_1_54 },
     Era { first: 55, last: 56, profile: UP_TO_1_56 },
     Era { first: 57, last: 59, profile: UP_TO_1_59 },
@@ -334,18 +335,22 @@ const UP_TO_1_59: Profile =
     Profile { metadata: MetadataOrder::Sorted, toml: TomlRendering::Toml05, datetime_table: false, ..UP_TO_1_61 };
 const UP_TO_1_56: Profile = Profile { path_in_vcs: false, ..UP_TO_1_59 };
 const UP_TO_1_54: Profile = Profile { preamble_1_55: false, ..UP_TO_1_56 };
+/// ERA-DISK-MTIME, ERA-GENERATED-MTIME: cargo 1.50 to 1.53 packaged with tar-rs's deterministic
+/// header mode (rust-lang/cargo#8864, in 1.50), whose timestamp was 0 before tar 0.4.35
+/// (alexcrichton/tar-rs#250), and left generated files at 0 until rust-lang/cargo#9517 (1.54).
+const UP_TO_1_53: Profile = Profile { disk_mtime: 0, generated_mtime: 0, ..UP_TO_1_54 };
 
-/// ERA-PACKAGE: the oldest release `package` writes as: older cargos stamped generated files with
-/// the time of packaging, which no rebuild repeats.
+/// ERA-PACKAGE: the oldest release `package` writes as: the older eras are known from published
+/// crates only, with no real cargo to test `package` against.
 pub const PACKAGE_OLDEST: u32 = 54;
 
 /// A cargo release `package` cannot write as.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} and later): \
-         before 1.{PACKAGE_OLDEST}, cargo stamped the files it generated with the time of packaging, which no \
-         rebuild repeats; package with a newer cargo, or name one with `--cargo-version`"
+        "cargo 1.{0} is older than the releases `cargo seal package` writes as (1.{PACKAGE_OLDEST} and later; \
+         older ones are known from their published crates, for `verify`); package with a newer cargo, or name \
+         one with `--cargo-version`"
     )]
     TooOld(u32),
     #[error("`{0}` is not a cargo release such as `1.85`")]
@@ -408,7 +413,7 @@ mod tests {
     /// ERA-WINDOWS: every release from 1.54 to the current one in exactly one era, oldest first.
     #[test]
     fn era_windows_cover_every_release_once() {
-        let mut last = PACKAGE_OLDEST - 1;
+        let mut last = ERAS[0].first - 1;
         for era in ERAS {
             assert_eq!(era.first, last + 1, "{era:?}");
             assert!(era.first <= era.last);

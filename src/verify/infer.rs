@@ -2,7 +2,7 @@
 //! headers and its `Cargo.toml`, so that `verify` rebuilds it only as those eras would.
 
 use crate::archive::entry::{ArchivedEntry, parse_octal};
-use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, LATEST, OLD_DISK_MTIME, PACKAGE_OLDEST, Profile, Releases};
+use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, LATEST, OLD_DISK_MTIME, Profile, Releases};
 
 /// ERA-INFER: the eras other than the current one that could have written the crate whose first
 /// entries are `entries` (its `Cargo.toml` among them), newest first, each narrowed to the
@@ -49,8 +49,8 @@ fn on_windows(era: &Era) -> Option<Era> {
     (era.profile.disk_mtime == DETERMINISTIC_MTIME && era.last <= 79).then_some(Era { profile: windows, ..*era })
 }
 
-/// Every release since 1.54.
-const ALL: Releases = Releases { first: PACKAGE_OLDEST, last: LATEST };
+/// Every release an era models.
+const ALL: Releases = Releases { first: ERAS[0].first, last: LATEST };
 
 /// ERA-CLUES: the releases whose normalization a published `Cargo.toml` shows: `autolib` is
 /// written since 1.83 (and dropped as unknown before); since 1.85 `[features]` comes before the
@@ -150,7 +150,7 @@ mod tests {
         );
         assert_eq!(manifest_releases(&explicit), Releases { first: 80, last: 82 });
         let old = "[package]\nname = \"a\"\n\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n\n[features]\nx = []\n";
-        assert_eq!(manifest_releases(old), Releases { first: 54, last: 79 });
-        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 54, last: 79 });
+        assert_eq!(manifest_releases(old), Releases { first: 50, last: 79 });
+        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 50, last: 79 });
     }
 }

@@ -110,15 +110,7 @@ fn era_crate_verifies_against_its_unpacked_sources() {
     let tmp = tempfile::tempdir().unwrap();
     let (krate, dir) = packaged_by("1.65", tmp.path());
     let recorded = support::git(&dir, &["rev-parse", "HEAD"]);
-    let sources = tmp.path().join("sources");
-    let archive = std::fs::File::open(&krate).unwrap();
-    tar::Archive::new(flate2::read::GzDecoder::new(archive)).unpack(&sources).unwrap();
-    let sources = sources.join("era-0.1.0");
-    std::fs::remove_file(sources.join(".cargo_vcs_info.json")).unwrap();
-    std::fs::rename(sources.join("Cargo.toml.orig"), sources.join("Cargo.toml")).unwrap();
-    support::git(&sources, &["init", "-q", "-b", "unpacked"]);
-    support::git(&sources, &["add", "-A", "-f"]);
-    support::git(&sources, &["commit", "-q", "-m", "unpacked"]);
+    let sources = unpacked_sources(&krate, &tmp.path().join("sources"));
     assert_ne!(support::git(&sources, &["rev-parse", "HEAD"]), recorded);
 
     let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
@@ -131,6 +123,67 @@ fn era_crate_verifies_against_its_unpacked_sources() {
     let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
     assert_eq!((code, report["verdict"].as_str()), (Some(1), Some("differs")), "{report}");
     assert!(report.to_string().contains("src/lib.rs"), "{report}");
+}
+
+/// The sources of the crate at `krate` unpacked under `dir`: the manifest as written restored,
+/// `.cargo_vcs_info.json` dropped, committed anew with fixed names and dates.
+fn unpacked_sources(krate: &Path, dir: &Path) -> PathBuf {
+    let archive = std::fs::File::open(krate).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(archive)).unpack(dir).unwrap();
+    let base = krate.file_name().unwrap().to_str().unwrap().trim_end_matches(".crate");
+    let sources = dir.join(base);
+    let _ = std::fs::remove_file(sources.join(".cargo_vcs_info.json"));
+    std::fs::rename(sources.join("Cargo.toml.orig"), sources.join("Cargo.toml")).unwrap();
+    support::git(&sources, &["init", "-q", "-b", "unpacked"]);
+    support::git(&sources, &["add", "-A", "-f"]);
+    support::git(&sources, &["commit", "-q", "-m", "unpacked"]);
+    sources
+}
+
+/// ERA-DISK-MTIME, ERA-GENERATED-MTIME: releases of December 2020 to March 2021 from crates.io,
+/// packaged by cargo 1.50 to 1.53 (every entry stamped 0, owners 0, C zlib), verified against
+/// their own unpacked sources: identical, with those releases named. Cargo downloads them into its
+/// cache (`cargo fetch` of a scratch package pinning each; crates.io is the only network used).
+#[test]
+fn era_cargo_1_50_to_1_53_releases_verify_identical() {
+    let releases = [
+        ("hex", "0.4.3"),
+        ("quote", "1.0.9"),
+        ("itoa", "0.4.7"),
+        ("version_check", "0.9.3"),
+        ("byteorder", "1.4.3"),
+        ("adler", "1.0.2"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let dependencies: String = releases
+        .iter()
+        .enumerate()
+        .map(|(i, (name, v))| format!("c{i} = {{ package = \"{name}\", version = \"={v}\" }}\n"))
+        .collect();
+    support::write(
+        tmp.path(),
+        "scratch/Cargo.toml",
+        &format!(
+            "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n\n[dependencies]\n{dependencies}"
+        ),
+    );
+    support::write(tmp.path(), "scratch/lib.rs", "");
+    let fetched = Command::new("cargo").arg("fetch").current_dir(tmp.path().join("scratch")).output().unwrap();
+    assert!(fetched.status.success(), "{}", support::describe("cargo fetch", &fetched));
+    let cache = std::env::var_os("CARGO_HOME")
+        .map_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"), PathBuf::from)
+        .join("registry/cache/index.crates.io-1949cf8c6b5b557f");
+    for (name, version) in releases {
+        let krate = cache.join(format!("{name}-{version}.crate"));
+        let sources = unpacked_sources(&krate, &tmp.path().join("sources"));
+        let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{name} {version}: {report}");
+        assert_eq!(
+            (report["verdict"].as_str(), report["cargo"].as_str()),
+            (Some("identical"), Some("1.50–1.53")),
+            "{name}"
+        );
+    }
 }
 
 /// Cargo 1.85: the toml 0.8 serializer (a literal string in triple single quotes), sorted
