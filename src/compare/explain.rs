@@ -90,9 +90,9 @@ fn old_cargo_mtime(expected: &CrateFile, actual: &CrateFile) -> Option<Explanati
     } else if stamped.iter().all(|&m| m == 1) {
         "mtime 1, as cargo 1.54 to 1.92 wrote them"
     } else if stamped.iter().all(|&m| m == 0) {
-        "mtime 0, as cargo before 1.54 wrote them"
+        "mtime 0, as cargo 1.50 to 1.53 (and some older releases) wrote them"
     } else {
-        "the packaging time, as cargo before 1.54 wrote them"
+        "the packaging time, as cargo before 1.50 wrote them"
     };
     let text = format!(
         "the generated files (`Cargo.toml`, `Cargo.lock`, `.cargo_vcs_info.json`) found carry {cargo}; \
@@ -148,7 +148,7 @@ mod tests {
         assert!(c.explanations[0].text.contains("mtime 1, as cargo 1.54 to 1.92 wrote them"));
 
         set_mtime(&mut actual, "Cargo.toml", b"13736474774\0");
-        assert!(compare(&expected, &actual).explanations[0].text.contains("packaging time, as cargo before 1.54"));
+        assert!(compare(&expected, &actual).explanations[0].text.contains("packaging time, as cargo before 1.50"));
     }
 
     #[test]
