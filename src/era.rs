@@ -1,4 +1,4 @@
-//! Era profiles (spec: `ERA-*`): what the cargo releases since 1.50 wrote, as values of one
+//! Era profiles (spec: `ERA-*`): what the cargo releases since 1.37 wrote, as values of one
 //! profile type, and which of them a published crate's own bytes allow. A profile holds only the
 //! switches this tool reproduces; `verify` names an era only when its profile rebuilds the crate
 //! byte for byte.
@@ -140,6 +140,25 @@ pub struct Profile {
     /// ERA-WINDOWS-TAR: packaged on Windows, where every file from disk is mode 0644 and, up to
     /// cargo 1.79, stamped 123456789 whatever tar's version (see [`candidates`]).
     pub windows: bool,
+    pub headers: Headers,
+}
+
+/// ERA-RECORDED: how the tar headers' times, modes and owners were filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headers {
+    /// From the profile alone (tar-rs's deterministic mode, cargo 1.50 on).
+    Deterministic,
+    /// Copied by cargo 1.49 and earlier from the publisher's disk (files) and clock (generated
+    /// files): only the published archive records them, so a rebuild takes them from there.
+    Recorded(TarFormat),
+}
+
+/// ERA-RECORDED: the tar header format: UStar up to cargo 1.45 (rust-lang/cargo#2327), GNU since
+/// 1.46 (rust-lang/cargo#8453).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TarFormat {
+    Ustar,
+    Gnu,
 }
 
 /// ERA-LOCK-FORMAT: the format of a lock resolved without a previous one (a previous lock's
@@ -213,6 +232,7 @@ pub const CURRENT: Profile = Profile {
     features_stripped: true,
     datetime_table: false,
     windows: false,
+    headers: Headers::Deterministic,
 };
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
@@ -280,11 +300,13 @@ impl std::fmt::Display for Releases {
 /// The open end of the newest era: releases after the last one measured are taken to write alike.
 pub const LATEST: u32 = u32::MAX;
 
-/// ERA-WINDOWS: the eras since cargo 1.50, oldest first; the last is [`CURRENT`]. Each profile
+/// ERA-WINDOWS: the eras since cargo 1.37, oldest first; the last is [`CURRENT`]. Each profile
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 23] = [
+pub const ERAS: [Era; 25] = [
+    Era { first: 37, last: 45, profile: UP_TO_1_45 },
+    Era { first: 46, last: 49, profile: UP_TO_1_49 },
     Era { first: 50, last: 53, profile: UP_TO_1_53 },
     Era { first: 54, last: 54, profile: UP_TO_1_54 },
     Era { first: 55, last: 56, profile: UP_TO_1_56 },
@@ -339,6 +361,11 @@ const UP_TO_1_54: Profile = Profile { preamble_1_55: false, ..UP_TO_1_56 };
 /// header mode (rust-lang/cargo#8864, in 1.50), whose timestamp was 0 before tar 0.4.35
 /// (alexcrichton/tar-rs#250), and left generated files at 0 until rust-lang/cargo#9517 (1.54).
 const UP_TO_1_53: Profile = Profile { disk_mtime: 0, generated_mtime: 0, ..UP_TO_1_54 };
+/// ERA-RECORDED: cargo 1.49 and earlier filled headers in from the publisher's disk and clock (tar
+/// headers in GNU format since 1.46).
+const UP_TO_1_49: Profile = Profile { headers: Headers::Recorded(TarFormat::Gnu), ..UP_TO_1_53 };
+/// ERA-RECORDED: UStar headers up to cargo 1.45.
+const UP_TO_1_45: Profile = Profile { headers: Headers::Recorded(TarFormat::Ustar), ..UP_TO_1_49 };
 
 /// ERA-PACKAGE: the oldest release `package` writes as: the older eras are known from published
 /// crates only, with no real cargo to test `package` against.

@@ -4,6 +4,7 @@
 //! The writer decides nothing: order, paths and modes come from the [`Plan`]. It uses the same
 //! `tar` and `flate2` (zlib-rs backend, level 9) calls as cargo so that the bytes agree.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
-use crate::era::{self, Deflate, Profile};
+use crate::era::{self, Deflate, Headers, Profile, TarFormat};
 use crate::plan::{Contents, Entry, Plan};
 use gzip::RawDeflate;
 
@@ -52,36 +53,70 @@ pub fn write(plan: &Plan, out: impl Write) -> Result<Outcome, Error> {
 
 /// Writes `plan` as the cargo releases of `profile` did (`ERA-*`).
 pub fn write_as(plan: &Plan, profile: &Profile, out: impl Write) -> Result<Outcome, Error> {
+    write_recorded(plan, profile, &Recorded::new(), out)
+}
+
+/// ERA-RECORDED: [`write_as`], the times, modes and owners of a profile that took them from the
+/// publisher's machine filled in from `recorded`.
+pub fn write_recorded(plan: &Plan, profile: &Profile, recorded: &Recorded, out: impl Write) -> Result<Outcome, Error> {
     let name = plan.file_name();
     match profile.deflate {
         Deflate::ZlibRs063 => {
             let encoder = GzBuilder::new().filename(name.into_bytes()).write(out, Compression::best());
-            let (outcome, encoder) = write_tar(plan, profile, encoder)?;
+            let (outcome, encoder) = write_tar(plan, profile, recorded, encoder)?;
             encoder.finish().map_err(Error::Finish)?;
             Ok(outcome)
         }
-        Deflate::ZlibRs => write_gzip(plan, profile, out, gzip::ZlibRs05::new()),
-        Deflate::Zlib => write_gzip(plan, profile, out, zlib::Zlib::new().map_err(Error::Finish)?),
+        Deflate::ZlibRs => write_gzip(plan, profile, recorded, out, gzip::ZlibRs05::new()),
+        Deflate::Zlib => write_gzip(plan, profile, recorded, out, zlib::Zlib::new().map_err(Error::Finish)?),
     }
 }
 
-/// [`write_as`] with a deflate flate2 does not have.
-fn write_gzip(plan: &Plan, profile: &Profile, out: impl Write, deflate: impl RawDeflate) -> Result<Outcome, Error> {
+/// ERA-RECORDED: the header fields a published archive holds for one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedHeader {
+    pub mode: u64,
+    pub uid: u64,
+    pub gid: u64,
+    pub mtime: u64,
+}
+
+/// ERA-RECORDED: the recorded header fields of a published archive's entries, by path in the
+/// package.
+pub type Recorded = BTreeMap<String, RecordedHeader>;
+
+/// ERA-RECORDED: what the entries of a published archive record.
+pub fn recorded(entries: &[entry::ArchivedEntry]) -> Recorded {
+    let header = |e: &entry::ArchivedEntry| {
+        let number = |name| e.header_number(name).unwrap_or(0);
+        RecordedHeader { mode: number("mode"), uid: number("uid"), gid: number("gid"), mtime: number("mtime") }
+    };
+    entries.iter().map(|e| (e.rel_path().to_owned(), header(e))).collect()
+}
+
+/// [`write_recorded`] with a deflate flate2 does not have.
+fn write_gzip(
+    plan: &Plan,
+    profile: &Profile,
+    recorded: &Recorded,
+    out: impl Write,
+    deflate: impl RawDeflate,
+) -> Result<Outcome, Error> {
     let encoder = gzip::GzEncoder::new(out, &plan.file_name(), deflate).map_err(Error::Finish)?;
-    let (outcome, encoder) = write_tar(plan, profile, encoder)?;
+    let (outcome, encoder) = write_tar(plan, profile, recorded, encoder)?;
     encoder.finish().map_err(Error::Finish)?;
     Ok(outcome)
 }
 
 /// The tar stream of `plan` into `encoder`, which is returned to be finished.
-fn write_tar<W: Write>(plan: &Plan, profile: &Profile, encoder: W) -> Result<(Outcome, W), Error> {
+fn write_tar<W: Write>(plan: &Plan, profile: &Profile, recorded: &Recorded, encoder: W) -> Result<(Outcome, W), Error> {
     let mut builder = tar::Builder::new(encoder);
     builder.sparse(false);
 
     let mut uncompressed_size = 0;
     for entry in &plan.entries {
         let path = plan.archive_path(entry);
-        let mut header = header_for(entry, profile);
+        let mut header = header_for(entry, profile, recorded.get(entry.rel_str()));
         let appended = match &entry.contents {
             Contents::OnDisk { path: disk_path, size, .. } => {
                 let file = File::open(disk_path).map_err(|source| Error::Open { path: disk_path.clone(), source })?;
@@ -110,27 +145,45 @@ fn write_tar<W: Write>(plan: &Plan, profile: &Profile, encoder: W) -> Result<(Ou
 /// Files from disk get what tar-rs's `HeaderMode::Deterministic` fills in (uid, gid and device
 /// numbers written as octal zeros); generated files only get type, mode, size and mtime, so those
 /// fields stay all-NUL. Cargo's output has this asymmetry and so must ours.
-pub fn header_for(entry: &Entry, profile: &Profile) -> Header {
-    let mut header = Header::new_gnu();
+///
+/// ERA-RECORDED: a profile of cargo 1.49 or earlier takes each entry's mode, owners and mtime as
+/// `recorded` (from the published archive); UStar headers up to 1.45.
+pub fn header_for(entry: &Entry, profile: &Profile, recorded: Option<&RecordedHeader>) -> Header {
+    let recorded = match profile.headers {
+        Headers::Recorded(_) => recorded,
+        Headers::Deterministic => None,
+    };
+    let mut header = match profile.headers {
+        Headers::Recorded(TarFormat::Ustar) => Header::new_ustar(),
+        _ => Header::new_gnu(),
+    };
     match &entry.contents {
         Contents::OnDisk { size, .. } => {
-            header.set_mtime(profile.disk_mtime);
-            header.set_uid(0);
-            header.set_gid(0);
+            header.set_mtime(recorded.map_or(profile.disk_mtime, |r| r.mtime));
+            header.set_uid(recorded.map_or(0, |r| r.uid));
+            header.set_gid(recorded.map_or(0, |r| r.gid));
             // ERA-WINDOWS-TAR: Windows has no executable bit.
-            header.set_mode(if profile.windows { 0o644 } else { entry.mode() });
+            let mode = if profile.windows { 0o644 } else { entry.mode() };
+            // ERA-RECORDED: a recorded mode only where it means the same (executable or not), so
+            // that the rebuild still proves what the modes mean.
+            let same_meaning = |r: &&RecordedHeader| (r.mode & 0o100 != 0) == (mode & 0o100 != 0);
+            header.set_mode(recorded.filter(same_meaning).map_or(mode, |r| r.mode as u32));
             header.set_entry_type(EntryType::file());
             header.set_size(*size);
             if let Some(gnu) = header.as_gnu_mut() {
                 gnu.set_device_major(0);
                 gnu.set_device_minor(0);
             }
+            if let Some(ustar) = header.as_ustar_mut() {
+                ustar.set_device_major(0);
+                ustar.set_device_minor(0);
+            }
         }
         Contents::Generated { data, .. } => {
             header.set_entry_type(EntryType::file());
             header.set_mode(entry.mode());
             header.set_size(data.len() as u64);
-            header.set_mtime(profile.generated_mtime);
+            header.set_mtime(recorded.map_or(profile.generated_mtime, |r| r.mtime));
         }
     }
     header.set_cksum();
@@ -192,7 +245,7 @@ mod tests {
             rel_path: "Cargo.lock".into(),
             contents: Contents::Generated { kind: Generated::Lockfile, data: vec![b'x'; 0o231] },
         };
-        let header = header_for(&entry, &era::CURRENT);
+        let header = header_for(&entry, &era::CURRENT, None);
         let bytes = header.as_bytes();
         assert_eq!(&bytes[100..108], b"0000644\0");
         assert_eq!(&bytes[108..124], &[0u8; 16]);
@@ -208,12 +261,36 @@ mod tests {
             rel_path: "src/lib.rs".into(),
             contents: Contents::OnDisk { path: "src/lib.rs".into(), size: 0o35, executable: true },
         };
-        let bytes = *header_for(&entry, &era::CURRENT).as_bytes();
+        let bytes = *header_for(&entry, &era::CURRENT, None).as_bytes();
         assert_eq!(&bytes[100..108], b"0000755\0");
         let octal_zero = *b"0000000\x00";
         assert_eq!(&bytes[108..116], &octal_zero);
         assert_eq!(&bytes[116..124], &octal_zero);
         assert_eq!(&bytes[329..337], &octal_zero);
         assert_eq!(&bytes[337..345], &octal_zero);
+    }
+
+    /// ERA-RECORDED: a profile of cargo 1.45 takes the recorded times, owners and modes into UStar
+    /// headers, a mode only where it means the same (executable or not); a deterministic profile
+    /// ignores what is recorded.
+    #[test]
+    fn era_recorded_fields_and_mode_meaning() {
+        let profile = era::ERAS[0].profile;
+        assert_eq!((era::ERAS[0].first, era::ERAS[0].last), (37, 45));
+        let entry = Entry {
+            rel_path: "src/lib.rs".into(),
+            contents: Contents::OnDisk { path: "src/lib.rs".into(), size: 3, executable: false },
+        };
+        let recorded = RecordedHeader { mode: 0o100664, uid: 501, gid: 20, mtime: 1_566_780_866 };
+        let bytes = *header_for(&entry, &profile, Some(&recorded)).as_bytes();
+        assert_eq!(&bytes[100..108], b"0100664\0");
+        assert_eq!((&bytes[108..116], &bytes[116..124]), (&b"0000765\0"[..], &b"0000024\0"[..]));
+        assert_eq!(&bytes[136..148], b"13530626702\0");
+        assert_eq!(&bytes[257..265], b"ustar\x0000");
+        let executable = RecordedHeader { mode: 0o100755, ..recorded };
+        let bytes = *header_for(&entry, &profile, Some(&executable)).as_bytes();
+        assert_eq!(&bytes[100..108], b"0000644\0", "an executable mode is not a plain file's");
+        let bytes = *header_for(&entry, &era::CURRENT, Some(&recorded)).as_bytes();
+        assert_eq!(&bytes[108..116], b"0000000\0");
     }
 }

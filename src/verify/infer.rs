@@ -2,7 +2,7 @@
 //! headers and its `Cargo.toml`, so that `verify` rebuilds it only as those eras would.
 
 use crate::archive::entry::{ArchivedEntry, parse_octal};
-use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, LATEST, OLD_DISK_MTIME, Profile, Releases};
+use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, Headers, LATEST, OLD_DISK_MTIME, Profile, Releases};
 
 /// ERA-INFER: the eras other than the current one that could have written the crate whose first
 /// entries are `entries` (its `Cargo.toml` among them), newest first, each narrowed to the
@@ -16,14 +16,19 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
     let allowed = manifest.and_then(|m| m.text.as_deref()).map_or(ALL, manifest_releases);
     // Files from disk carry octal zeros for uid; generated ones all NUL.
     let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
+    let recorded = publisher_recorded(entries);
     let mut eras: Vec<Era> = Vec::new();
     let possible = ERAS
         .iter()
         .rev()
         .filter(|era| era.profile != CURRENT)
         .flat_map(|era| [Some(*era), on_windows(era)].into_iter().flatten())
-        .filter(|era| generated == Some(era.profile.generated_mtime))
-        .filter(|era| disk.is_none_or(|disk| disk == era.profile.disk_mtime));
+        .filter(|era| match era.profile.headers {
+            Headers::Recorded(_) => recorded,
+            Headers::Deterministic => {
+                generated == Some(era.profile.generated_mtime) && disk.is_none_or(|disk| disk == era.profile.disk_mtime)
+            }
+        });
     for era in possible {
         let (first, last) = (era.first.max(allowed.first), era.last.min(allowed.last));
         if first > last {
@@ -38,6 +43,20 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
         }
     }
     eras
+}
+
+/// ERA-RECORDED: whether the headers of `entries` carry what only a publisher's machine gives:
+/// a file's type bits in its mode, an owner other than root, or a time no profile stamps.
+fn publisher_recorded(entries: &[ArchivedEntry]) -> bool {
+    entries.iter().any(|e| {
+        let number = |at: usize, len: usize| parse_octal(&e.header[at..at + len]);
+        let stamped = number(136, 12).is_some_and(|t| ![0, 1, OLD_DISK_MTIME, DETERMINISTIC_MTIME].contains(&t));
+        let from_disk = e.header[108] != 0;
+        let machine = number(100, 8).is_some_and(|mode| mode > 0o7777)
+            || number(108, 8).is_some_and(|uid| uid != 0)
+            || number(116, 8).is_some_and(|gid| gid != 0);
+        stamped || (from_disk && machine)
+    })
 }
 
 /// ERA-WINDOWS-TAR: what `era`'s releases wrote on Windows, where that differs in a way the
@@ -150,7 +169,7 @@ mod tests {
         );
         assert_eq!(manifest_releases(&explicit), Releases { first: 80, last: 82 });
         let old = "[package]\nname = \"a\"\n\n[profile.release]\nlto = true\n\n[lib]\npath = \"src/lib.rs\"\n\n[features]\nx = []\n";
-        assert_eq!(manifest_releases(old), Releases { first: 50, last: 79 });
-        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 50, last: 79 });
+        assert_eq!(manifest_releases(old), Releases { first: 37, last: 79 });
+        assert_eq!(manifest_releases("[package]\nname = \"a\"\n"), Releases { first: 37, last: 79 });
     }
 }

@@ -201,11 +201,14 @@ fn finish(
             offline: settings.cargo.offline,
             source,
         };
+        // ERA-RECORDED: what the published headers hold, for the eras that took it from the
+        // publisher's machine.
+        let recorded = archive::recorded(&published.entries);
         let compared = rebuilt
             .by_era
             .into_iter()
             .map(|(candidate, plan)| {
-                let file = write_archive(&plan, &candidate.profile).map_err(rebuild_error)?;
+                let file = write_archive(&plan, &candidate.profile, &recorded).map_err(rebuild_error)?;
                 let by_era = compare::compare(&file, &published);
                 Ok((candidate, file, by_era))
             })
@@ -225,15 +228,27 @@ fn finish(
                 }
             }
             (comparison, archive, era) = (by_era, file, Some(releases));
+            let stamped = match first.profile.headers {
+                era::Headers::Deterministic => {
+                    format!("generated files stamped with mtime {}", first.profile.generated_mtime)
+                }
+                era::Headers::Recorded(_) => "file times, modes and owners as the archive records them".to_owned(),
+            };
             let text = format!(
-                "byte for byte what cargo {} wrote{} (generated files stamped with mtime {}, compressed \
-                 by {})",
+                "byte for byte what cargo {} wrote{} ({stamped}, compressed by {})",
                 releases.by_era(),
                 if first.profile.windows { " on Windows" } else { "" },
-                first.profile.generated_mtime,
                 deflates.join(" or ")
             );
             comparison.explanations.push(Explanation::new("ERA-VERIFY", text));
+            if matches!(first.profile.headers, era::Headers::Recorded(_)) {
+                comparison.explanations.push(Explanation::new(
+                    "ERA-RECORDED",
+                    "file times, modes and owners taken from the archive: cargo 1.49 and earlier copied them from \
+                     the publisher's machine, so the rebuild proves the contents, their order, what the modes mean \
+                     (executable or not), the manifest and the compression, not those values",
+                ));
+            }
         } else if let Some(best) = others.iter().map(|(.., by_era)| by_era.verdict).min()
             && best < comparison.verdict
         {
@@ -585,16 +600,18 @@ fn rebuild(
         }
         by_era.push((*era, plan));
     }
-    Ok((write_archive(&planned.plan, &era::CURRENT)?, by_era))
+    Ok((write_archive(&planned.plan, &era::CURRENT, &archive::Recorded::new())?, by_era))
 }
 
-/// `plan` written as `profile` says, and read back.
+/// `plan` written as `profile` says (with the `recorded` header fields, for an era that took
+/// them from the publisher's machine), and read back.
 fn write_archive(
     plan: &Plan,
     profile: &era::Profile,
+    recorded: &archive::Recorded,
 ) -> Result<read::CrateFile, Box<dyn std::error::Error + Send + Sync>> {
     let mut bytes = Vec::new();
-    archive::write_as(plan, profile, &mut bytes)?;
+    archive::write_recorded(plan, profile, recorded, &mut bytes)?;
     Ok(read::read_bytes(&bytes)?)
 }
 

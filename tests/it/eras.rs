@@ -140,49 +140,58 @@ fn unpacked_sources(krate: &Path, dir: &Path) -> PathBuf {
     sources
 }
 
-/// ERA-DISK-MTIME, ERA-GENERATED-MTIME: releases of December 2020 to March 2021 from crates.io,
-/// packaged by cargo 1.50 to 1.53 (every entry stamped 0, owners 0, C zlib), verified against
-/// their own unpacked sources: identical, with those releases named. Cargo downloads them into its
-/// cache (`cargo fetch` of a scratch package pinning each; crates.io is the only network used).
+/// ERA-DISK-MTIME, ERA-GENERATED-MTIME, ERA-RECORDED: releases of 2020 and 2021 from crates.io,
+/// verified against their own unpacked sources: identical, with the releases named. Those of
+/// cargo 1.50 to 1.53 (every entry stamped 0, owners 0) are modeled whole; those of 1.37 to 1.49
+/// (UStar headers up to 1.45, GNU since) carry the publisher's file times, modes and owners, which
+/// the rebuild takes from the archive, and the report says so. Cargo downloads them into its cache
+/// (`cargo fetch` of a scratch package pinning each; crates.io is the only network used).
 #[test]
-fn era_cargo_1_50_to_1_53_releases_verify_identical() {
+fn era_releases_of_2020_and_2021_verify_identical() {
     let releases = [
-        ("hex", "0.4.3"),
-        ("quote", "1.0.9"),
-        ("itoa", "0.4.7"),
-        ("version_check", "0.9.3"),
-        ("byteorder", "1.4.3"),
-        ("adler", "1.0.2"),
+        ("hex", "0.4.3", "1.50–1.53"),
+        ("quote", "1.0.9", "1.50–1.53"),
+        ("itoa", "0.4.7", "1.50–1.53"),
+        ("version_check", "0.9.3", "1.50–1.53"),
+        ("byteorder", "1.4.3", "1.50–1.53"),
+        ("adler", "1.0.2", "1.50–1.53"),
+        ("smallvec", "1.6.1", "1.46–1.49"),
+        ("cfg-if", "1.0.0", "1.46–1.49"),
+        ("memchr", "2.3.4", "1.46–1.49"),
+        ("either", "1.6.1", "1.46–1.49"),
+        ("fnv", "1.0.7", "1.37–1.45"),
+        ("autocfg", "1.0.1", "1.37–1.45"),
+        ("num_cpus", "1.13.0", "1.37–1.45"),
+        ("unicode-xid", "0.2.1", "1.37–1.45"),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let dependencies: String = releases
         .iter()
         .enumerate()
-        .map(|(i, (name, v))| format!("c{i} = {{ package = \"{name}\", version = \"={v}\" }}\n"))
+        .map(|(i, (name, v, _))| format!("c{i} = {{ package = \"{name}\", version = \"={v}\" }}\n"))
         .collect();
     support::write(
         tmp.path(),
         "scratch/Cargo.toml",
         &format!(
-            "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n\n[dependencies]\n{dependencies}"
+            "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n\n\
+             [dependencies]\n{dependencies}"
         ),
     );
     support::write(tmp.path(), "scratch/lib.rs", "");
     let fetched = Command::new("cargo").arg("fetch").current_dir(tmp.path().join("scratch")).output().unwrap();
     assert!(fetched.status.success(), "{}", support::describe("cargo fetch", &fetched));
     let cache = std::env::var_os("CARGO_HOME")
-        .map_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"), PathBuf::from)
+        .map_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"), PathBuf::from)
         .join("registry/cache/index.crates.io-1949cf8c6b5b557f");
-    for (name, version) in releases {
+    for (name, version, era) in releases {
         let krate = cache.join(format!("{name}-{version}.crate"));
         let sources = unpacked_sources(&krate, &tmp.path().join("sources"));
         let (code, report) = verify(&krate, &["--sources", sources.to_str().unwrap()]);
         assert_eq!(code, Some(0), "{name} {version}: {report}");
-        assert_eq!(
-            (report["verdict"].as_str(), report["cargo"].as_str()),
-            (Some("identical"), Some("1.50–1.53")),
-            "{name}"
-        );
+        assert_eq!((report["verdict"].as_str(), report["cargo"].as_str()), (Some("identical"), Some(era)), "{name}");
+        let recorded = report["explanations"].as_array().unwrap().iter().any(|e| e["rule"] == "ERA-RECORDED");
+        assert_eq!(recorded, era != "1.50–1.53", "{name}: {report}");
     }
 }
 
