@@ -58,6 +58,9 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// AUD-ATTEST: `--require-attestations`: a crate without an attestation is not accepted.
     pub require_attestations: bool,
+    /// ERA-RECORDED: `--refuse-recorded` or `refuse_recorded = true`: a crate identical only with
+    /// the times, modes and owners its archive records (cargo 1.49 and earlier) is not accepted.
+    pub refuse_recorded: bool,
     /// The sha256 of the policy file read, hex (AUD-VSA names it).
     pub sha256: Option<String>,
 }
@@ -72,7 +75,7 @@ pub struct PolicyError {
 impl Policy {
     /// Accepts `accept` for every crate.
     pub fn new(accept: Level) -> Policy {
-        Policy { accept, exceptions: Vec::new(), require_attestations: false, sha256: None }
+        Policy { accept, exceptions: Vec::new(), require_attestations: false, refuse_recorded: false, sha256: None }
     }
 
     /// A policy file: `accept = "<level>"` and `[[exception]]` tables with `name`, an optional
@@ -103,7 +106,13 @@ impl Policy {
             exceptions.push(Exception { name: name.to_owned(), version, accept, reason: reason.to_owned() });
         }
         let sha256 = Some(format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())));
-        Ok(Policy { accept, exceptions, require_attestations: false, sha256 })
+        let refuse_recorded = match table.get("refuse_recorded") {
+            None => false,
+            Some(value) => {
+                value.as_bool().ok_or_else(|| error(format!("`refuse_recorded = {value}` is not true or false")))?
+            }
+        };
+        Ok(Policy { accept, exceptions, require_attestations: false, refuse_recorded, sha256 })
     }
 
     /// Sets `accepted` on each crate: the first exception that names it decides, else the level.
@@ -116,7 +125,8 @@ impl Policy {
                 Some(a) => a.refused.is_none() && (a.bundle.is_some() || !self.require_attestations),
                 None => !self.require_attestations,
             };
-            crate_.accepted = attested && crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
+            let recorded = self.refuse_recorded && crate_.explanations.iter().any(|e| e.rule == "ERA-RECORDED");
+            crate_.accepted = attested && !recorded && crate_.level.meets(exception.map_or(self.accept, |e| e.accept));
             crate_.exception = exception.map(|e| e.reason.clone());
         }
     }
@@ -143,6 +153,27 @@ impl Exception {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ERA-RECORDED: a policy that refuses crates identical only with their recorded times, modes
+    /// and owners refuses them, and only them.
+    #[test]
+    fn aud_policy_refuses_recorded_headers_when_asked() {
+        let krate = |recorded: bool| Audited {
+            verdict: "identical".to_owned(),
+            level: Level::Verdict(Verdict::Identical),
+            explanations: recorded
+                .then(|| crate::compare::Explanation::new("ERA-RECORDED", "taken from the archive"))
+                .into_iter()
+                .collect(),
+            ..Audited::unverified(&Locked { name: "a".into(), version: "1.0.0".into(), checksum: None, line: None })
+        };
+        let mut audited = [krate(true), krate(false)];
+        Policy::new(Level::Verdict(Verdict::Identical)).judge(&mut audited);
+        assert!(audited.iter().all(|a| a.accepted));
+        let strict = Policy { refuse_recorded: true, ..Policy::new(Level::Verdict(Verdict::Identical)) };
+        strict.judge(&mut audited);
+        assert_eq!(audited.map(|a| a.accepted), [false, true]);
+    }
 
     #[test]
     fn aud_policy_levels_order() {

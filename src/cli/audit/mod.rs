@@ -68,6 +68,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
 
+    /// Do not accept a crate identical only with the file times, modes and owners its archive
+    /// records (packaged by cargo 1.49 or earlier)
+    #[arg(long)]
+    refuse_recorded: bool,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     format: AuditFormat,
@@ -198,7 +203,8 @@ fn try_run(args: &Args, shell: &mut Shell) -> Result<u8, Box<dyn std::error::Err
         Some(path) => Policy::read(path, args.accept)?,
         None => Policy::new(args.accept),
     };
-    let policy = Policy { require_attestations: args.require_attestations, ..policy };
+    let refuse_recorded = args.refuse_recorded || policy.refuse_recorded;
+    let policy = Policy { require_attestations: args.require_attestations, refuse_recorded, ..policy };
     let attestations = attestations(args)?;
     // AUD-VSA: the key first, so that an unreadable one stops the run before anything is audited.
     let key = args.attest.as_deref().map(|key| signing_key(key, shell)).transpose()?;
