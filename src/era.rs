@@ -141,6 +141,10 @@ pub struct Profile {
     /// cargo 1.79, stamped 123456789 whatever tar's version (see [`candidates`]).
     pub windows: bool,
     pub headers: Headers,
+    /// ERA-ORDER: the files from disk in path order, the manifest as written (`Cargo.toml.orig`)
+    /// where `Cargo.toml` sorts with the normalized one after it, then `.cargo_vcs_info.json` and
+    /// `Cargo.lock` (cargo 1.41 and earlier); else every entry in path order.
+    pub generated_last: bool,
 }
 
 /// ERA-RECORDED: how the tar headers' times, modes and owners were filled in.
@@ -233,6 +237,7 @@ pub const CURRENT: Profile = Profile {
     datetime_table: false,
     windows: false,
     headers: Headers::Deterministic,
+    generated_last: false,
 };
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo
@@ -304,8 +309,9 @@ pub const LATEST: u32 = u32::MAX;
 /// below is the next newer one with what the older releases did otherwise. Not modeled yet: toml
 /// 0.5's style (1.54–1.59) and a few details of single releases (`spec/eras.md`), so crates whose
 /// bytes depend on them are claimed for no era.
-pub const ERAS: [Era; 25] = [
-    Era { first: 37, last: 45, profile: UP_TO_1_45 },
+pub const ERAS: [Era; 26] = [
+    Era { first: 37, last: 41, profile: UP_TO_1_41 },
+    Era { first: 42, last: 45, profile: UP_TO_1_45 },
     Era { first: 46, last: 49, profile: UP_TO_1_49 },
     Era { first: 50, last: 53, profile: UP_TO_1_53 },
     Era { first: 54, last: 54, profile: UP_TO_1_54 },
@@ -366,6 +372,10 @@ const UP_TO_1_53: Profile = Profile { disk_mtime: 0, generated_mtime: 0, ..UP_TO
 const UP_TO_1_49: Profile = Profile { headers: Headers::Recorded(TarFormat::Gnu), ..UP_TO_1_53 };
 /// ERA-RECORDED: UStar headers up to cargo 1.45.
 const UP_TO_1_45: Profile = Profile { headers: Headers::Recorded(TarFormat::Ustar), ..UP_TO_1_49 };
+/// ERA-ORDER: generated files after the files from disk, measured on crates published up to
+/// February 2020 (scopeguard 1.1.0, same-file 1.0.6); those from April 2020 on (num_cpus 1.13.0)
+/// have every entry in path order.
+const UP_TO_1_41: Profile = Profile { generated_last: true, ..UP_TO_1_45 };
 
 /// ERA-PACKAGE: the oldest release `package` writes as: the older eras are known from published
 /// crates only, with no real cargo to test `package` against.

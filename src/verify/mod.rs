@@ -587,6 +587,9 @@ fn rebuild(
             continue;
         }
         let mut plan = planned.plan.clone();
+        if era.profile.generated_last {
+            generated_last(&mut plan.entries);
+        }
         for entry in &mut plan.entries {
             match &mut entry.contents {
                 Contents::Generated { kind: Generated::Manifest, data } => *data = text.clone().into_bytes(),
@@ -601,6 +604,25 @@ fn rebuild(
         by_era.push((*era, plan));
     }
     Ok((write_archive(&planned.plan, &era::CURRENT, &archive::Recorded::new())?, by_era))
+}
+
+/// ERA-ORDER: `entries` (in path order) as cargo 1.41 and earlier put them: the manifest as
+/// written where `Cargo.toml` sorts and the normalized one after it, then `.cargo_vcs_info.json`,
+/// then `Cargo.lock`.
+fn generated_last(entries: &mut Vec<crate::plan::Entry>) {
+    let take = |entries: &mut Vec<crate::plan::Entry>, rel: &str| {
+        entries.iter().position(|e| e.rel_str() == rel).map(|at| entries.remove(at))
+    };
+    let (normalized, vcs, lock) =
+        (take(entries, "Cargo.toml"), take(entries, VCS_INFO_FILE), take(entries, "Cargo.lock"));
+    if let Some(original) = take(entries, "Cargo.toml.orig") {
+        let at = entries.partition_point(|e| crate::plan::compare_paths(&e.rel_path, Path::new("Cargo.toml")).is_lt());
+        entries.insert(at, original);
+        entries.splice(at + 1..at + 1, normalized);
+    } else {
+        entries.extend(normalized);
+    }
+    entries.extend(vcs.into_iter().chain(lock));
 }
 
 /// `plan` written as `profile` says (with the `recorded` header fields, for an era that took

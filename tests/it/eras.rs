@@ -140,14 +140,15 @@ fn unpacked_sources(krate: &Path, dir: &Path) -> PathBuf {
     sources
 }
 
-/// ERA-DISK-MTIME, ERA-GENERATED-MTIME, ERA-RECORDED: releases of 2020 and 2021 from crates.io,
-/// verified against their own unpacked sources: identical, with the releases named. Those of
-/// cargo 1.50 to 1.53 (every entry stamped 0, owners 0) are modeled whole; those of 1.37 to 1.49
-/// (UStar headers up to 1.45, GNU since) carry the publisher's file times, modes and owners, which
-/// the rebuild takes from the archive, and the report says so. Cargo downloads them into its cache
+/// ERA-DISK-MTIME, ERA-GENERATED-MTIME, ERA-RECORDED, ERA-ORDER: releases of 2019 to 2021 from
+/// crates.io, verified against their own unpacked sources: identical, with the releases named.
+/// Those of cargo 1.50 to 1.53 (every entry stamped 0, owners 0) are modeled whole; those of 1.37
+/// to 1.49 (UStar headers up to 1.45, GNU since; generated files last up to 1.41) carry the
+/// publisher's file times, modes and owners, which the rebuild takes from the archive, and the
+/// report says so. Cargo downloads them into its cache
 /// (`cargo fetch` of a scratch package pinning each; crates.io is the only network used).
 #[test]
-fn era_releases_of_2020_and_2021_verify_identical() {
+fn era_releases_of_2019_to_2021_verify_identical() {
     let releases = [
         ("hex", "0.4.3", "1.50–1.53"),
         ("quote", "1.0.9", "1.50–1.53"),
@@ -159,10 +160,15 @@ fn era_releases_of_2020_and_2021_verify_identical() {
         ("cfg-if", "1.0.0", "1.46–1.49"),
         ("memchr", "2.3.4", "1.46–1.49"),
         ("either", "1.6.1", "1.46–1.49"),
-        ("fnv", "1.0.7", "1.37–1.45"),
-        ("autocfg", "1.0.1", "1.37–1.45"),
-        ("num_cpus", "1.13.0", "1.37–1.45"),
-        ("unicode-xid", "0.2.1", "1.37–1.45"),
+        ("fnv", "1.0.7", "1.42–1.45"),
+        ("autocfg", "1.0.1", "1.42–1.45"),
+        ("num_cpus", "1.13.0", "1.42–1.45"),
+        ("unicode-xid", "0.2.1", "1.42–1.45"),
+        ("same-file", "1.0.6", "1.37–1.41"),
+        ("scopeguard", "1.1.0", "1.37–1.41"),
+        ("glob", "0.3.0", "1.37–1.41"),
+        ("static_assertions", "1.1.0", "1.37–1.41"),
+        ("lazy_static", "1.4.0", "1.37–1.41"),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let dependencies: String = releases
