@@ -169,6 +169,7 @@ fn era_releases_of_2019_to_2021_verify_identical() {
         ("glob", "0.3.0", "1.37–1.41"),
         ("static_assertions", "1.1.0", "1.37–1.41"),
         ("lazy_static", "1.4.0", "1.37–1.41"),
+        ("encoding_rs_io", "0.1.7", "1.37–1.41"),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let dependencies: String = releases
