@@ -18,6 +18,7 @@ run).
 """
 
 import argparse
+import tempfile
 import gzip
 import json
 import os
@@ -152,7 +153,9 @@ def package_pair(label, root, runs, args=(), offline=False):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--work", type=Path, default=Path("target/bench"))
+    # Outside this repository: its Cargo.toml above the fixtures would keep cargo seal from taking
+    # a fresh crate for a workspace of its own (WS-STANDALONE) without asking cargo.
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "cargo-seal-bench")
     parser.add_argument("--slow", action="store_true")
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
