@@ -18,7 +18,6 @@ run).
 """
 
 import argparse
-import tempfile
 import gzip
 import json
 import os
@@ -27,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
