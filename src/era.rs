@@ -145,6 +145,9 @@ pub struct Profile {
     /// where `Cargo.toml` sorts with the normalized one after it, then `.cargo_vcs_info.json` and
     /// `Cargo.lock` (cargo 1.41 and earlier); else every entry in path order.
     pub generated_last: bool,
+    /// ERA-ORDER-MACOS: with [`Profile::generated_last`], the files from disk in the order macOS
+    /// lists a directory: each path component compared without regard to case.
+    pub macos: bool,
 }
 
 /// ERA-RECORDED: how the tar headers' times, modes and owners were filled in.
@@ -238,6 +241,7 @@ pub const CURRENT: Profile = Profile {
     windows: false,
     headers: Headers::Deterministic,
     generated_last: false,
+    macos: false,
 };
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo

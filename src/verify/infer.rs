@@ -22,7 +22,7 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
         .iter()
         .rev()
         .filter(|era| era.profile != CURRENT)
-        .flat_map(|era| [Some(*era), on_windows(era)].into_iter().flatten())
+        .flat_map(|era| [Some(*era), on_windows(era), on_macos(era)].into_iter().flatten())
         .filter(|era| match era.profile.headers {
             Headers::Recorded(_) => recorded,
             Headers::Deterministic => {
@@ -57,6 +57,12 @@ fn publisher_recorded(entries: &[ArchivedEntry]) -> bool {
             || number(116, 8).is_some_and(|gid| gid != 0);
         stamped || (from_disk && machine)
     })
+}
+
+/// ERA-ORDER-MACOS: what `era`'s releases wrote on macOS, where that differs: cargo 1.41 and
+/// earlier took the files in the order the file system lists them, without regard to case there.
+fn on_macos(era: &Era) -> Option<Era> {
+    era.profile.generated_last.then_some(Era { profile: Profile { macos: true, ..era.profile }, ..*era })
 }
 
 /// ERA-WINDOWS-TAR: what `era`'s releases wrote on Windows, where that differs in a way the

@@ -237,7 +237,11 @@ fn finish(
             let text = format!(
                 "byte for byte what cargo {} wrote{} ({stamped}, compressed by {})",
                 releases.by_era(),
-                if first.profile.windows { " on Windows" } else { "" },
+                match (first.profile.windows, first.profile.macos) {
+                    (true, _) => " on Windows",
+                    (_, true) => " on macOS",
+                    _ => "",
+                },
                 deflates.join(" or ")
             );
             comparison.explanations.push(Explanation::new("ERA-VERIFY", text));
@@ -587,8 +591,11 @@ fn rebuild(
             continue;
         }
         let mut plan = planned.plan.clone();
+        if era.profile.macos {
+            plan.entries.sort_by(|a, b| compare_without_case(&a.rel_path, &b.rel_path));
+        }
         if era.profile.generated_last {
-            generated_last(&mut plan.entries);
+            generated_last(&mut plan.entries, era.profile.macos);
         }
         for entry in &mut plan.entries {
             match &mut entry.contents {
@@ -609,20 +616,28 @@ fn rebuild(
 /// ERA-ORDER: `entries` (in path order) as cargo 1.41 and earlier put them: the manifest as
 /// written where `Cargo.toml` sorts and the normalized one after it, then `.cargo_vcs_info.json`,
 /// then `Cargo.lock`.
-fn generated_last(entries: &mut Vec<crate::plan::Entry>) {
+fn generated_last(entries: &mut Vec<crate::plan::Entry>, macos: bool) {
     let take = |entries: &mut Vec<crate::plan::Entry>, rel: &str| {
         entries.iter().position(|e| e.rel_str() == rel).map(|at| entries.remove(at))
     };
     let (normalized, vcs, lock) =
         (take(entries, "Cargo.toml"), take(entries, VCS_INFO_FILE), take(entries, "Cargo.lock"));
+    let order = if macos { compare_without_case } else { crate::plan::compare_paths };
     if let Some(original) = take(entries, "Cargo.toml.orig") {
-        let at = entries.partition_point(|e| crate::plan::compare_paths(&e.rel_path, Path::new("Cargo.toml")).is_lt());
+        let at = entries.partition_point(|e| order(&e.rel_path, Path::new("Cargo.toml")).is_lt());
         entries.insert(at, original);
         entries.splice(at + 1..at + 1, normalized);
     } else {
         entries.extend(normalized);
     }
     entries.extend(vcs.into_iter().chain(lock));
+}
+
+/// ERA-ORDER-MACOS: paths compared component by component without regard to case (then
+/// byte-wise, so that the order is total), as macOS lists a directory.
+fn compare_without_case(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |p: &Path| p.components().map(|c| c.as_os_str().to_string_lossy().to_lowercase()).collect::<Vec<_>>();
+    key(a).cmp(&key(b)).then_with(|| crate::plan::compare_paths(a, b))
 }
 
 /// `plan` written as `profile` says (with the `recorded` header fields, for an era that took
@@ -641,6 +656,51 @@ fn write_archive(
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod order_tests {
+    use std::path::Path;
+
+    use crate::plan::{Contents, Entry, Generated};
+
+    /// ERA-ORDER, ERA-ORDER-MACOS: bitflags 1.2.1's published order (packaged on macOS by cargo
+    /// 1.41 or earlier): files from disk without regard to case, the manifest as written where
+    /// `Cargo.toml` sorts and the normalized one after it, `.cargo_vcs_info.json` last.
+    #[test]
+    fn era_order_of_cargo_1_41_on_macos() {
+        let disk = |rel: &str| Entry {
+            rel_path: rel.into(),
+            contents: Contents::OnDisk { path: rel.into(), size: 0, executable: false },
+        };
+        let generated =
+            |rel: &str, kind| Entry { rel_path: rel.into(), contents: Contents::Generated { kind, data: vec![] } };
+        let mut entries = vec![
+            generated(".cargo_vcs_info.json", Generated::VcsInfo),
+            disk(".gitignore"),
+            disk("CHANGELOG.md"),
+            generated("Cargo.toml", Generated::Manifest),
+            disk("Cargo.toml.orig"),
+            disk("README.md"),
+            disk("build.rs"),
+            disk("src/lib.rs"),
+        ];
+        entries.sort_by(|a, b| super::compare_without_case(&a.rel_path, &b.rel_path));
+        super::generated_last(&mut entries, true);
+        let order: Vec<&str> = entries.iter().map(Entry::rel_str).collect();
+        let published = [
+            ".gitignore",
+            "build.rs",
+            "Cargo.toml.orig",
+            "Cargo.toml",
+            "CHANGELOG.md",
+            "README.md",
+            "src/lib.rs",
+            ".cargo_vcs_info.json",
+        ];
+        assert_eq!(order, published);
+        assert!(super::compare_without_case(Path::new("src/A.rs"), Path::new("src/b.rs")).is_lt());
+    }
 }
 
 #[cfg(all(test, unix))]
