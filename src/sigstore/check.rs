@@ -317,6 +317,12 @@ pub struct Checker {
     roots: Vec<Prepared>,
 }
 
+/// A [`Signer`] with its key file read.
+enum Resolved<'a> {
+    Identity(&'a Identity),
+    Key(DerPublicKey),
+}
+
 /// One trusted root, ready to verify.
 struct Prepared {
     verifier: Verifier,
@@ -350,16 +356,24 @@ impl Checker {
     /// PROV-SIGSTORE: checks the bundle file at `bundle`: one bundle, or JSON lines of several (as
     /// `gh attestation download` writes them), of which one must verify.
     pub fn check_file(&self, bundle: &Path, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
+        // The key file is read once, for every bundle of the file and every root.
+        let signer = match signer {
+            Signer::Identity(identity) => Resolved::Identity(identity),
+            Signer::Key(path) => Resolved::Key(
+                DerPublicKey::from_pem(&read(path)?)
+                    .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?,
+            ),
+        };
         let not_bundle = |reason: String| Error::Bundle { path: bundle.to_owned(), reason };
         let mut documents = super::bundle::documents(&read(bundle)?).map_err(not_bundle)?;
         if documents.len() == 1 {
             let parsed = documents.pop().expect("one").map_err(not_bundle)?;
-            return self.check(&parsed, subject, signer);
+            return self.check(&parsed, subject, &signer);
         }
         let mut refusals = Vec::new();
         for (i, document) in documents.iter().enumerate() {
             let checked = match document {
-                Ok(parsed) => self.check(parsed, subject, signer)?,
+                Ok(parsed) => self.check(parsed, subject, &signer)?,
                 Err(reason) => Checked::Refused { reason: format!("not a Sigstore bundle: {reason}") },
             };
             match checked {
@@ -371,9 +385,9 @@ impl Checker {
     }
 
     /// PROV-SIGSTORE: checks one bundle; it verifies when it does against one of the roots.
-    pub fn check(&self, parsed: &Bundle, subject: &Subject, signer: &Signer) -> Result<Checked, Error> {
+    fn check(&self, parsed: &Bundle, subject: &Subject, signer: &Resolved<'_>) -> Result<Checked, Error> {
         let verify = |root: &Prepared| match signer {
-            Signer::Identity(identity) => {
+            Resolved::Identity(identity) => {
                 let issuer = match (identity.issuer(), &identity.origin) {
                     (Some(issuer), _) if identity.names_signer() => issuer,
                     (None, Some(origin)) => return Err(Error::NoIssuer { repository: origin.repository.clone() }),
@@ -386,11 +400,7 @@ impl Checker {
                 let policy = if root.ct_logs { policy } else { policy.skip_sct() };
                 run(&root.verifier, parsed, subject, &policy)
             }
-            Signer::Key(path) => {
-                let key = DerPublicKey::from_pem(&read(path)?)
-                    .map_err(|e| Error::Key { path: path.to_owned(), reason: e.to_string() })?;
-                run(&root.verifier, parsed, subject, &PublicKeyVerificationPolicy::new(key))
-            }
+            Resolved::Key(key) => run(&root.verifier, parsed, subject, &PublicKeyVerificationPolicy::new(key.clone())),
         };
         let mut refusals = Vec::new();
         for root in &self.roots {
@@ -398,8 +408,8 @@ impl Checker {
                 Ok(result) => {
                     let proven = proven(&result, parsed);
                     let refusal = match signer {
-                        Signer::Identity(identity) => identity.refusal(&proven),
-                        Signer::Key(_) => None,
+                        Resolved::Identity(identity) => identity.refusal(&proven),
+                        Resolved::Key(_) => None,
                     };
                     return Ok(match refusal {
                         Some(reason) => Checked::Refused { reason },

@@ -203,7 +203,11 @@ fn finish(
         };
         // ERA-RECORDED: what the published headers hold, for the eras that took it from the
         // publisher's machine.
-        let recorded = archive::recorded(&published.entries);
+        let recorded =
+            match rebuilt.by_era.iter().any(|(era, _)| matches!(era.profile.headers, era::Headers::Recorded(_))) {
+                true => archive::recorded(&published.entries),
+                false => archive::Recorded::new(),
+            };
         let compared = rebuilt
             .by_era
             .into_iter()
