@@ -59,54 +59,163 @@ fn crates_error(path: &Path, reason: String) -> Error {
 
 /// The listed crates, resolved by cargo.
 pub struct Resolved {
-    /// The scratch package (removed when dropped).
+    /// The scratch packages (removed when dropped).
     _dir: tempfile::TempDir,
-    /// Its manifest, for `cargo fetch` (AUD-DOWNLOAD).
-    pub manifest: PathBuf,
+    /// Each scratch package's manifest with the listed crates it resolved, for `cargo fetch`
+    /// (AUD-DOWNLOAD).
+    scratches: Vec<(PathBuf, Vec<Locked>)>,
     /// The listed crates at the versions cargo chose, with their checksums, in the list's order.
     pub crates: Vec<Locked>,
 }
 
-/// AUD-CRATES: cargo's resolution of `listed` (from the file at `path`): `cargo generate-lockfile`
-/// on a scratch package depending on each (`--offline` when cargo is).
+impl Resolved {
+    /// The manifests of the scratch packages that resolved any of `crates`.
+    pub fn manifests_of<'a>(&'a self, crates: &'a [&Locked]) -> impl Iterator<Item = &'a Path> {
+        let listed = |locked: &Locked| crates.iter().any(|c| c.name == locked.name && c.version == locked.version);
+        self.scratches.iter().filter(move |(_, resolved)| resolved.iter().any(listed)).map(|(path, _)| path.as_path())
+    }
+}
+
+/// AUD-CRATES: cargo's resolution of `listed` (from the file at `path`). Each batch of lines that
+/// name distinct crates becomes a scratch package depending on each, and `cargo generate-lockfile`
+/// (`--offline` when cargo is) writes its lock. Lines are independent, a lock file's are not: a
+/// batch cargo cannot resolve (one line's dependencies exclude another line's pinned version) is
+/// split in halves until each part resolves; a line cargo cannot resolve alone is either a yanked
+/// version, which `cargo update --precise` still selects, or an error naming it.
 pub fn resolve(listed: &[Listed], path: &Path, cargo: &Cargo) -> Result<Resolved, Error> {
-    let scratch = |e: std::io::Error| crates_error(path, format!("cannot make the scratch package: {e}"));
-    let dir = tempfile::Builder::new().prefix("cargo-seal-crates-").tempdir().map_err(scratch)?;
+    let dir = tempfile::Builder::new()
+        .prefix("cargo-seal-crates-")
+        .tempdir()
+        .map_err(|e| crates_error(path, format!("cannot make the scratch package: {e}")))?;
+    let mut pending = batches(listed);
+    let mut scratches = Vec::new();
+    let mut chosen: Vec<Option<Locked>> = vec![None; listed.len()];
+    while let Some(batch) = pending.pop() {
+        let scratch = dir.path().join(scratches.len().to_string());
+        let lines: Vec<&Listed> = batch.iter().map(|&i| &listed[i]).collect();
+        let manifest = match generate(&scratch, &lines, path, cargo)? {
+            Ok(manifest) => manifest,
+            Err(_) if batch.len() > 1 => {
+                let (first, second) = batch.split_at(batch.len() / 2);
+                pending.extend([first.to_vec(), second.to_vec()]);
+                continue;
+            }
+            Err(error) => match yanked(&scratch, lines[0], path, cargo)? {
+                Some(Ok(manifest)) => manifest,
+                _ => return Err(unresolved(path, lines[0], &error)),
+            },
+        };
+        let lockfile = manifest.with_file_name("Cargo.lock");
+        let locked = super::locked(&lockfile)?;
+        let direct = direct_versions(&lockfile)?;
+        let mut resolved = Vec::with_capacity(batch.len());
+        for (&i, krate) in batch.iter().zip(&lines) {
+            let found = pick(krate, &locked, &direct).ok_or_else(|| {
+                crates_error(path, format!("line {}: cargo resolved no `{}`", krate.line, krate.name))
+            })?;
+            chosen[i] = Some(found.clone());
+            resolved.push(found);
+        }
+        scratches.push((manifest, resolved));
+    }
+    let crates = chosen.into_iter().map(|c| c.expect("every line is in a batch")).collect();
+    Ok(Resolved { _dir: dir, scratches, crates })
+}
+
+/// The lines of `listed` (by index) in batches where no crate is named twice: two versions of one
+/// crate could not share a package, and a bare name's newest version must not be held back by
+/// another line pinning that crate.
+fn batches(listed: &[Listed]) -> Vec<Vec<usize>> {
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    for (i, krate) in listed.iter().enumerate() {
+        let free = batches.iter_mut().find(|batch| batch.iter().all(|&j| listed[j].name != krate.name));
+        match free {
+            Some(batch) => batch.push(i),
+            None => batches.push(vec![i]),
+        }
+    }
+    batches.reverse(); // popped from the end: the first batch is resolved first
+    batches
+}
+
+/// Writes the scratch package in `dir` depending on `lines` (`=VERSION`, or `*`) and has cargo
+/// write its lock file; its manifest, or how cargo failed.
+fn generate(dir: &Path, lines: &[&Listed], path: &Path, cargo: &Cargo) -> Result<Attempt, Error> {
+    let requirement = |krate: &Listed| krate.version.as_ref().map_or_else(|| "*".to_owned(), |v| format!("={v}"));
+    let manifest = scratch(dir, lines.iter().map(|k| (k.name.as_str(), requirement(k))), path)?;
+    let manifest_arg = manifest.to_string_lossy();
+    Ok(run(cargo, &["generate-lockfile", "--manifest-path", &manifest_arg]).map(|()| manifest))
+}
+
+/// A yanked version is not selected by a requirement, only by `cargo update --precise`: the scratch
+/// package in `dir` depends on any version of `krate`, which is then moved to its listed one. None
+/// for a line without a version.
+fn yanked(dir: &Path, krate: &Listed, path: &Path, cargo: &Cargo) -> Result<Option<Attempt>, Error> {
+    let Some(version) = &krate.version else { return Ok(None) };
+    let manifest = scratch(dir, [(krate.name.as_str(), "*".to_owned())], path)?;
+    let manifest_arg = manifest.to_string_lossy();
+    let version = version.to_string();
+    let attempt = run(cargo, &["generate-lockfile", "--manifest-path", &manifest_arg])
+        .and_then(|()| run(cargo, &["update", &krate.name, "--precise", &version, "--manifest-path", &manifest_arg]));
+    Ok(Some(attempt.map(|()| manifest)))
+}
+
+/// A scratch package's manifest once cargo wrote its lock file, or how cargo failed.
+type Attempt = Result<PathBuf, crate::cargo::Error>;
+
+/// The line `krate` that cargo could not resolve, with what cargo said.
+fn unresolved(path: &Path, krate: &Listed, error: &crate::cargo::Error) -> Error {
+    let said = match error {
+        crate::cargo::Error::Failed { stderr, .. } => stderr.clone(),
+        other => other.to_string(),
+    };
+    let entry = match &krate.version {
+        Some(version) => format!("{}@{version}", krate.name),
+        None => krate.name.clone(),
+    };
+    crates_error(path, format!("line {}: cargo could not resolve `{entry}`:\n{said}", krate.line))
+}
+
+/// Writes a scratch package in `dir` with `dependencies` (crate name, version requirement); its
+/// manifest.
+fn scratch<'a>(
+    dir: &Path,
+    dependencies: impl IntoIterator<Item = (&'a str, String)>,
+    path: &Path,
+) -> Result<PathBuf, Error> {
     let mut manifest = format!(
         "[package]\nname = \"{SCRATCH}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[lib]\npath = \"lib.rs\"\n\n[dependencies]\n"
     );
-    for (i, krate) in listed.iter().enumerate() {
-        let requirement = krate.version.as_ref().map_or_else(|| "*".to_owned(), |v| format!("={v}"));
-        manifest.push_str(&format!("c{i} = {{ package = \"{}\", version = \"{requirement}\" }}\n", krate.name));
+    for (i, (name, requirement)) in dependencies.into_iter().enumerate() {
+        manifest.push_str(&format!("c{i} = {{ package = \"{name}\", version = \"{requirement}\" }}\n"));
     }
-    let manifest_path = dir.path().join("Cargo.toml");
-    std::fs::write(&manifest_path, manifest).map_err(scratch)?;
-    std::fs::write(dir.path().join("lib.rs"), "").map_err(scratch)?;
-    let manifest_arg = manifest_path.to_string_lossy();
-    let mut args = vec!["generate-lockfile", "--manifest-path", &manifest_arg];
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(dir.join("Cargo.toml"), manifest))
+        .and_then(|()| std::fs::write(dir.join("lib.rs"), ""));
+    written.map_err(|e| crates_error(path, format!("cannot make the scratch package: {e}")))?;
+    Ok(dir.join("Cargo.toml"))
+}
+
+/// Runs cargo with `args` (and `--offline` when cargo is offline).
+fn run(cargo: &Cargo, args: &[&str]) -> Result<(), crate::cargo::Error> {
+    let mut command = cargo.command(args);
     if cargo.offline {
-        args.push("--offline");
+        command.arg("--offline");
     }
-    cargo.run(cargo.command(&args)).map_err(|e| crates_error(path, format!("cargo could not resolve them: {e}")))?;
-    let lockfile = dir.path().join("Cargo.lock");
-    let locked = super::locked(&lockfile)?;
-    let direct = direct_versions(&lockfile)?;
-    let mut crates = Vec::new();
-    for krate in listed {
-        // The version cargo chose for the line: the pinned one, else the newest of that name
-        // among the scratch package's dependencies.
-        let version = match &krate.version {
-            Some(version) => Some(version.clone()),
-            None => direct.iter().filter(|(name, _)| *name == krate.name).map(|(_, v)| v.clone()).max(),
-        };
-        let found = version.and_then(|v| {
-            locked.iter().find(|l| l.name == krate.name && semver::Version::parse(&l.version).is_ok_and(|lv| lv == v))
-        });
-        let found = found
-            .ok_or_else(|| crates_error(path, format!("line {}: cargo resolved no `{}`", krate.line, krate.name)))?;
-        crates.push(Locked { line: Some(krate.line), ..found.clone() });
-    }
-    Ok(Resolved { _dir: dir, manifest: manifest_path, crates })
+    cargo.run(command)
+}
+
+/// The version cargo chose for `krate` among `locked`: the pinned one, else the newest of that
+/// name among the scratch package's dependencies (`direct`).
+fn pick(krate: &Listed, locked: &[Locked], direct: &[(String, semver::Version)]) -> Option<Locked> {
+    let version = match &krate.version {
+        Some(version) => version.clone(),
+        None => direct.iter().filter(|(name, _)| *name == krate.name).map(|(_, v)| v.clone()).max()?,
+    };
+    let found = locked
+        .iter()
+        .find(|l| l.name == krate.name && semver::Version::parse(&l.version).is_ok_and(|lv| lv == version))?;
+    Some(Locked { line: Some(krate.line), ..found.clone() })
 }
 
 /// The scratch package's dependencies in the lock file at `lockfile`, by name and version.
@@ -134,4 +243,25 @@ fn direct_versions(lockfile: &Path) -> Result<Vec<(String, semver::Version)>, Er
             Some((name, version))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// AUD-CRATES: a batch names each crate once, the first takes every line it can, and batches
+    /// come off the end in the list's order.
+    #[test]
+    fn batches_name_each_crate_once() {
+        let listed = |entries: &[&str]| -> Vec<Listed> {
+            let text = entries.join("\n");
+            let file = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(file.path(), text).unwrap();
+            read(file.path()).unwrap()
+        };
+        let lines = listed(&["a@1.0.0", "b", "a@1.0.1", "a@2.0.0", "c@0.1.0", "b@0.3.0"]);
+        let mut batches = batches(&lines);
+        batches.reverse();
+        assert_eq!(batches, [vec![0, 1, 4], vec![2, 5], vec![3]]);
+    }
 }

@@ -120,14 +120,17 @@ pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result
             if let Some(spec) = &shard {
                 crates = audit::shard(crates, spec)?;
             }
+            let missing = audit::missing(&crates, &options.cargo_home);
             if let Some(download) = download
-                && !audit::missing(&crates, &options.cargo_home).is_empty()
+                && !missing.is_empty()
             {
-                let manifest = match &resolved {
-                    Some(resolved) => resolved.manifest.clone(),
-                    None => workspace_manifest(&lockfile, download.manifest)?,
+                let manifests = match &resolved {
+                    Some(resolved) => resolved.manifests_of(&missing).map(Path::to_path_buf).collect(),
+                    None => vec![workspace_manifest(&lockfile, download.manifest)?],
                 };
-                audit::download(&manifest, &options.settings.cargo)?;
+                for manifest in manifests {
+                    audit::download(&manifest, &options.settings.cargo)?;
+                }
             }
             observe(Event::Verifying { crates: crates.len() });
             audit::audit(&crates, &options, &|progress| observe(Event::Progress(progress)))

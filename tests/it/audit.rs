@@ -1095,23 +1095,41 @@ fn aud_concurrent_shards_share_a_portable_cache() {
 /// AUD-CRATES: `--crates FILE` audits the crates a list names, resolved by cargo (here against a
 /// local registry standing in for crates.io in the private cargo home, holding the same crates):
 /// `name@version` as pinned, `name` at the newest version; reports point at the list's lines; a
-/// line that is no crate, and a crate cargo cannot resolve, stop the run naming the file.
+/// line that is no crate, and a crate cargo cannot resolve, stop the run naming the file. Lines are
+/// independent where a lock file's are not: two versions of one crate, a crate whose dependencies
+/// exclude another line's pinned version, and a yanked version are each resolved.
 #[test]
 fn aud_crates_from_a_list_resolved_by_cargo() {
     let mut world = World::new();
     world.publish("honest", true, |b| b);
     world.publish("tampered", true, tampered);
     let registry = world.root.join("registry");
+    let entry = |name: &str, version: &str, checksum: &str, deps: serde_json::Value, yanked: bool| {
+        let line = serde_json::json!({
+            "name": name, "vers": version, "deps": deps, "cksum": checksum, "features": {}, "yanked": yanked,
+        });
+        format!("{line}\n")
+    };
     for (name, prefix) in [("honest", "ho/ne"), ("tampered", "ta/mp")] {
         let bytes = std::fs::read(world.home.join(CACHE).join(format!("{name}-0.1.0.crate"))).unwrap();
         let checksum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
         std::fs::create_dir_all(registry.join("index").join(prefix)).unwrap();
         std::fs::write(registry.join(format!("{name}-0.1.0.crate")), &bytes).unwrap();
-        let line = serde_json::json!({
-            "name": name, "vers": "0.1.0", "deps": [], "cksum": checksum, "features": {}, "yanked": false,
-        });
-        std::fs::write(registry.join("index").join(prefix).join(name), format!("{line}\n")).unwrap();
+        let mut index = entry(name, "0.1.0", &checksum, serde_json::json!([]), false);
+        if name == "honest" {
+            // Versions only the index knows (resolved, never downloaded): 0.2.0 is yanked.
+            index += &entry(name, "0.1.1", &"1".repeat(64), serde_json::json!([]), false);
+            index += &entry(name, "0.2.0", &"2".repeat(64), serde_json::json!([]), true);
+        }
+        std::fs::write(registry.join("index").join(prefix).join(name), index).unwrap();
     }
+    let needs_newer = serde_json::json!([{
+        "name": "honest", "req": "^0.1.1", "features": [], "optional": false, "default_features": true,
+        "target": null, "kind": "normal",
+    }]);
+    std::fs::create_dir_all(registry.join("index/ne/ed")).unwrap();
+    std::fs::write(registry.join("index/ne/ed/needs"), entry("needs", "0.1.0", &"3".repeat(64), needs_newer, false))
+        .unwrap();
     std::fs::write(
         world.home.join("config.toml"),
         format!(
@@ -1121,6 +1139,8 @@ fn aud_crates_from_a_list_resolved_by_cargo() {
     )
     .unwrap();
     std::fs::write(world.root.join("crates.txt"), "# audited\nhonest@0.1.0\n\ntampered  # the newest\n").unwrap();
+    std::fs::write(world.root.join("apart.txt"), "honest@0.1.0\nneeds@0.1.0\nhonest@0.1.1\nhonest@0.2.0\ntampered\n")
+        .unwrap();
     let mirrors = world.mirrors.to_str().unwrap().to_owned();
     let audit = |list: &str, format: &str| {
         world.seal(&["--crates", list, "--repos", &mirrors, "--offline", "--format", format], &[])
@@ -1144,6 +1164,26 @@ fn aud_crates_from_a_list_resolved_by_cargo() {
         (&"crates.txt".into(), &4.into())
     );
 
+    let (_, out, err) = audit("apart.txt", "json");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let resolved: Vec<String> = report["crates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}@{} {}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap(), c["verdict"]))
+        .collect();
+    assert_eq!(
+        resolved,
+        [
+            "honest@0.1.0 \"identical\"",
+            "needs@0.1.0 \"unverifiable\"",
+            "honest@0.1.1 \"unverifiable\"",
+            "honest@0.2.0 \"unverifiable\"",
+            "tampered@0.1.0 \"differs\""
+        ],
+        "{err}"
+    );
+
     std::fs::write(world.root.join("bad.txt"), "honest@0.1\n").unwrap();
     let (code, _, err) = audit("bad.txt", "human");
     assert_eq!(code, Some(2), "{err}");
@@ -1155,8 +1195,10 @@ fn aud_crates_from_a_list_resolved_by_cargo() {
     let (code, _, err) = audit("unknown.txt", "human");
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("cannot audit the crates listed in `<root>/unknown.txt`: cargo could not resolve them"),
+        err.contains(
+            "cannot audit the crates listed in `<root>/unknown.txt`: line 2: cargo could not resolve \
+             `nowhere-to-be-found`:\nerror: no matching package named `nowhere-to-be-found` found"
+        ),
         "{err}"
     );
-    assert!(err.contains("nowhere-to-be-found"), "{err}");
 }
