@@ -3,6 +3,7 @@
 //! the index), cargo writes that package's lock file, and the audit reads the listed crates and
 //! their checksums from it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cargo_util_schemas::lockfile::TomlLockfile;
@@ -23,9 +24,66 @@ pub struct Listed {
     pub line: usize,
 }
 
+/// AUD-CRATES: a list of crates, resolved by cargo as far as the run needs: bare names when the
+/// list is read (their versions decide the selection and the shards), pinned lines once the run
+/// keeps them ([`List::complete`]), so that a shard resolves its own lines alone.
+pub struct List {
+    path: PathBuf,
+    listed: Vec<Listed>,
+    resolutions: Vec<Resolved>,
+    /// The listed crates in the list's order; pinned ones without a checksum until completed.
+    pub crates: Vec<Locked>,
+}
+
+impl List {
+    /// The list in the file at `path`, its bare names resolved by `cargo`.
+    pub fn read(path: &Path, cargo: &Cargo) -> Result<Self, Error> {
+        let listed = read(path)?;
+        let bare: Vec<Listed> = listed.iter().filter(|l| l.version.is_none()).cloned().collect();
+        let resolutions = match bare.is_empty() {
+            true => Vec::new(),
+            false => vec![resolve(&bare, path, cargo)?],
+        };
+        let named: BTreeMap<usize, &Locked> =
+            resolutions.iter().flat_map(|r| &r.crates).filter_map(|c| Some((c.line?, c))).collect();
+        let crates = listed
+            .iter()
+            .map(|l| match &l.version {
+                Some(version) => {
+                    Locked { name: l.name.clone(), version: version.to_string(), checksum: None, line: Some(l.line) }
+                }
+                None => named[&l.line].clone(),
+            })
+            .collect();
+        Ok(Self { path: path.to_owned(), listed, resolutions, crates })
+    }
+
+    /// `kept` (of [`List::crates`]) with their pinned lines resolved by `cargo`: checksums known,
+    /// and a version the registry does not offer an error naming its line.
+    pub fn complete(&mut self, kept: Vec<Locked>, cargo: &Cargo) -> Result<Vec<Locked>, Error> {
+        let lines: BTreeSet<usize> = kept.iter().filter_map(|c| c.line).collect();
+        let pinned: Vec<Listed> =
+            self.listed.iter().filter(|l| l.version.is_some() && lines.contains(&l.line)).cloned().collect();
+        if pinned.is_empty() {
+            return Ok(kept);
+        }
+        let resolved = resolve(&pinned, &self.path, cargo)?;
+        let by_line: BTreeMap<usize, &Locked> = resolved.crates.iter().filter_map(|c| Some((c.line?, c))).collect();
+        let kept = kept.into_iter().map(|c| c.line.and_then(|l| by_line.get(&l)).map_or(c, |&r| r.clone())).collect();
+        self.resolutions.push(resolved);
+        Ok(kept)
+    }
+
+    /// The manifests of the scratch packages that resolved any of `crates`, for `cargo fetch`
+    /// (AUD-DOWNLOAD).
+    pub fn manifests_of<'a>(&'a self, crates: &'a [&Locked]) -> impl Iterator<Item = &'a Path> {
+        self.resolutions.iter().flat_map(move |r| r.manifests_of(crates))
+    }
+}
+
 /// AUD-CRATES: the crates listed in the file at `path`, one a line; blank lines and `#` comments
 /// are skipped. A line that is neither `name` nor `name@version` is an error naming it.
-pub fn read(path: &Path) -> Result<Vec<Listed>, Error> {
+fn read(path: &Path) -> Result<Vec<Listed>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| crates_error(path, e.to_string()))?;
     let mut listed = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -57,20 +115,20 @@ fn crates_error(path: &Path, reason: String) -> Error {
     Error::Crates { path: path.to_owned(), reason }
 }
 
-/// The listed crates, resolved by cargo.
-pub struct Resolved {
+/// Listed crates, resolved by cargo.
+struct Resolved {
     /// The scratch packages (removed when dropped).
     _dir: tempfile::TempDir,
     /// Each scratch package's manifest with the listed crates it resolved, for `cargo fetch`
     /// (AUD-DOWNLOAD).
     scratches: Vec<(PathBuf, Vec<Locked>)>,
     /// The listed crates at the versions cargo chose, with their checksums, in the list's order.
-    pub crates: Vec<Locked>,
+    crates: Vec<Locked>,
 }
 
 impl Resolved {
     /// The manifests of the scratch packages that resolved any of `crates`.
-    pub fn manifests_of<'a>(&'a self, crates: &'a [&Locked]) -> impl Iterator<Item = &'a Path> {
+    fn manifests_of<'a>(&'a self, crates: &'a [&Locked]) -> impl Iterator<Item = &'a Path> {
         let listed = |locked: &Locked| crates.iter().any(|c| c.name == locked.name && c.version == locked.version);
         self.scratches.iter().filter(move |(_, resolved)| resolved.iter().any(listed)).map(|(path, _)| path.as_path())
     }
@@ -82,7 +140,7 @@ impl Resolved {
 /// batch cargo cannot resolve (one line's dependencies exclude another line's pinned version) is
 /// split in halves until each part resolves; a line cargo cannot resolve alone is either a yanked
 /// version, which `cargo update --precise` still selects, or an error naming it.
-pub fn resolve(listed: &[Listed], path: &Path, cargo: &Cargo) -> Result<Resolved, Error> {
+fn resolve(listed: &[Listed], path: &Path, cargo: &Cargo) -> Result<Resolved, Error> {
     let dir = tempfile::Builder::new()
         .prefix("cargo-seal-crates-")
         .tempdir()
@@ -124,11 +182,21 @@ pub fn resolve(listed: &[Listed], path: &Path, cargo: &Cargo) -> Result<Resolved
 
 /// The lines of `listed` (by index) in batches where no crate is named twice: two versions of one
 /// crate could not share a package, and a bare name's newest version must not be held back by
-/// another line pinning that crate.
+/// another line pinning that crate. Each crate's newest line goes first (a bare name before any
+/// version): the first batch then holds the versions other lines' dependencies most likely accept,
+/// and seldom needs splitting.
 fn batches(listed: &[Listed]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..listed.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&listed[a], &listed[b]);
+        a.name.cmp(&b.name).then_with(|| match (&a.version, &b.version) {
+            (Some(a), Some(b)) => b.cmp(a),
+            (a, b) => a.is_some().cmp(&b.is_some()),
+        })
+    });
     let mut batches: Vec<Vec<usize>> = Vec::new();
-    for (i, krate) in listed.iter().enumerate() {
-        let free = batches.iter_mut().find(|batch| batch.iter().all(|&j| listed[j].name != krate.name));
+    for i in order {
+        let free = batches.iter_mut().find(|batch| batch.iter().all(|&j| listed[j].name != listed[i].name));
         match free {
             Some(batch) => batch.push(i),
             None => batches.push(vec![i]),
@@ -249,8 +317,8 @@ fn direct_versions(lockfile: &Path) -> Result<Vec<(String, semver::Version)>, Er
 mod tests {
     use super::*;
 
-    /// AUD-CRATES: a batch names each crate once, the first takes every line it can, and batches
-    /// come off the end in the list's order.
+    /// AUD-CRATES: a batch names each crate once, the first takes each crate's newest line (a bare
+    /// name before a version), and batches come off the end first to last.
     #[test]
     fn batches_name_each_crate_once() {
         let listed = |entries: &[&str]| -> Vec<Listed> {
@@ -259,9 +327,9 @@ mod tests {
             std::fs::write(file.path(), text).unwrap();
             read(file.path()).unwrap()
         };
-        let lines = listed(&["a@1.0.0", "b", "a@1.0.1", "a@2.0.0", "c@0.1.0", "b@0.3.0"]);
+        let lines = listed(&["a@1.0.0", "b@0.3.0", "a@1.0.1", "a@2.0.0", "c@0.1.0", "b"]);
         let mut batches = batches(&lines);
         batches.reverse();
-        assert_eq!(batches, [vec![0, 1, 4], vec![2, 5], vec![3]]);
+        assert_eq!(batches, [vec![3, 5, 4], vec![2, 1], vec![0]]);
     }
 }

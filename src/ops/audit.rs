@@ -98,15 +98,14 @@ pub enum Error {
 /// The whole audit.
 pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result<Outcome, Error> {
     let Request { input, policy, selection, results, vsa } = request;
-    // AUD-CRATES: a list is resolved into a scratch package's lock, kept until the run ends.
-    let (lockfile, locked, resolved) = match input {
+    let (lockfile, locked, mut list) = match input {
         Input::Lockfile(path) => {
             let locked = audit::locked(&path)?;
             (path, locked, None)
         }
         Input::Crates { path, cargo } => {
-            let resolved = crates::resolve(&crates::read(&path)?, &path, &cargo)?;
-            (path, resolved.crates.clone(), Some(resolved))
+            let list = crates::List::read(&path, &cargo)?;
+            (path, list.crates.clone(), Some((list, cargo)))
         }
     };
     // Judged against the whole lock file, so that every shard says the same.
@@ -120,12 +119,16 @@ pub fn run(request: Request<'_>, observe: &(dyn Fn(Event<'_>) + Sync)) -> Result
             if let Some(spec) = &shard {
                 crates = audit::shard(crates, spec)?;
             }
+            // AUD-CRATES: the list's pinned lines are resolved once this shard keeps them.
+            if let Some((list, cargo)) = &mut list {
+                crates = list.complete(crates, cargo)?;
+            }
             let missing = audit::missing(&crates, &options.cargo_home);
             if let Some(download) = download
                 && !missing.is_empty()
             {
-                let manifests = match &resolved {
-                    Some(resolved) => resolved.manifests_of(&missing).map(Path::to_path_buf).collect(),
+                let manifests = match &list {
+                    Some((list, _)) => list.manifests_of(&missing).map(Path::to_path_buf).collect(),
                     None => vec![workspace_manifest(&lockfile, download.manifest)?],
                 };
                 for manifest in manifests {

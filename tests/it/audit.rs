@@ -1097,7 +1097,8 @@ fn aud_concurrent_shards_share_a_portable_cache() {
 /// `name@version` as pinned, `name` at the newest version; reports point at the list's lines; a
 /// line that is no crate, and a crate cargo cannot resolve, stop the run naming the file. Lines are
 /// independent where a lock file's are not: two versions of one crate, a crate whose dependencies
-/// exclude another line's pinned version, and a yanked version are each resolved.
+/// exclude another line's pinned version, and a yanked version are each resolved; a shard resolves
+/// only its own pinned lines.
 #[test]
 fn aud_crates_from_a_list_resolved_by_cargo() {
     let mut world = World::new();
@@ -1183,6 +1184,18 @@ fn aud_crates_from_a_list_resolved_by_cargo() {
         ],
         "{err}"
     );
+
+    // AUD-CRATES: a shard resolves its own pinned lines alone; the other shard's stops at its own.
+    std::fs::write(world.root.join("shards.txt"), "honest@0.1.0\nnowhere@1.0.0\n").unwrap();
+    let shard = |k: &str| {
+        let args = ["--crates", "shards.txt", "--repos", &mirrors, "--offline", "--shard", k, "--format", "jsonl"];
+        world.seal(&args, &[])
+    };
+    let (code, out, err) = shard("1/2");
+    assert_eq!((code, out.lines().count()), (Some(0), 1), "{out}{err}");
+    let (code, _, err) = shard("2/2");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 2: cargo could not resolve `nowhere@1.0.0`"), "{err}");
 
     std::fs::write(world.root.join("bad.txt"), "honest@0.1\n").unwrap();
     let (code, _, err) = audit("bad.txt", "human");
