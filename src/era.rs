@@ -148,6 +148,9 @@ pub struct Profile {
     /// ERA-ORDER-MACOS: with [`Profile::generated_last`], the files from disk in the order macOS
     /// lists a directory: each path component compared without regard to case.
     pub macos: bool,
+    /// ERA-CRLF: the files from disk as a checkout with git's `core.autocrlf = true` holds them
+    /// (git for Windows' default): text files' line feeds as CRLF.
+    pub crlf: bool,
 }
 
 /// ERA-RECORDED: how the tar headers' times, modes and owners were filled in.
@@ -242,6 +245,7 @@ pub const CURRENT: Profile = Profile {
     headers: Headers::Deterministic,
     generated_last: false,
     macos: false,
+    crlf: false,
 };
 
 /// The mtime of every entry (spec: `ARC-MTIME`): tar-rs's deterministic timestamp, which cargo

@@ -17,12 +17,14 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
     // Files from disk carry octal zeros for uid; generated ones all NUL.
     let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
     let recorded = publisher_recorded(entries);
+    let crlf = entries.iter().any(|e| e.text.as_deref().is_some_and(|text| text.contains("\r\n")));
     let mut eras: Vec<Era> = Vec::new();
     let possible = ERAS
         .iter()
         .rev()
-        .filter(|era| era.profile != CURRENT)
         .flat_map(|era| [Some(*era), on_windows(era), on_macos(era)].into_iter().flatten())
+        .flat_map(|era| [Some(era), with_crlf(&era, crlf)].into_iter().flatten())
+        .filter(|era| era.profile != CURRENT)
         .filter(|era| match era.profile.headers {
             Headers::Recorded(_) => recorded,
             Headers::Deterministic => {
@@ -36,7 +38,9 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
         }
         match eras.last_mut() {
             // One rebuild serves neighbours that differ only in what `package` decides.
-            Some(newer) if newer.first == era.last + 1 && newer.profile.rebuilds_like(&era.profile) => {
+            Some(newer)
+                if era.last.checked_add(1) == Some(newer.first) && newer.profile.rebuilds_like(&era.profile) =>
+            {
                 newer.first = first;
             }
             _ => eras.push(Era { first, last, ..era }),
@@ -72,6 +76,12 @@ fn on_macos(era: &Era) -> Option<Era> {
 fn on_windows(era: &Era) -> Option<Era> {
     let windows = Profile { disk_mtime: OLD_DISK_MTIME, windows: true, ..era.profile };
     (era.profile.disk_mtime == DETERMINISTIC_MTIME && era.last <= 79).then_some(Era { profile: windows, ..*era })
+}
+
+/// ERA-CRLF: what `era` wrote from a checkout whose line endings git converted to CRLF, for a
+/// crate whose first entries (its `Cargo.toml.orig` among them) hold a CRLF.
+fn with_crlf(era: &Era, crlf: bool) -> Option<Era> {
+    crlf.then_some(Era { profile: Profile { crlf: true, ..era.profile }, ..*era })
 }
 
 /// Every release an era models.

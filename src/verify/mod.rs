@@ -239,16 +239,28 @@ fn finish(
                 era::Headers::Recorded(_) => "file times, modes and owners as the archive records them".to_owned(),
             };
             let text = format!(
-                "byte for byte what cargo {} wrote{} ({stamped}, compressed by {})",
+                "byte for byte what cargo {} wrote{}{} ({stamped}, compressed by {})",
                 releases.by_era(),
                 match (first.profile.windows, first.profile.macos) {
                     (true, _) => " on Windows",
                     (_, true) => " on macOS",
                     _ => "",
                 },
+                match first.profile.crlf {
+                    true => " from a checkout with CRLF line endings",
+                    false => "",
+                },
                 deflates.join(" or ")
             );
             comparison.explanations.push(Explanation::new("ERA-VERIFY", text));
+            if first.profile.crlf {
+                comparison.explanations.push(Explanation::new(
+                    "ERA-CRLF",
+                    "line endings converted: the crate was packaged from a checkout where git wrote text files \
+                     with CRLF (`core.autocrlf = true`, git for Windows' default), and the rebuild converted \
+                     the commit's files as git does",
+                ));
+            }
             if matches!(first.profile.headers, era::Headers::Recorded(_)) {
                 comparison.explanations.push(Explanation::new(
                     "ERA-RECORDED",
@@ -589,12 +601,19 @@ fn rebuild(
     // (the manifest tells the eras apart before the headers and the compression), and written
     // only when the current era's is not the published crate.
     let mut by_era = Vec::new();
+    let mut converted: Option<Plan> = None;
     for era in eras {
         let text = crate::manifest::render_as(&planned.published, &planned.original, &era.profile)?;
         if published_manifest != Some(sha256_hex(text.as_bytes()).as_str()) {
             continue;
         }
-        let mut plan = planned.plan.clone();
+        let mut plan = match era.profile.crlf {
+            true => match &converted {
+                Some(plan) => plan.clone(),
+                None => converted.insert(with_crlf(&planned.plan, &scratch_dir.join("crlf"))?).clone(),
+            },
+            false => planned.plan.clone(),
+        };
         if era.profile.macos {
             plan.entries.sort_by(|a, b| compare_without_case(&a.rel_path, &b.rel_path));
         }
@@ -615,6 +634,27 @@ fn rebuild(
         by_era.push((*era, plan));
     }
     Ok((write_archive(&planned.plan, &era::CURRENT, &archive::Recorded::new())?, by_era))
+}
+
+/// ERA-CRLF: `plan` with its files from disk as a checkout with git's `core.autocrlf = true`
+/// holds them: each text file git converts (gix's rules, which are git's) written once into `dir`.
+fn with_crlf(plan: &Plan, dir: &Path) -> std::io::Result<Plan> {
+    use gix::filter::plumbing::eol;
+    let config = eol::Configuration { auto_crlf: eol::AutoCrlf::Enabled, eol: None };
+    let digest = eol::AttributesDigest::from(eol::AutoCrlf::Enabled);
+    std::fs::create_dir_all(dir)?;
+    let mut plan = plan.clone();
+    let mut buf = Vec::new();
+    for (i, entry) in plan.entries.iter_mut().enumerate() {
+        let Contents::OnDisk { path, size, .. } = &mut entry.contents else { continue };
+        let data = std::fs::read(&path)?;
+        if eol::convert_to_worktree(&data, digest, &mut buf, config).map_err(std::io::Error::other)? {
+            let file = dir.join(i.to_string());
+            std::fs::write(&file, &buf)?;
+            (*path, *size) = (file, buf.len() as u64);
+        }
+    }
+    Ok(plan)
 }
 
 /// ERA-ORDER: `entries` (in path order) as cargo 1.41 and earlier put them: the manifest as

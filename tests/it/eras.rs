@@ -300,3 +300,49 @@ fn era_package_under_cargo_1_65_matches_it_on_the_parity_fixtures() {
     let (same, _) = package_parity("1.65");
     assert!(same >= 10, "a dozen fixtures are within what cargo 1.65 packages");
 }
+
+/// ERA-CRLF: the crate real cargo (1.95) packages from a clone with git's `core.autocrlf = true`
+/// (text files checked out with CRLF, as git for Windows does by default) verifies `identical`
+/// against the repository, whose commit holds LF, with the conversion named; git leaves a binary
+/// file, a file committed with CRLF and one with a lone CR as they are, and so does the rebuild.
+#[test]
+fn era_crlf_checkout_verifies_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    support::write(
+        &repo,
+        "Cargo.toml",
+        "[package]\nname = \"crlf\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"line endings\"\n",
+    );
+    support::write(&repo, "src/lib.rs", "pub fn crlf() {}\n");
+    support::write(&repo, "committed-crlf.txt", "kept\r\nas is\r\n");
+    support::write(&repo, "lone-cr.txt", "a\rb\n");
+    std::fs::write(repo.join("data.bin"), b"\0binary\n\0").unwrap();
+    support::git(&repo, &["init", "-q", "-b", "main"]);
+    support::git(&repo, &["add", "."]);
+    support::git(&repo, &["commit", "-q", "-m", "release"]);
+    let checkout = tmp.path().join("checkout");
+    let (repo_arg, checkout_arg) = (repo.to_str().unwrap(), checkout.to_str().unwrap());
+    // `-c` for the checkout (the fixtures' environment sets `core.autocrlf = false`), `--config`
+    // for cargo's own look at the clone.
+    let autocrlf = ["-c", "core.autocrlf=true", "clone", "-q", "--config", "core.autocrlf=true"];
+    support::git(tmp.path(), &[&autocrlf[..], &[repo_arg, checkout_arg]].concat());
+    assert_eq!(std::fs::read(checkout.join("src/lib.rs")).unwrap(), b"pub fn crlf() {}\r\n");
+    let out = Command::new("cargo")
+        .args(["package", "--no-verify", "--offline"])
+        .current_dir(&checkout)
+        .env("CARGO_HOME", tmp.path().join("home"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+
+    let (code, report) = verify(&checkout.join("target/package/crlf-0.1.0.crate"), &["--repo", repo_arg]);
+    assert_eq!((code, &report["verdict"]), (Some(0), &"identical".into()), "{report:#}");
+    let rules: Vec<&str> =
+        report["explanations"].as_array().unwrap().iter().map(|e| e["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"ERA-CRLF"), "{report:#}");
+    let verified = report["explanations"].as_array().unwrap().iter().find(|e| e["rule"] == "ERA-VERIFY").unwrap();
+    assert!(verified["text"].as_str().unwrap().contains("from a checkout with CRLF line endings"), "{verified}");
+}
