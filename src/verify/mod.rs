@@ -179,7 +179,9 @@ struct Rebuilt {
     /// from the checkout, kept (in the scratch directory) until then.
     by_era: Vec<(Era, Plan)>,
     checkout: export::Checkout,
+    /// The scratch directory (removed when dropped), and its canonical path.
     _scratch: tempfile::TempDir,
+    scratch_dir: PathBuf,
     path_in_vcs: String,
     located_by_name: bool,
     configuration: TreeConfig,
@@ -196,10 +198,10 @@ fn finish(
     let mut archive = rebuilt.archive;
     let mut era = (comparison.verdict == Verdict::Identical).then(|| era::current().releases());
     if era.is_none() {
-        let rebuild_error = |source| Error::Rebuild {
+        let rebuild_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild {
             commit: rebuilt.checkout.commit.clone(),
             offline: settings.cargo.offline,
-            source,
+            source: Unplaced::boxed(&*source, &rebuilt.scratch_dir, &settings.cargo),
         };
         // ERA-RECORDED: what the published headers hold, for the eras that took it from the
         // publisher's machine.
@@ -386,7 +388,12 @@ fn rebuild_published(
     }
     let rebuild_error = |commit: &str| {
         let (commit, offline) = (commit.to_owned(), settings.cargo.offline);
-        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild { commit, offline, source }
+        let scratch_dir = scratch_dir.clone();
+        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Rebuild {
+            commit,
+            offline,
+            source: Unplaced::boxed(&*source, &scratch_dir, &settings.cargo),
+        }
     };
     // READ-ONCE: cargo writes the lock before `Cargo.toml`; older releases wrote it after the
     // package's files, beyond the first entries, where the whole archive (read meanwhile) has it.
@@ -421,7 +428,55 @@ fn rebuild_published(
     )
     .map_err(rebuild_error(&checkout.commit))?;
     let path_in_vcs = as_recorded.flatten().map_or(path_in_vcs, |vcs| vcs.path_in_vcs.clone());
-    Ok(Rebuilt { archive, by_era, checkout, _scratch: scratch, path_in_vcs, located_by_name, configuration })
+    Ok(Rebuilt {
+        archive,
+        by_era,
+        checkout,
+        _scratch: scratch,
+        scratch_dir,
+        path_in_vcs,
+        located_by_name,
+        configuration,
+    })
+}
+
+/// VER-REBUILD: a rebuild's error, its messages and their causes' with the directories of the
+/// machine that ran it (the scratch directory, cargo's home) named by placeholders, so that a
+/// report names none of them and says the same from run to run.
+#[derive(Debug)]
+struct Unplaced {
+    message: String,
+    source: Option<Box<Unplaced>>,
+}
+
+impl Unplaced {
+    /// `error`, from a rebuild in `scratch` by `cargo`, as a report may show it.
+    fn boxed(
+        error: &(dyn std::error::Error + 'static),
+        scratch: &Path,
+        cargo: &Cargo,
+    ) -> Box<dyn std::error::Error + Send + Sync> {
+        Box::new(Self::new(error, &[(scratch, "<scratch>"), (&cargo.home, "<cargo home>")]))
+    }
+
+    fn new(error: &(dyn std::error::Error + 'static), places: &[(&Path, &str)]) -> Self {
+        let message = places
+            .iter()
+            .fold(error.to_string(), |message, (dir, name)| message.replace(dir.to_string_lossy().as_ref(), name));
+        Self { message, source: error.source().map(|source| Box::new(Self::new(source, places))) }
+    }
+}
+
+impl std::fmt::Display for Unplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Unplaced {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|source| source as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// How cargo runs for the rebuild of the package at `package_dir` in `checkout`. For the user's

@@ -313,3 +313,37 @@ fn ver_lock_written_last_is_still_the_rebuilds() {
         "{stdout}"
     );
 }
+
+/// VER-REBUILD: a rebuild cargo refuses (here a workspace member's manifest gone from the commit)
+/// is an error that names the scratch directory `<scratch>`: no directory of the machine that ran
+/// it, and the same words from run to run.
+#[test]
+fn ver_rebuild_error_names_no_directory_of_the_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let package = "[package]\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"d\"\nname = ";
+    support::write(&repo, "Cargo.toml", "[workspace]\nmembers = [\"pkg\", \"gone\"]\nresolver = \"2\"\n");
+    support::write(&repo, "pkg/Cargo.toml", &format!("{package}\"pkg\"\n"));
+    support::write(&repo, "pkg/src/lib.rs", "");
+    support::write(&repo, "gone/Cargo.toml", &format!("{package}\"gone\"\n"));
+    support::write(&repo, "gone/src/lib.rs", "");
+    support::git(&repo, &["init", "-q", "-b", "main"]);
+    support::git(&repo, &["add", "."]);
+    support::git(&repo, &["commit", "-q", "-m", "release"]);
+    let out = Command::new("cargo")
+        .args(["package", "-p", "pkg", "--no-verify", "--offline"])
+        .current_dir(&repo)
+        .env("CARGO_HOME", tmp.path().join("home"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+    support::git(&repo, &["rm", "-q", "gone/Cargo.toml"]);
+    support::git(&repo, &["commit", "-q", "-m", "a member's manifest gone"]);
+    let head = support::git(&repo, &["rev-parse", "HEAD"]);
+
+    let (code, stdout, stderr) = verify(&repo.join("target/package/pkg-0.1.0.crate"), &repo, &["--rev", &head]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("failed to load manifest for workspace member `<scratch>/"), "{stderr}");
+    assert!(!stderr.contains("cargo-seal-verify-"), "{stderr}");
+}
