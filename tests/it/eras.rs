@@ -329,14 +329,7 @@ fn era_crlf_checkout_verifies_identical() {
     let autocrlf = ["-c", "core.autocrlf=true", "clone", "-q", "--config", "core.autocrlf=true"];
     support::git(tmp.path(), &[&autocrlf[..], &[repo_arg, checkout_arg]].concat());
     assert_eq!(std::fs::read(checkout.join("src/lib.rs")).unwrap(), b"pub fn crlf() {}\r\n");
-    let out = Command::new("cargo")
-        .args(["package", "--no-verify", "--offline"])
-        .current_dir(&checkout)
-        .env("CARGO_HOME", tmp.path().join("home"))
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+    support::cargo_package_offline(&checkout, &tmp.path().join("home"), &[]);
 
     let (code, report) = verify(&checkout.join("target/package/crlf-0.1.0.crate"), &["--repo", repo_arg]);
     assert_eq!((code, &report["verdict"]), (Some(0), &"identical".into()), "{report:#}");

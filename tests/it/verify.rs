@@ -330,14 +330,7 @@ fn ver_rebuild_error_names_no_directory_of_the_machine() {
     support::git(&repo, &["init", "-q", "-b", "main"]);
     support::git(&repo, &["add", "."]);
     support::git(&repo, &["commit", "-q", "-m", "release"]);
-    let out = Command::new("cargo")
-        .args(["package", "-p", "pkg", "--no-verify", "--offline"])
-        .current_dir(&repo)
-        .env("CARGO_HOME", tmp.path().join("home"))
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", support::describe("cargo package", &out));
+    support::cargo_package_offline(&repo, &tmp.path().join("home"), &["-p", "pkg"]);
     support::git(&repo, &["rm", "-q", "gone/Cargo.toml"]);
     support::git(&repo, &["commit", "-q", "-m", "a member's manifest gone"]);
     let head = support::git(&repo, &["rev-parse", "HEAD"]);

@@ -328,6 +328,20 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Runs the installed cargo's `package --no-verify --offline <args>` in `dir`, with `home` as its
+/// `CARGO_HOME`, and asserts that it succeeds.
+pub fn cargo_package_offline(dir: &Path, home: &Path, args: &[&str]) {
+    let out = Command::new("cargo")
+        .args(["package", "--no-verify", "--offline"])
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_HOME", home)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run cargo");
+    assert!(out.status.success(), "{}", describe("cargo package", &out));
+}
+
 /// Writes `text` to `dir/rel`, creating its directory.
 pub fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
