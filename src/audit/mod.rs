@@ -404,13 +404,7 @@ fn verify_crate(krate: &Locked, options: &Options<'_>, audited: &mut Audited) ->
     })?;
     audited.differences = verification.comparison.differences;
     // What the rebuild could not take from the commit explains the crate's files it lacks.
-    let dir = &verification.path_in_vcs;
-    let in_repo = |rel: &str| if dir.is_empty() { rel.to_owned() } else { format!("{dir}/{rel}") };
-    let published: Vec<String> = verification.published.entries.iter().map(|e| in_repo(e.rel_path())).collect();
-    let published_under = |path: &str| {
-        published.iter().any(|p| p.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
-    };
-    let omitted = verification.omitted.iter().filter(|o| published_under(&o.path));
+    let omitted = verification.omitted.iter();
     let omitted = omitted.map(|o| Explanation::new("VER-EXPORT", format!("not rebuilt: {}: {}", o.path, o.reason)));
     audited.explanations = found_notes.into_iter().chain(omitted).chain(verification.comparison.explanations).collect();
     audited.cargo = verification.era.map(Releases::by_era);

@@ -122,6 +122,8 @@ fn export_tree(
         Scope::new(&recorder.records, dir, blob)
     });
     let mut omitted = Vec::new();
+    // The links written, with the tree paths they point to.
+    let mut links: Vec<(String, String)> = Vec::new();
     // Out of scope: neither written nor in the index.
     let mut unread = BTreeSet::new();
     let mut made = BTreeSet::new();
@@ -164,7 +166,10 @@ fn export_tree(
             EntryKind::Link => {
                 let target = scratch.find_blob(entry.oid).map_err(|e| write_error(&path)(Box::new(e)))?;
                 match link_inside_tree(&rel, target.data.as_bstr()) {
-                    Some(target) => symlink(&target, &path),
+                    Some(resolved) => {
+                        links.push((rel.clone(), resolved));
+                        symlink(&target.data.to_str_lossy(), &path)
+                    }
                     None => {
                         omitted.push(Omission {
                             path: rel.clone(),
@@ -192,6 +197,19 @@ fn export_tree(
             },
         };
         written.map_err(write_error(&path))?;
+    }
+
+    // VER-SUBMODULES: a link into what was not written (a submodule not at hand, a missing
+    // object) would dangle and fail the rebuild: it is not written either, and is named.
+    let under =
+        |path: &str, dir: &str| path.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    while let Some(at) = links.iter().position(|(_, to)| omitted.iter().any(|o: &Omission| under(to, &o.path))) {
+        let (rel, to) = links.swap_remove(at);
+        let path = dest.join(&rel);
+        std::fs::remove_file(&path).map_err(|e| write_error(&path)(Box::new(e)))?;
+        let gone = omitted.iter().find(|o| under(&to, &o.path)).map(|o| format!("`{}` ({})", o.path, o.reason));
+        let reason = format!("symbolic link into {}, which was not written", gone.unwrap_or_default());
+        omitted.push(Omission { path: rel, reason });
     }
 
     // The index is the tree, without the entries that were not written.
@@ -340,8 +358,8 @@ fn safe_path(path: &BStr) -> Option<String> {
     path.split('/').all(plain).then(|| path.to_owned())
 }
 
-/// VER-LINKS: the target of the link at `link` (a tree path), if it is relative and stays inside
-/// the tree.
+/// VER-LINKS: the tree path the link at `link` (a tree path) points to, if its target is relative
+/// and stays inside the tree.
 fn link_inside_tree(link: &str, target: &BStr) -> Option<String> {
     let target = target.to_str().ok()?;
     if target.starts_with('/') || target.contains('\0') {
@@ -358,7 +376,7 @@ fn link_inside_tree(link: &str, target: &BStr) -> Option<String> {
             name => depth.push(name),
         }
     }
-    Some(target.to_owned())
+    Some(depth.join("/"))
 }
 
 #[cfg(test)]
@@ -367,7 +385,8 @@ mod tests {
 
     #[test]
     fn ver_links_stay_inside_the_tree() {
-        assert_eq!(link_inside_tree("a/b/link", "../c".into()), Some("../c".into()));
+        assert_eq!(link_inside_tree("a/b/link", "../c".into()), Some("a/c".into()));
+        assert_eq!(link_inside_tree("a/link", "./b/../c/".into()), Some("a/c".into()));
         assert_eq!(link_inside_tree("a/link", "../../etc/passwd".into()), None);
         assert_eq!(link_inside_tree("link", "/etc/passwd".into()), None);
         assert_eq!(link_inside_tree("link", "x/../../y".into()), None);

@@ -94,7 +94,8 @@ pub struct Verification {
     /// VER-LOCATE: the crate records no package directory and the repository's root holds another
     /// package, so `path_in_vcs` is the one directory whose `Cargo.toml` names the crate's package.
     pub located_by_name: bool,
-    /// Files of the commit that the rebuild could not use.
+    /// Files of the commit that the rebuild could not use, where files of the crate lie
+    /// (`VER-EXPORT`).
     pub omitted: Vec<Omission>,
     pub comparison: Comparison,
     /// The cargo releases whose output the crate is byte for byte, when it is (`ERA-VERIFY`).
@@ -302,6 +303,7 @@ fn finish(
             ),
         ));
     }
+    let omitted = for_the_crate(checkout.omitted, &published, &rebuilt.path_in_vcs);
     Ok(Verification {
         krate,
         published,
@@ -310,7 +312,7 @@ fn finish(
         commit: checkout.commit,
         path_in_vcs: rebuilt.path_in_vcs,
         located_by_name: rebuilt.located_by_name,
-        omitted: checkout.omitted,
+        omitted,
         comparison,
         sources: match source {
             Source::Sources(dir) => Some(dir.clone()),
@@ -318,6 +320,21 @@ fn finish(
         },
         configuration: rebuilt.configuration,
     })
+}
+
+/// VER-EXPORT: the omissions of the checkout in the package's directory `path_in_vcs`, or that
+/// files of the crate `published` lie under: the rest of the tree (a workspace's other members)
+/// is not the crate's.
+fn for_the_crate(omitted: Vec<Omission>, published: &read::CrateFile, path_in_vcs: &str) -> Vec<Omission> {
+    let under = |path: &str, dir: &str| {
+        dir.is_empty() || path.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let in_repo = |rel: &str| if path_in_vcs.is_empty() { rel.to_owned() } else { format!("{path_in_vcs}/{rel}") };
+    let files: Vec<String> = published.entries.iter().map(|e| in_repo(e.rel_path())).collect();
+    omitted
+        .into_iter()
+        .filter(|o| under(&o.path, path_in_vcs) || files.iter().any(|file| under(file, &o.path)))
+        .collect()
 }
 
 /// Checks out the commit that `entries` (the first of `published`) record, or the one `source`

@@ -233,7 +233,7 @@ fn ver_missing_object_is_reported_and_the_rest_rebuilt() {
 /// VER-SUBMODULES: a crate cargo packaged from a repository with a submodule is rebuilt with the
 /// submodule's files from git's own copy (`.git/modules/<name>`), else from a mirror of its URL
 /// under `--repos`, else fetched with `--fetch`; without any, the report names the submodule,
-/// its URL and commit.
+/// its URL and commit, and a link into it is not rebuilt either (it would dangle).
 #[test]
 fn ver_submodule_files_come_from_the_submodule_repository() {
     let sandbox = Sandbox::new("verify-submodule");
@@ -257,6 +257,8 @@ fn ver_submodule_files_come_from_the_submodule_repository() {
     // As a published repository names it.
     let url = "https://github.com/owner/vendored";
     support::git(&pkg, &["config", "-f", ".gitmodules", "submodule.vendor.url", url]);
+    // A link into the submodule, which cargo follows.
+    std::os::unix::fs::symlink("../vendor/include/v.h", pkg.join("src/v.h")).unwrap();
     support::git(&pkg, &["add", "."]);
     support::git(&pkg, &["commit", "-q", "-m", "release"]);
     let target = root.join("target");
@@ -277,6 +279,11 @@ fn ver_submodule_files_come_from_the_submodule_repository() {
     let named = format!("not rebuilt: vendor: submodule `vendor` from `{url}` at commit {commit}");
     assert!(out.contains(&named), "{out}");
     assert!(out.contains("extra        with-sub-0.1.0/vendor/lib.c"), "{out}");
+    // The link into it would dangle: it is not rebuilt either.
+    let link =
+        format!("not rebuilt: src/v.h: symbolic link into `vendor` ({}", &named["not rebuilt: vendor: ".len()..]);
+    assert!(out.contains(&link), "{out}");
+    assert!(out.contains("extra        with-sub-0.1.0/src/v.h"), "{out}");
     // A mirror of the submodule's URL under `--repos`.
     let mirrors = root.join("mirrors");
     let mirror = mirrors.join("github.com/owner/vendored.git");
