@@ -19,8 +19,8 @@ pub(super) struct Scope {
     /// The package's directory and those above it: their own files (`Cargo.toml`, `Cargo.lock`, a
     /// readme or license the manifest names as `../README.md`) and their `.cargo/` directories.
     ancestors: BTreeSet<String>,
-    /// Every directory holding a `Cargo.toml`: its own files and its `src/`, all cargo reads to
-    /// load a workspace member or a path dependency and infer its targets.
+    /// Every directory holding a `Cargo.toml`: its own files and the files target inference
+    /// looks for, all cargo reads to load a workspace member or a path dependency.
     manifests: BTreeSet<String>,
     /// Files and directories that manifests name (`readme`, `license-file`, `build`, target
     /// `path`s) and that links in the scope point at.
@@ -84,23 +84,32 @@ impl Scope {
         self.named.contains(rel)
             || dirs.into_iter().any(|dir| {
                 let name = dir.rsplit('/').next().unwrap_or(dir);
-                self.named.contains(dir)
-                    || (name == "src" && self.manifests.contains(parent(dir)))
-                    || (name == ".cargo" && self.ancestors.contains(parent(dir)))
+                self.named.contains(dir) || (name == ".cargo" && self.ancestors.contains(parent(dir)))
             })
     }
 
-    /// Whether `rel` is a file cargo's target inference looks for under a package's `tests/`,
-    /// `examples/` or `benches/` (`<name>.rs`, `<name>/main.rs`): a workspace member whose only
-    /// targets are tests must still have them to load.
+    /// Whether `rel` is a file cargo's target inference looks for in a package: `src/lib.rs`,
+    /// `src/main.rs`, and the `<name>.rs` and `<name>/main.rs` of its `src/bin/`, `tests/`,
+    /// `examples/` and `benches/` (a workspace member whose only targets are tests must still have
+    /// them to load). The rest of its sources is read only to build it, which a rebuild does not.
     fn inferred_target(&self, rel: &str) -> bool {
-        let targets_of_a_package = |dir: &str| {
-            let kind = dir.rsplit('/').next().unwrap_or(dir);
-            matches!(kind, "tests" | "examples" | "benches") && self.manifests.contains(parent(dir))
+        let in_package = |dir: &str, kind: &str| {
+            let (package, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+            name == kind && self.manifests.contains(package)
         };
+        let targets_of_a_package = |dir: &str| {
+            let (above, kind) = dir.rsplit_once('/').unwrap_or(("", dir));
+            match kind {
+                "tests" | "examples" | "benches" => self.manifests.contains(above),
+                "bin" => in_package(above, "src"),
+                _ => false,
+            }
+        };
+        let file = rel.rsplit('/').next().unwrap_or(rel);
         rel.ends_with(".rs")
-            && (targets_of_a_package(parent(rel))
-                || (rel.ends_with("/main.rs") && targets_of_a_package(parent(parent(rel)))))
+            && ((matches!(file, "lib.rs" | "main.rs") && in_package(parent(rel), "src"))
+                || targets_of_a_package(parent(rel))
+                || (file == "main.rs" && targets_of_a_package(parent(parent(rel)))))
     }
 }
 
@@ -161,7 +170,11 @@ mod tests {
             "crates/.cargo/config",
             "crates/b/Cargo.toml",
             "crates/b/build.rs",
-            "crates/b/src/deep/mod.rs",
+            "crates/b/src/lib.rs",
+            "crates/b/src/main.rs",
+            "crates/b/src/bin/tool.rs",
+            "crates/b/src/bin/other/main.rs",
+            "src/lib.rs",
             "crates/b/lib/b.rs",
             "docs/a.md",
             "docs/LICENSE",
@@ -173,7 +186,15 @@ mod tests {
         {
             assert!(scope.wants(wanted), "{wanted}");
         }
-        for unwanted in ["crates/b/tests/data/t.rs", "crates/b/tests/t.txt", "fuzz/corpus/x", "docs/other.md"] {
+        for unwanted in [
+            "crates/b/tests/data/t.rs",
+            "crates/b/tests/t.txt",
+            "crates/b/src/deep/mod.rs",
+            "crates/b/src/bin/other/util.rs",
+            "crates/b/src/parse.rs",
+            "fuzz/corpus/x",
+            "docs/other.md",
+        ] {
             assert!(!scope.wants(unwanted), "{unwanted}");
         }
     }
