@@ -8,8 +8,9 @@ use crate::era::{CURRENT, DETERMINISTIC_MTIME, ERAS, Era, Headers, LATEST, OLD_D
 /// entries are `entries` (its `Cargo.toml` among them), newest first, each narrowed to the
 /// releases its manifest allows ([`manifest_releases`]): those that stamp generated files with
 /// the mtime its `Cargo.toml` carries, and files from disk with the mtime of the first such entry,
-/// when there is one.
-pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
+/// when there is one; each also from a checkout with CRLF line endings when the crate holds a CRLF
+/// (`crlf`, ERA-CRLF).
+pub fn candidates(entries: &[ArchivedEntry], crlf: bool) -> Vec<Era> {
     let mtime = |entry: &ArchivedEntry| parse_octal(&entry.header[136..148]);
     let manifest = entries.iter().find(|e| e.rel_path() == "Cargo.toml");
     let generated = manifest.and_then(mtime);
@@ -17,7 +18,6 @@ pub fn candidates(entries: &[ArchivedEntry]) -> Vec<Era> {
     // Files from disk carry octal zeros for uid; generated ones all NUL.
     let disk = entries.iter().find(|e| &e.header[108..116] == b"0000000\0").and_then(mtime);
     let recorded = publisher_recorded(entries);
-    let crlf = entries.iter().any(|e| e.text.as_deref().is_some_and(|text| text.contains("\r\n")));
     let mut eras: Vec<Era> = Vec::new();
     let possible = ERAS
         .iter()
@@ -79,7 +79,7 @@ fn on_windows(era: &Era) -> Option<Era> {
 }
 
 /// ERA-CRLF: what `era` wrote from a checkout whose line endings git converted to CRLF, for a
-/// crate whose first entries (its `Cargo.toml.orig` among them) hold a CRLF.
+/// crate that holds a CRLF.
 fn with_crlf(era: &Era, crlf: bool) -> Option<Era> {
     crlf.then_some(Era { profile: Profile { crlf: true, ..era.profile }, ..*era })
 }
@@ -153,7 +153,7 @@ mod tests {
         let manifest = "[package]\nname = \"a\"\n";
         let entries = [entry(".gitignore", OLD_DISK_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
         let found: Vec<(String, bool)> =
-            candidates(&entries).iter().map(|era| (era.releases().to_string(), era.profile.windows)).collect();
+            candidates(&entries, false).iter().map(|era| (era.releases().to_string(), era.profile.windows)).collect();
         let expected = [
             ("1.78–1.79", true),
             ("1.71–1.77", true),
@@ -169,7 +169,7 @@ mod tests {
         assert_eq!(found, expected.map(|(r, w)| (r.to_owned(), w)));
         // Stamped as on Linux since 1.63: no Windows flavour.
         let entries = [entry(".gitignore", DETERMINISTIC_MTIME, true, ""), entry("Cargo.toml", 1, false, manifest)];
-        assert!(candidates(&entries).iter().all(|era| !era.profile.windows && era.first >= 63));
+        assert!(candidates(&entries, false).iter().all(|era| !era.profile.windows && era.first >= 63));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod export;
 mod infer;
 mod scope;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, read};
@@ -183,6 +184,8 @@ struct Rebuilt {
     /// The scratch directory (removed when dropped), and its canonical path.
     _scratch: tempfile::TempDir,
     scratch_dir: PathBuf,
+    /// ERA-CRLF: the files git converts that the archive holds with LF, left so.
+    kept_lf: Vec<String>,
     path_in_vcs: String,
     located_by_name: bool,
     configuration: TreeConfig,
@@ -263,6 +266,17 @@ fn finish(
                      with CRLF (`core.autocrlf = true`, git for Windows' default), and the rebuild converted \
                      the commit's files as git does",
                 ));
+                if let Some(first_kept) = rebuilt.kept_lf.first() {
+                    comparison.explanations.push(Explanation::new(
+                        "ERA-RECORDED",
+                        format!(
+                            "line endings taken from the archive: {} file(s) git converts (`{first_kept}` first) \
+                             are LF there, as the commit has them, as when a tool rewrote them after the \
+                             checkout; the rebuild proves their contents, not which line endings they had",
+                            rebuilt.kept_lf.len()
+                        ),
+                    ));
+                }
             }
             if matches!(first.profile.headers, era::Headers::Recorded(_)) {
                 comparison.explanations.push(Explanation::new(
@@ -427,12 +441,16 @@ fn rebuild_published(
     let untrusted_error = |source| Error::Untrusted { commit: checkout.commit.clone(), source };
     let (cargo, registries, configuration) =
         clean_room(settings, &checkout_dir, &package_dir, &scratch_dir).map_err(untrusted_error)?;
-    let eras = infer::candidates(entries);
-    let manifest_sha256 = find("Cargo.toml").map(|e| e.sha256.as_str());
+    // ERA-CRLF: the whole archive (read meanwhile, to compare) tells whether a file holds a CRLF,
+    // and the line endings of each.
+    let whole = published.whole().map_or(entries, |whole| &whole.entries);
+    let crlf = whole.iter().any(|e| e.text.as_deref().is_some_and(|text| text.contains("\r\n")));
+    let eras = infer::candidates(entries, crlf);
+    let digests: BTreeMap<&str, &str> = whole.iter().map(|e| (e.rel_path(), e.sha256.as_str())).collect();
     // VER-SOURCES: the sources are no commit; the vcs file is written as the crate records it,
     // or not at all.
     let as_recorded = sources.map(|_| recorded.as_ref());
-    let (archive, by_era) = rebuild(
+    let (archive, by_era, kept_lf) = rebuild(
         settings,
         cargo,
         registries,
@@ -440,7 +458,7 @@ fn rebuild_published(
         &scratch_dir,
         published_lock.map(|_| lock_path.as_path()),
         &eras,
-        manifest_sha256,
+        &digests,
         as_recorded,
     )
     .map_err(rebuild_error(&checkout.commit))?;
@@ -451,6 +469,7 @@ fn rebuild_published(
         checkout,
         _scratch: scratch,
         scratch_dir,
+        kept_lf,
         path_in_vcs,
         located_by_name,
         configuration,
@@ -616,9 +635,9 @@ pub fn reproduce(
     verify(&settings, published, &Source::commit(repo, Some(vcs.git.sha1.clone()))?)
 }
 
-/// The archive rebuilt as cargo 1.95 writes it, and the plan of each of `eras` whose
-/// `Cargo.toml` is the published one.
-type Rebuilds = (read::CrateFile, Vec<(Era, Plan)>);
+/// The archive rebuilt as cargo 1.95 writes it, the plan of each of `eras` whose `Cargo.toml` is
+/// the published one, and the files their CRLF conversion left with LF (`ERA-CRLF`).
+type Rebuilds = (read::CrateFile, Vec<(Era, Plan)>, Vec<String>);
 
 /// VER-REBUILD: the packager on the checkout, with the published lock as the previous resolve
 /// and no build check; the plan is written as cargo 1.95 writes it and as each of `eras` did.
@@ -631,7 +650,7 @@ fn rebuild(
     scratch_dir: &Path,
     published_lock: Option<&Path>,
     eras: &[Era],
-    published_manifest: Option<&str>,
+    published: &BTreeMap<&str, &str>,
     vcs_as_recorded: Option<Option<&VcsInfo>>,
 ) -> Result<Rebuilds, Box<dyn std::error::Error + Send + Sync>> {
     let mut cargo = cargo;
@@ -673,16 +692,16 @@ fn rebuild(
     // (the manifest tells the eras apart before the headers and the compression), and written
     // only when the current era's is not the published crate.
     let mut by_era = Vec::new();
-    let mut converted: Option<Plan> = None;
+    let mut converted: Option<(Plan, Vec<String>)> = None;
     for era in eras {
         let text = crate::manifest::render_as(&planned.published, &planned.original, &era.profile)?;
-        if published_manifest != Some(sha256_hex(text.as_bytes()).as_str()) {
+        if published.get("Cargo.toml") != Some(&sha256_hex(text.as_bytes()).as_str()) {
             continue;
         }
         let mut plan = match era.profile.crlf {
             true => match &converted {
-                Some(plan) => plan.clone(),
-                None => converted.insert(with_crlf(&planned.plan, &scratch_dir.join("crlf"))?).clone(),
+                Some((plan, _)) => plan.clone(),
+                None => converted.insert(with_crlf(&planned.plan, &scratch_dir.join("crlf"), published)?).0.clone(),
             },
             false => planned.plan.clone(),
         };
@@ -705,28 +724,38 @@ fn rebuild(
         }
         by_era.push((*era, plan));
     }
-    Ok((write_archive(&planned.plan, &era::CURRENT, &archive::Recorded::new())?, by_era))
+    let kept_lf = converted.map(|(_, kept)| kept).unwrap_or_default();
+    Ok((write_archive(&planned.plan, &era::CURRENT, &archive::Recorded::new())?, by_era, kept_lf))
 }
 
 /// ERA-CRLF: `plan` with its files from disk as a checkout with git's `core.autocrlf = true`
-/// holds them: each text file git converts (gix's rules, which are git's) written once into `dir`.
-fn with_crlf(plan: &Plan, dir: &Path) -> std::io::Result<Plan> {
+/// holds them: each text file git converts (gix's rules, which are git's) written once into `dir`,
+/// except a file the archive (`published`, digests by path) holds as the commit has it, with LF,
+/// as when a tool rewrote it after the checkout. Also the paths of those files.
+fn with_crlf(plan: &Plan, dir: &Path, published: &BTreeMap<&str, &str>) -> std::io::Result<(Plan, Vec<String>)> {
     use gix::filter::plumbing::eol;
     let config = eol::Configuration { auto_crlf: eol::AutoCrlf::Enabled, eol: None };
     let digest = eol::AttributesDigest::from(eol::AutoCrlf::Enabled);
     std::fs::create_dir_all(dir)?;
     let mut plan = plan.clone();
+    let mut kept_lf = Vec::new();
     let mut buf = Vec::new();
     for (i, entry) in plan.entries.iter_mut().enumerate() {
+        let rel = entry.rel_str().to_owned();
         let Contents::OnDisk { path, size, .. } = &mut entry.contents else { continue };
         let data = std::fs::read(&path)?;
-        if eol::convert_to_worktree(&data, digest, &mut buf, config).map_err(std::io::Error::other)? {
-            let file = dir.join(i.to_string());
-            std::fs::write(&file, &buf)?;
-            (*path, *size) = (file, buf.len() as u64);
+        if !eol::convert_to_worktree(&data, digest, &mut buf, config).map_err(std::io::Error::other)? {
+            continue;
         }
+        if published.get(rel.as_str()) == Some(&sha256_hex(&data).as_str()) {
+            kept_lf.push(rel);
+            continue;
+        }
+        let file = dir.join(i.to_string());
+        std::fs::write(&file, &buf)?;
+        (*path, *size) = (file, buf.len() as u64);
     }
-    Ok(plan)
+    Ok((plan, kept_lf))
 }
 
 /// ERA-ORDER: `entries` (in path order) as cargo 1.41 and earlier put them: the manifest as

@@ -304,7 +304,9 @@ fn era_package_under_cargo_1_65_matches_it_on_the_parity_fixtures() {
 /// ERA-CRLF: the crate real cargo (1.95) packages from a clone with git's `core.autocrlf = true`
 /// (text files checked out with CRLF, as git for Windows does by default) verifies `identical`
 /// against the repository, whose commit holds LF, with the conversion named; git leaves a binary
-/// file, a file committed with CRLF and one with a lone CR as they are, and so does the rebuild.
+/// file, a file committed with CRLF and one with a lone CR as they are, and so does the rebuild. A
+/// file rewritten with LF and committed in that checkout keeps the archive's line endings, named
+/// as recorded.
 #[test]
 fn era_crlf_checkout_verifies_identical() {
     let tmp = tempfile::tempdir().unwrap();
@@ -338,4 +340,18 @@ fn era_crlf_checkout_verifies_identical() {
     assert!(rules.contains(&"ERA-CRLF"), "{report:#}");
     let verified = report["explanations"].as_array().unwrap().iter().find(|e| e["rule"] == "ERA-VERIFY").unwrap();
     assert!(verified["text"].as_str().unwrap().contains("from a checkout with CRLF line endings"), "{verified}");
+    assert!(!rules.contains(&"ERA-RECORDED"), "{report:#}");
+
+    // A release tool rewrote the manifest with LF in that checkout and committed it (as
+    // cargo-release bumps a version): the archive's line endings are taken for that file, and the
+    // report says so.
+    let manifest = String::from_utf8(std::fs::read(repo.join("Cargo.toml")).unwrap()).unwrap();
+    std::fs::write(checkout.join("Cargo.toml"), manifest.replace("0.1.0", "0.2.0")).unwrap();
+    support::git(&checkout, &["-c", "core.autocrlf=true", "commit", "-q", "-am", "release 0.2.0"]);
+    support::cargo_package_offline(&checkout, &tmp.path().join("home"), &[]);
+    let (code, report) = verify(&checkout.join("target/package/crlf-0.2.0.crate"), &["--repo", checkout_arg]);
+    assert_eq!((code, &report["verdict"]), (Some(0), &"identical".into()), "{report:#}");
+    let recorded = report["explanations"].as_array().unwrap().iter().find(|e| e["rule"] == "ERA-RECORDED");
+    let text = recorded.and_then(|e| e["text"].as_str()).unwrap_or_default();
+    assert!(text.starts_with("line endings taken from the archive: 1 file(s) git converts (`Cargo.toml.orig` first)"));
 }
