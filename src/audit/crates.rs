@@ -1,7 +1,7 @@
 //! AUD-CRATES: `--crates FILE`: crates named in a list rather than a lock file. Cargo resolves
-//! them: each line becomes a dependency of a scratch package (`=VERSION`, or `*` for the newest in
-//! the index), cargo writes that package's lock file, and the audit reads the listed crates and
-//! their checksums from it.
+//! them, each line on its own: lines become dependencies of scratch packages (`=VERSION`, or `*`
+//! for the newest in the index), cargo writes each package's lock file, and the audit reads the
+//! listed crates and their checksums from them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
