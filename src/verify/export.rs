@@ -201,8 +201,6 @@ fn export_tree(
 
     // VER-SUBMODULES: a link into what was not written (a submodule not at hand, a missing
     // object) would dangle and fail the rebuild: it is not written either, and is named.
-    let under =
-        |path: &str, dir: &str| path.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     while let Some(at) = links.iter().position(|(_, to)| omitted.iter().any(|o: &Omission| under(to, &o.path))) {
         let (rel, to) = links.swap_remove(at);
         let path = dest.join(&rel);
@@ -356,6 +354,11 @@ fn safe_path(path: &BStr) -> Option<String> {
         !c.is_empty() && c != "." && c != ".." && !c.eq_ignore_ascii_case(".git") && !c.contains(['\\', '\0'])
     };
     path.split('/').all(plain).then(|| path.to_owned())
+}
+
+/// Whether the tree path `path` is the directory `dir` (`""` for the root) or lies under it.
+pub(super) fn under(path: &str, dir: &str) -> bool {
+    dir.is_empty() || path.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// VER-LINKS: the tree path the link at `link` (a tree path) points to, if its target is relative

@@ -340,9 +340,10 @@ fn finish(
 /// files of the crate `published` lie under: the rest of the tree (a workspace's other members)
 /// is not the crate's.
 fn for_the_crate(omitted: Vec<Omission>, published: &read::CrateFile, path_in_vcs: &str) -> Vec<Omission> {
-    let under = |path: &str, dir: &str| {
-        dir.is_empty() || path.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
+    use export::under;
+    if omitted.is_empty() {
+        return omitted;
+    }
     let in_repo = |rel: &str| if path_in_vcs.is_empty() { rel.to_owned() } else { format!("{path_in_vcs}/{rel}") };
     let files: Vec<String> = published.entries.iter().map(|e| in_repo(e.rel_path())).collect();
     omitted
